@@ -1,0 +1,144 @@
+//! Which Burn device runs the neural code.
+//!
+//! Backends are chosen at compile time by cargo features (`flex`, `ndarray`, `wgpu`) and among
+//! the compiled ones at run time by [`Backend`] (the `--backend` flag of every binary).
+//! `flex` is the default: it is the fastest CPU backend in this project's own matmul benchmark
+//! (`cargo bench --bench backends`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use burn::tensor::Device;
+
+use crate::{Error, Result};
+
+/// A Burn backend this crate knows about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Backend {
+    /// Burn's pure-Rust CPU backend (SIMD and rayon).
+    Flex,
+    /// The ndarray CPU backend (deprecated by Burn 0.22, kept behind its feature).
+    NdArray,
+    /// The wgpu GPU backend (Vulkan; on a CPU-only machine through Mesa's lavapipe).
+    Wgpu,
+}
+
+impl Backend {
+    /// Every backend, compiled or not.
+    pub const ALL: [Backend; 3] = [Backend::Flex, Backend::NdArray, Backend::Wgpu];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Flex => "flex",
+            Backend::NdArray => "ndarray",
+            Backend::Wgpu => "wgpu",
+        }
+    }
+
+    /// Whether this backend's cargo feature was enabled.
+    pub fn is_compiled(self) -> bool {
+        match self {
+            Backend::Flex => cfg!(feature = "flex"),
+            Backend::NdArray => cfg!(feature = "ndarray"),
+            Backend::Wgpu => cfg!(feature = "wgpu"),
+        }
+    }
+
+    /// The compiled backends, fastest CPU backend first.
+    pub fn compiled() -> Vec<Backend> {
+        Self::ALL.into_iter().filter(|b| b.is_compiled()).collect()
+    }
+
+    /// The default: the first compiled of flex, ndarray, wgpu.
+    pub fn default_compiled() -> Result<Backend> {
+        Self::compiled()
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::Backend {
+                name: "any".into(),
+                reason: "no backend feature enabled; build with --features flex, ndarray or wgpu"
+                    .into(),
+            })
+    }
+
+    /// The Burn device of this backend (without autodiff; call `.autodiff()` to train).
+    pub fn device(self) -> Result<Device> {
+        if !self.is_compiled() {
+            return Err(self.not_compiled());
+        }
+        match self {
+            #[cfg(feature = "flex")]
+            Backend::Flex => Ok(Device::flex()),
+            // Burn 0.22 deprecates ndarray in favour of flex; this is the one place we build it.
+            #[cfg(feature = "ndarray")]
+            #[allow(deprecated)]
+            Backend::NdArray => Ok(Device::ndarray()),
+            #[cfg(feature = "wgpu")]
+            Backend::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+            #[allow(unreachable_patterns)]
+            _ => Err(self.not_compiled()),
+        }
+    }
+
+    fn not_compiled(self) -> Error {
+        let compiled: Vec<_> = Self::compiled().iter().map(|b| b.name()).collect();
+        Error::Backend {
+            name: self.name().into(),
+            reason: format!(
+                "not compiled in (rebuild with --features {}); compiled: [{}]",
+                self.name(),
+                compiled.join(", ")
+            ),
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Backend {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        let backend = Self::ALL
+            .into_iter()
+            .find(|b| b.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| Error::Backend {
+                name: s.into(),
+                reason: "unknown backend; expected one of flex, ndarray, wgpu".into(),
+            })?;
+        if backend.is_compiled() {
+            Ok(backend)
+        } else {
+            Err(backend.not_compiled())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_compiled_and_rejects_unknown() {
+        for b in Backend::compiled() {
+            assert_eq!(b.name().parse::<Backend>().unwrap(), b);
+        }
+        let err = "tpu".parse::<Backend>().unwrap_err();
+        assert!(err.to_string().contains("unknown backend"), "{err}");
+    }
+
+    #[test]
+    fn uncompiled_backend_is_a_clear_error() {
+        for b in Backend::ALL.into_iter().filter(|b| !b.is_compiled()) {
+            let err = b.name().parse::<Backend>().unwrap_err();
+            assert!(err.to_string().contains("not compiled in"), "{err}");
+            assert!(b.device().is_err());
+        }
+    }
+}

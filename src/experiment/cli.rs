@@ -1,0 +1,177 @@
+//! The command line shared by every experiment binary: `--backend`, `--seed`, `--out`,
+//! `--quick`. [`main`] runs one experiment; [`main_all`] runs many and writes a summary.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{CommandFactory, FromArgMatches, Parser};
+
+use super::{Context, Experiment, Report};
+use crate::backend::Backend;
+use crate::{Error, Result};
+
+/// Options of every experiment binary.
+#[derive(Debug, Clone, Parser)]
+pub struct Cli {
+    /// Burn backend for neural work: flex, ndarray or wgpu (among those compiled in)
+    #[arg(long, value_parser = parse_backend)]
+    pub backend: Option<Backend>,
+    /// Seed of every random choice
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Output folder; each experiment writes `<out>/<name>/report.{json,md}` and plots
+    #[arg(long, default_value = "results")]
+    pub out: PathBuf,
+    /// Small sizes (seconds, as in the tests) instead of the full experiment
+    #[arg(long)]
+    pub quick: bool,
+}
+
+fn parse_backend(s: &str) -> Result<Backend, String> {
+    s.parse().map_err(|e: Error| e.to_string())
+}
+
+impl Cli {
+    /// Parse the process arguments, with `name` and `about` in `--help`.
+    pub fn parse_for(name: &'static str, about: String) -> Self {
+        let matches = Cli::command().name(name).about(about).get_matches();
+        match Cli::from_arg_matches(&matches) {
+            Ok(cli) => cli,
+            Err(e) => e.exit(),
+        }
+    }
+
+    /// The context for one experiment.
+    pub fn context(&self) -> Result<Context> {
+        let backend = match self.backend {
+            Some(b) => b,
+            None => Backend::default_compiled()?,
+        };
+        Context::new(backend, self.seed, &self.out, self.quick)
+    }
+}
+
+/// Run `experiment` in `ctx`, write its report under `ctx.out_dir/<name>/`, print a summary.
+pub fn run_one(experiment: &dyn Experiment, ctx: &mut Context) -> Result<Report> {
+    let start = Instant::now();
+    eprintln!(
+        "== {} ({}), backend {}, seed {}{}",
+        experiment.name(),
+        experiment.section(),
+        ctx.backend,
+        ctx.seed,
+        if ctx.quick { ", quick" } else { "" }
+    );
+    let mut report = experiment.run(ctx)?;
+    report.metric("wall_seconds", start.elapsed().as_secs_f64());
+    let dir = ctx.out_dir.join(experiment.name());
+    report.write(&dir)?;
+    for c in &report.claims {
+        eprintln!(
+            "  [{}] {} — {}",
+            if c.held { "held" } else { "NOT HELD" },
+            c.statement,
+            c.evidence
+        );
+    }
+    eprintln!("  report: {}", dir.join("report.md").display());
+    Ok(report)
+}
+
+/// `main` of a one-experiment binary.
+pub fn main(experiment: &dyn Experiment) -> ExitCode {
+    let cli = Cli::parse_for(
+        experiment.name(),
+        format!(
+            "Reproduces the notes' section \"{}\" with measured numbers, tables and plots.",
+            experiment.section()
+        ),
+    );
+    let result = cli
+        .context()
+        .and_then(|mut ctx| run_one(experiment, &mut ctx));
+    match result {
+        Ok(_) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `main` of the `all` binary: run every experiment, then write `<out>/README.md` with each
+/// claim's verdict. A failing experiment is reported and the others still run.
+pub fn main_all(experiments: &[&dyn Experiment]) -> ExitCode {
+    let cli = Cli::parse_for(
+        "all",
+        "Runs every experiment of mlnotes and writes a summary of every claim (held / not held)."
+            .into(),
+    );
+    let mut ctx = match cli.context() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut results = Vec::new();
+    for exp in experiments {
+        let r = run_one(*exp, &mut ctx);
+        if let Err(e) = &r {
+            eprintln!("error in {}: {e}", exp.name());
+        }
+        results.push((exp.name(), r));
+    }
+    match write_summary(&ctx.out_dir, &results) {
+        Ok(path) => eprintln!("summary: {}", path.display()),
+        Err(e) => eprintln!("error writing summary: {e}"),
+    }
+    if results.iter().all(|(_, r)| r.is_ok()) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// Write `<out>/README.md`: one section per experiment with its claims.
+pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<PathBuf> {
+    let mut md = String::from(
+        "# mlnotes results\n\nEvery claim of the notes that an experiment measured, and whether it held.\n\n| experiment | section | held | not held |\n|---|---|---|---|\n",
+    );
+    for (name, r) in results {
+        match r {
+            Ok(rep) => {
+                let held = rep.claims.iter().filter(|c| c.held).count();
+                let _ = writeln!(
+                    md,
+                    "| [{name}]({name}/report.md) | {} | {held} | {} |",
+                    rep.section,
+                    rep.claims.len() - held
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(md, "| {name} | failed: {e} | | |");
+            }
+        }
+    }
+    for (name, r) in results {
+        if let Ok(rep) = r {
+            let _ = writeln!(md, "\n## {name}\n");
+            for c in &rep.claims {
+                let _ = writeln!(
+                    md,
+                    "- {} {} ({})",
+                    if c.held { "held:" } else { "**NOT held:**" },
+                    c.statement,
+                    c.evidence
+                );
+            }
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let path = out.join("README.md");
+    std::fs::write(&path, md).map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}

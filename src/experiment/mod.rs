@@ -1,0 +1,98 @@
+//! The experiment API: every topic of the notes is an [`Experiment`] that measures the notes'
+//! claims and returns a [`Report`]; [`cli`] turns one (or all) into a binary.
+//!
+//! ```no_run
+//! use mlnotes::experiment::{Context, Experiment, Report};
+//! struct Hello;
+//! impl Experiment for Hello {
+//!     fn name(&self) -> &'static str { "hello" }
+//!     fn section(&self) -> &'static str { "Machine Learning Overview" }
+//!     fn run(&self, ctx: &mut Context) -> mlnotes::Result<Report> {
+//!         let mut report = Report::new(self);
+//!         report.claim("1 + 1 = 2", 1 + 1 == 2, "computed");
+//!         Ok(report)
+//!     }
+//! }
+//! ```
+
+pub mod cli;
+mod plot;
+mod report;
+
+pub use plot::{Plot, Series, SeriesStyle};
+pub use report::{Claim, Report, Table};
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use burn::tensor::Device;
+use indicatif::{ProgressBar, ProgressStyle};
+
+use crate::Result;
+use crate::backend::Backend;
+
+/// One topic of the notes, reproduced with measured numbers.
+pub trait Experiment {
+    /// Short name, also the binary's name (e.g. `"linear-regression"`).
+    fn name(&self) -> &'static str;
+    /// The heading of the notes it reproduces.
+    fn section(&self) -> &'static str;
+    /// Measure, and report every claim as held or not held.
+    fn run(&self, ctx: &mut Context) -> Result<Report>;
+}
+
+/// What an experiment runs with: seed, Burn device, output folder, progress, and size.
+pub struct Context {
+    /// Seed of every random choice (same seed, same numbers).
+    pub seed: u64,
+    /// The backend the device belongs to.
+    pub backend: Backend,
+    /// The Burn device for neural work.
+    pub device: Device,
+    /// Where the report and plots go (`<out>/<name>/`).
+    pub out_dir: PathBuf,
+    /// Small sizes for tests; full sizes for users.
+    pub quick: bool,
+    /// Show progress bars (off in tests).
+    pub show_progress: bool,
+}
+
+impl Context {
+    /// A context on `backend`, writing under `out_dir`.
+    pub fn new(
+        backend: Backend,
+        seed: u64,
+        out_dir: impl Into<PathBuf>,
+        quick: bool,
+    ) -> Result<Self> {
+        Ok(Context {
+            seed,
+            backend,
+            device: backend.device()?,
+            out_dir: out_dir.into(),
+            quick,
+            show_progress: true,
+        })
+    }
+
+    /// Pick the full or the quick value of a size.
+    pub fn size<T>(&self, full: T, quick: T) -> T {
+        if self.quick { quick } else { full }
+    }
+
+    /// A progress bar over `len` steps (hidden when progress is off or stderr is no terminal).
+    pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
+        if !self.show_progress {
+            return ProgressBar::hidden();
+        }
+        let bar = ProgressBar::new(len);
+        if let Ok(style) =
+            ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} ({elapsed}, eta {eta})")
+        {
+            bar.set_style(style.progress_chars("=> "));
+        }
+        bar.set_message(message.to_string());
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    }
+}

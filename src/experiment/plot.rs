@@ -1,0 +1,196 @@
+//! Line and scatter plots rendered to SVG with plotters.
+
+use std::path::Path;
+
+use plotters::prelude::*;
+use serde::Serialize;
+
+use crate::{Error, Result};
+
+/// How a series is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum SeriesStyle {
+    /// Points joined by lines.
+    Line,
+    /// Unjoined points.
+    Points,
+    /// Separate line segments: points taken in pairs.
+    Segments,
+}
+
+/// One named set of points.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Series {
+    /// Legend entry.
+    pub name: String,
+    /// `(x, y)` pairs.
+    pub points: Vec<(f64, f64)>,
+    /// Line or points.
+    pub style: SeriesStyle,
+}
+
+impl Series {
+    /// A line through `points`.
+    pub fn line(name: &str, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            style: SeriesStyle::Line,
+        }
+    }
+
+    /// Line segments between consecutive pairs of `points` (0-1, 2-3, ...).
+    pub fn segments(name: &str, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            style: SeriesStyle::Segments,
+        }
+    }
+
+    /// A scatter of `points`.
+    pub fn points(name: &str, points: Vec<(f64, f64)>) -> Self {
+        Series {
+            name: name.into(),
+            points,
+            style: SeriesStyle::Points,
+        }
+    }
+}
+
+/// A 2-D chart.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Plot {
+    /// File name inside the report folder, e.g. `"roc.svg"`.
+    pub file: String,
+    /// Title.
+    pub title: String,
+    /// X axis label.
+    pub x_label: String,
+    /// Y axis label.
+    pub y_label: String,
+    /// The data.
+    pub series: Vec<Series>,
+}
+
+fn plot_err(e: impl std::fmt::Display) -> Error {
+    Error::Plot(e.to_string())
+}
+
+/// The range of the finite values in `v`, widened a little (and made non-empty).
+fn range(v: impl Iterator<Item = f64>) -> std::ops::Range<f64> {
+    let (lo, hi) = v
+        .filter(|x| x.is_finite())
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), x| {
+            (a.min(x), b.max(x))
+        });
+    if !lo.is_finite() {
+        return 0.0..1.0;
+    }
+    let pad = if hi > lo {
+        (hi - lo) * 0.05
+    } else {
+        lo.abs().max(1.0) * 0.05
+    };
+    (lo - pad)..(hi + pad)
+}
+
+impl Plot {
+    /// An empty plot.
+    pub fn new(file: &str, title: &str, x_label: &str, y_label: &str) -> Self {
+        Plot {
+            file: file.into(),
+            title: title.into(),
+            x_label: x_label.into(),
+            y_label: y_label.into(),
+            series: vec![],
+        }
+    }
+
+    /// Add a series (builder style).
+    pub fn with(mut self, series: Series) -> Self {
+        self.series.push(series);
+        self
+    }
+
+    /// Draw to an SVG file.
+    pub fn render_svg(&self, path: &Path) -> Result<()> {
+        let root = SVGBackend::new(path, (720, 480)).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let all = || self.series.iter().flat_map(|s| s.points.iter());
+        let xr = range(all().map(|p| p.0));
+        let yr = range(all().map(|p| p.1));
+        let mut chart = ChartBuilder::on(&root)
+            .caption(&self.title, ("sans-serif", 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(xr, yr)
+            .map_err(plot_err)?;
+        chart
+            .configure_mesh()
+            .x_desc(&self.x_label)
+            .y_desc(&self.y_label)
+            .draw()
+            .map_err(plot_err)?;
+        for (i, s) in self.series.iter().enumerate() {
+            let colour = Palette99::pick(i).to_rgba();
+            let pts = s
+                .points
+                .iter()
+                .copied()
+                .filter(|(x, y)| x.is_finite() && y.is_finite());
+            let drawn =
+                match s.style {
+                    SeriesStyle::Line => chart
+                        .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
+                        .map_err(plot_err)?,
+                    SeriesStyle::Points => chart
+                        .draw_series(pts.map(|p| Circle::new(p, 3, colour.filled())))
+                        .map_err(plot_err)?,
+                    SeriesStyle::Segments => {
+                        let all: Vec<(f64, f64)> = pts.collect();
+                        chart
+                            .draw_series(all.chunks_exact(2).map(|c| {
+                                PathElement::new(vec![c[0], c[1]], colour.stroke_width(1))
+                            }))
+                            .map_err(plot_err)?
+                    }
+                };
+            drawn.label(&s.name).legend(move |(x, y)| {
+                Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour.filled())
+            });
+        }
+        chart
+            .configure_series_labels()
+            .background_style(WHITE.mix(0.8))
+            .border_style(BLACK)
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(plot_err)?;
+        root.present().map_err(plot_err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writes_an_svg_with_title_and_legend() {
+        let dir = std::env::temp_dir().join(format!("mlnotes-plot-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("p.svg");
+        Plot::new("p.svg", "Loss curve", "epoch", "loss")
+            .with(Series::line(
+                "train",
+                vec![(0.0, 1.0), (1.0, 0.5), (2.0, f64::NAN)],
+            ))
+            .with(Series::points("val", vec![(0.0, 1.2)]))
+            .render_svg(&path)
+            .unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        assert!(svg.contains("<svg") && svg.contains("Loss curve") && svg.contains("train"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
