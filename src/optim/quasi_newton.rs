@@ -1,0 +1,202 @@
+//! BFGS and L-BFGS (quasi-Newton: they build an approximation of the inverse Hessian from
+//! successive gradients) through `argmin`, with a More-Thuente line search.
+
+use argmin::core::{CostFunction, Executor, Gradient, State};
+use argmin::solver::linesearch::MoreThuenteLineSearch;
+use argmin::solver::quasinewton::{BFGS, LBFGS};
+use ndarray::{Array1, Array2, ArrayView1};
+
+use super::{History, Objective, Rows};
+use crate::estimator::Params;
+use crate::{Error, Result, validate};
+
+/// The `argmin` view of an [`Objective`].
+struct Problem<'a, O: Objective> {
+    obj: &'a O,
+}
+
+impl<O: Objective> CostFunction for Problem<'_, O> {
+    type Param = Array1<f64>;
+    type Output = f64;
+
+    fn cost(&self, p: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
+        Ok(self.obj.loss(p.view()))
+    }
+}
+
+impl<O: Objective> Gradient for Problem<'_, O> {
+    type Param = Array1<f64>;
+    type Gradient = Array1<f64>;
+
+    fn gradient(&self, p: &Array1<f64>) -> std::result::Result<Array1<f64>, argmin::core::Error> {
+        let mut g = Array1::zeros(p.len());
+        self.obj.loss_grad(p.view(), Rows::All, &mut g);
+        Ok(g)
+    }
+}
+
+fn wrapped(e: argmin::core::Error) -> Error {
+    Error::Wrapped {
+        crate_name: "argmin",
+        message: e.to_string(),
+    }
+}
+
+/// L-BFGS settings.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Lbfgs {
+    /// Past gradient pairs kept (the limited memory).
+    pub memory: usize,
+    /// Maximum iterations.
+    pub max_iter: u64,
+    /// Stop when the gradient norm is at most this.
+    pub tol: f64,
+}
+
+/// BFGS settings (dense inverse-Hessian approximation).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Bfgs {
+    /// Maximum iterations.
+    pub max_iter: u64,
+    /// Stop when the gradient norm is at most this.
+    pub tol: f64,
+}
+
+impl Default for Lbfgs {
+    fn default() -> Self {
+        Lbfgs {
+            memory: 10,
+            max_iter: 500,
+            tol: 1e-8,
+        }
+    }
+}
+
+impl Default for Bfgs {
+    fn default() -> Self {
+        Bfgs {
+            max_iter: 500,
+            tol: 1e-8,
+        }
+    }
+}
+
+impl Params for Lbfgs {
+    fn check(&self) -> Result<()> {
+        if self.memory == 0 || self.max_iter == 0 {
+            return Err(Error::config(
+                "memory",
+                "memory and max_iter must be at least 1",
+            ));
+        }
+        validate::positive(self.tol, "tol")
+    }
+}
+
+impl Params for Bfgs {
+    fn check(&self) -> Result<()> {
+        if self.max_iter == 0 {
+            return Err(Error::config("max_iter", "must be at least 1"));
+        }
+        validate::positive(self.tol, "tol")
+    }
+}
+
+fn finish<S: State<Param = Array1<f64>, Float = f64>>(
+    obj: &impl Objective,
+    theta0: ArrayView1<f64>,
+    state: &S,
+    tol: f64,
+) -> Result<(Array1<f64>, History)> {
+    let theta = state
+        .get_best_param()
+        .cloned()
+        .unwrap_or_else(|| theta0.to_owned());
+    let loss = obj.loss(theta.view());
+    if !loss.is_finite() {
+        return Err(Error::Diverged {
+            iteration: state.get_iter() as usize,
+            loss,
+        });
+    }
+    let mut g = Array1::zeros(theta.len());
+    obj.loss_grad(theta.view(), Rows::All, &mut g);
+    let history = History {
+        loss: vec![obj.loss(theta0), loss],
+        iterations: state.get_iter() as usize,
+        converged: g.dot(&g).sqrt() <= tol * 10.0,
+    };
+    Ok((theta, history))
+}
+
+impl Lbfgs {
+    /// Minimise `obj` from `theta0`.
+    pub fn minimize(
+        &self,
+        obj: &impl Objective,
+        theta0: ArrayView1<f64>,
+    ) -> Result<(Array1<f64>, History)> {
+        self.check()?;
+        validate::same_len(obj.n_params(), theta0.len(), "initial parameters")?;
+        let solver = LBFGS::new(MoreThuenteLineSearch::new(), self.memory)
+            .with_tolerance_grad(self.tol)
+            .map_err(wrapped)?
+            .with_tolerance_cost(0.0)
+            .map_err(wrapped)?;
+        let res = Executor::new(Problem { obj }, solver)
+            .configure(|s| s.param(theta0.to_owned()).max_iters(self.max_iter))
+            .run()
+            .map_err(wrapped)?;
+        finish(obj, theta0, &res.state, self.tol)
+    }
+}
+
+impl Bfgs {
+    /// Minimise `obj` from `theta0`, starting from the identity as inverse Hessian.
+    pub fn minimize(
+        &self,
+        obj: &impl Objective,
+        theta0: ArrayView1<f64>,
+    ) -> Result<(Array1<f64>, History)> {
+        self.check()?;
+        validate::same_len(obj.n_params(), theta0.len(), "initial parameters")?;
+        let solver = BFGS::new(MoreThuenteLineSearch::new())
+            .with_tolerance_grad(self.tol)
+            .map_err(wrapped)?
+            .with_tolerance_cost(0.0)
+            .map_err(wrapped)?;
+        let n = theta0.len();
+        let res = Executor::new(Problem { obj }, solver)
+            .configure(|s| {
+                s.param(theta0.to_owned())
+                    .inv_hessian(Array2::eye(n))
+                    .max_iters(self.max_iter)
+            })
+            .run()
+            .map_err(wrapped)?;
+        finish(obj, theta0, &res.state, self.tol)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::optim::test_objectives::skewed;
+    use ndarray::array;
+
+    #[test]
+    fn quasi_newton_methods_reach_the_quadratic_minimum() {
+        let q = skewed();
+        let (a, ha) = Lbfgs::default()
+            .minimize(&q, array![0.0, 0.0].view())
+            .unwrap();
+        let (b, hb) = Bfgs::default()
+            .minimize(&q, array![0.0, 0.0].view())
+            .unwrap();
+        for t in [a, b] {
+            assert!((&t - &q.c).iter().all(|d| d.abs() < 1e-6), "{t}");
+        }
+        assert!(ha.converged && hb.converged);
+        assert!(ha.iterations < 20);
+    }
+}
