@@ -1,0 +1,320 @@
+//! K-means: partition the data into `K` clusters by alternating
+//! *assign* `c⁽ⁱ⁾ := argmin_j ‖x⁽ⁱ⁾ - μ_j‖²` and *update* `μ_j := mean of the points in C_j`
+//! until the centroids stop moving. The cost is `J(c, μ) = 1/m Σ ‖x⁽ⁱ⁾ - μ_{c⁽ⁱ⁾}‖²`; since it
+//! has local optima, several random restarts are run and the lowest `J` is kept.
+
+use ndarray::{Array1, Array2, ArrayView2, Axis};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::estimator::{Params, Predict};
+use crate::{Error, Result, validate};
+
+/// How the first centroids are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum KMeansInit {
+    /// `K` distinct examples chosen uniformly at random (the notes' initialisation).
+    Random,
+    /// k-means++: each next centroid is an example drawn with probability proportional to its
+    /// squared distance from the nearest centroid chosen so far.
+    PlusPlus,
+}
+
+/// K-means hyperparameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct KMeans {
+    /// Number of clusters `K`.
+    pub k: usize,
+    /// Initialisation.
+    pub init: KMeansInit,
+    /// Random restarts; the run with the lowest cost is kept.
+    pub n_restarts: usize,
+    /// Maximum assign/update rounds per restart.
+    pub max_iter: usize,
+    /// Converged when no centroid moves farther than this.
+    pub tol: f64,
+    /// Seed of the initialisations.
+    pub seed: u64,
+}
+
+impl KMeans {
+    /// `k` clusters, k-means++ initialisation, 10 restarts.
+    pub fn new(k: usize) -> Self {
+        KMeans {
+            k,
+            init: KMeansInit::PlusPlus,
+            n_restarts: 10,
+            max_iter: 300,
+            tol: 1e-8,
+            seed: 0,
+        }
+    }
+
+    /// Set the initialisation (builder style).
+    pub fn with_init(mut self, init: KMeansInit, n_restarts: usize) -> Self {
+        self.init = init;
+        self.n_restarts = n_restarts;
+        self
+    }
+
+    /// Set the seed (builder style).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+impl Params for KMeans {
+    fn check(&self) -> Result<()> {
+        if self.k == 0 {
+            return Err(Error::config("k", "needs at least one cluster"));
+        }
+        if self.n_restarts == 0 || self.max_iter == 0 {
+            return Err(Error::config(
+                "n_restarts",
+                "restarts and max_iter must be at least 1",
+            ));
+        }
+        validate::non_negative(self.tol, "tol")?;
+        Ok(())
+    }
+}
+
+/// A fitted k-means model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedKMeans {
+    /// The centroids `μ_j`, one row each.
+    pub centroids: Array2<f64>,
+    /// The cluster of each training example.
+    pub labels: Array1<usize>,
+    /// `J(c, μ)` of the kept run.
+    pub cost: f64,
+    /// Assign/update rounds of the kept run.
+    pub iterations: usize,
+    /// The final cost of every restart (the kept one is the smallest).
+    pub restart_costs: Vec<f64>,
+}
+
+/// Squared distance of every row of `x` to every row of `c`: `‖x‖² - 2 x·μ + ‖μ‖²`.
+fn sq_distances(x: ArrayView2<f64>, c: ArrayView2<f64>) -> Array2<f64> {
+    let xn = x.map_axis(Axis(1), |r| r.dot(&r));
+    let cn = c.map_axis(Axis(1), |r| r.dot(&r));
+    let mut d = x.dot(&c.t());
+    for ((i, j), v) in d.indexed_iter_mut() {
+        *v = (xn[i] - 2.0 * *v + cn[j]).max(0.0);
+    }
+    d
+}
+
+/// Index and value of each row's minimum.
+fn argmin_rows(d: &Array2<f64>) -> (Array1<usize>, Array1<f64>) {
+    let mut idx = Array1::zeros(d.nrows());
+    let mut val = Array1::zeros(d.nrows());
+    for (i, row) in d.rows().into_iter().enumerate() {
+        let (j, v) =
+            row.iter().enumerate().fold(
+                (0, f64::INFINITY),
+                |b, (j, &v)| if v < b.1 { (j, v) } else { b },
+            );
+        idx[i] = j;
+        val[i] = v;
+    }
+    (idx, val)
+}
+
+impl KMeans {
+    fn initial(&self, x: ArrayView2<f64>, rng: &mut StdRng) -> Array2<f64> {
+        let m = x.nrows();
+        match self.init {
+            KMeansInit::Random => {
+                let picks = rand::seq::index::sample(rng, m, self.k).into_vec();
+                x.select(Axis(0), &picks)
+            }
+            KMeansInit::PlusPlus => {
+                let mut centroids = Array2::zeros((self.k, x.ncols()));
+                centroids.row_mut(0).assign(&x.row(rng.random_range(0..m)));
+                let mut nearest = sq_distances(x, centroids.slice(ndarray::s![0..1, ..]))
+                    .column(0)
+                    .to_owned();
+                for j in 1..self.k {
+                    let total: f64 = nearest.sum();
+                    let pick = if total > 0.0 {
+                        let mut u = rng.random::<f64>() * total;
+                        nearest
+                            .iter()
+                            .position(|&d| {
+                                u -= d;
+                                u <= 0.0
+                            })
+                            .unwrap_or(m - 1)
+                    } else {
+                        rng.random_range(0..m)
+                    };
+                    centroids.row_mut(j).assign(&x.row(pick));
+                    let d = sq_distances(x, centroids.slice(ndarray::s![j..j + 1, ..]));
+                    nearest.zip_mut_with(&d.column(0), |a, &b| *a = a.min(b));
+                }
+                centroids
+            }
+        }
+    }
+
+    /// One run of Lloyd's algorithm from an initialisation.
+    fn lloyd(
+        &self,
+        x: ArrayView2<f64>,
+        mut centroids: Array2<f64>,
+    ) -> (Array2<f64>, Array1<usize>, f64, usize) {
+        let (m, n) = x.dim();
+        let mut iterations = 0;
+        loop {
+            iterations += 1;
+            let (labels, dist) = argmin_rows(&sq_distances(x, centroids.view()));
+            let mut sums = Array2::<f64>::zeros((self.k, n));
+            let mut counts = vec![0usize; self.k];
+            for (row, &c) in x.rows().into_iter().zip(&labels) {
+                sums.row_mut(c).scaled_add(1.0, &row);
+                counts[c] += 1;
+            }
+            // An empty cluster takes the example farthest from its centroid.
+            let mut far: Vec<usize> = (0..m).collect();
+            far.sort_by(|&a, &b| dist[b].total_cmp(&dist[a]));
+            let mut far = far.into_iter();
+            let mut shift = 0.0f64;
+            for j in 0..self.k {
+                let new = if counts[j] > 0 {
+                    sums.row(j).mapv(|v| v / counts[j] as f64)
+                } else {
+                    far.next()
+                        .map_or_else(|| centroids.row(j).to_owned(), |i| x.row(i).to_owned())
+                };
+                let d: f64 = new
+                    .iter()
+                    .zip(centroids.row(j))
+                    .map(|(a, b)| (a - b).powi(2))
+                    .sum();
+                shift = shift.max(d.sqrt());
+                centroids.row_mut(j).assign(&new);
+            }
+            if shift <= self.tol || iterations >= self.max_iter {
+                let (labels, dist) = argmin_rows(&sq_distances(x, centroids.view()));
+                return (centroids, labels, dist.sum() / m as f64, iterations);
+            }
+        }
+    }
+
+    /// Cluster the rows of `x`; `K > m` is an error.
+    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans> {
+        self.check()?;
+        validate::features(x, "k-means features")?;
+        if self.k > x.nrows() {
+            return Err(Error::invalid(format!(
+                "k = {} clusters need at least k examples, got {}",
+                self.k,
+                x.nrows()
+            )));
+        }
+        let mut rng = StdRng::seed_from_u64(self.seed);
+        let mut best: Option<FittedKMeans> = None;
+        let mut restart_costs = Vec::with_capacity(self.n_restarts);
+        for _ in 0..self.n_restarts {
+            let init = self.initial(x, &mut rng);
+            let (centroids, labels, cost, iterations) = self.lloyd(x, init);
+            restart_costs.push(cost);
+            if best.as_ref().is_none_or(|b| cost < b.cost) {
+                best = Some(FittedKMeans {
+                    centroids,
+                    labels,
+                    cost,
+                    iterations,
+                    restart_costs: vec![],
+                });
+            }
+        }
+        let mut best = best.ok_or_else(|| Error::invalid("no k-means run"))?;
+        best.restart_costs = restart_costs;
+        Ok(best)
+    }
+}
+
+impl FittedKMeans {
+    /// `J(c, μ)` of new data under these centroids.
+    pub fn cost_of(&self, x: ArrayView2<f64>) -> Result<f64> {
+        validate::n_features(self.centroids.ncols(), x, "k-means cost")?;
+        validate::features(x, "k-means features")?;
+        Ok(argmin_rows(&sq_distances(x, self.centroids.view())).1.sum() / x.nrows() as f64)
+    }
+}
+
+impl Predict<usize> for FittedKMeans {
+    /// The nearest centroid of each row.
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<usize>> {
+        validate::n_features(self.centroids.ncols(), x, "k-means predict")?;
+        validate::finite(x, "features to cluster")?;
+        Ok(argmin_rows(&sq_distances(x, self.centroids.view())).0)
+    }
+}
+
+/// The elbow curve: the best cost `J` for each `K` in `ks` (other settings from `params`).
+pub fn elbow(params: &KMeans, x: ArrayView2<f64>, ks: &[usize]) -> Result<Vec<(usize, f64)>> {
+    ks.iter()
+        .map(|&k| Ok((k, KMeans { k, ..*params }.fit(x)?.cost)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data;
+    use ndarray::array;
+
+    #[test]
+    fn iris_cost_matches_scikit_learn() {
+        // sklearn KMeans(k, n_init=50).fit(iris).inertia_ / 150 for k = 2, 3, 4 (same iris array)
+        let x = data::iris().features;
+        for (k, inertia) in [
+            (2, 152.368_706_477_339_06),
+            (3, 78.940_841_426_146),
+            (4, 57.317_873_214_285_704),
+        ] {
+            let m = KMeans::new(k).fit(x.view()).unwrap();
+            assert!(
+                (m.cost - inertia / 150.0).abs() < 1e-6,
+                "k = {k}: {} vs {}",
+                m.cost,
+                inertia / 150.0
+            );
+            assert!(m.restart_costs.iter().all(|&c| c >= m.cost));
+        }
+    }
+
+    #[test]
+    fn two_obvious_clusters_by_hand() {
+        let x = array![[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]];
+        let m = KMeans::new(2)
+            .with_init(KMeansInit::Random, 5)
+            .fit(x.view())
+            .unwrap();
+        assert_eq!(m.labels[0], m.labels[1]);
+        assert_ne!(m.labels[0], m.labels[2]);
+        assert!((m.cost - 0.25).abs() < 1e-12); // every point 0.5 from its centroid
+        assert_eq!(
+            m.predict(array![[9.0, 0.2]].view()).unwrap()[0],
+            m.labels[2]
+        );
+    }
+
+    #[test]
+    fn errors_and_empty_clusters() {
+        let x = array![[0.0], [0.0], [0.0], [1.0]];
+        assert!(KMeans::new(5).fit(x.view()).is_err());
+        assert!(KMeans::new(0).fit(x.view()).is_err());
+        // three clusters on two distinct values: no panic, no NaN centroid
+        let m = KMeans::new(3)
+            .with_init(KMeansInit::Random, 3)
+            .fit(x.view())
+            .unwrap();
+        assert!(m.centroids.iter().all(|v| v.is_finite()));
+        assert!(KMeans::new(1).fit(array![[f64::NAN]].view()).is_err());
+    }
+}
