@@ -1,0 +1,284 @@
+//! K-nearest neighbours (notes: *K-Nearest Neighbors*): a lazy learner that memorises the
+//! training set; a query takes the majority vote (classification) or the mean (regression) of
+//! its `k` nearest training examples.
+//!
+//! Distances for a block of queries come from one matrix product,
+//! `‖q - x‖² = ‖q‖² - 2 q·x + ‖x‖²` (Euclidean) or a direct scan (Manhattan), and the `k`
+//! smallest are selected per query in `O(N)` (the notes' prediction cost).
+
+use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+
+use crate::data::{Dataset, Target};
+use crate::estimator::{Fit, Params, Predict, PredictProba};
+use crate::{Error, Result, validate};
+
+/// How distance is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Distance {
+    /// `√Σ (a_i - b_i)²`.
+    Euclidean,
+    /// `Σ |a_i - b_i|`.
+    Manhattan,
+}
+
+/// KNN hyperparameters.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Knn {
+    /// Neighbours consulted (`1 <= k <= n`).
+    pub k: usize,
+    /// The distance.
+    pub distance: Distance,
+}
+
+impl Knn {
+    /// `k` neighbours, Euclidean distance.
+    pub fn new(k: usize) -> Self {
+        Knn {
+            k,
+            distance: Distance::Euclidean,
+        }
+    }
+}
+
+impl Params for Knn {
+    fn check(&self) -> Result<()> {
+        if self.k == 0 {
+            return Err(Error::config("k", "needs at least one neighbour"));
+        }
+        Ok(())
+    }
+}
+
+/// A fitted KNN model: the memorised training set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedKnn<T: Target> {
+    params: Knn,
+    x: Array2<f64>,
+    x_sq: Array1<f64>,
+    y: Array1<T>,
+    n_classes: usize,
+}
+
+fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Result<FittedKnn<T>> {
+    params.check()?;
+    if params.k > data.n_samples() {
+        return Err(Error::invalid(format!(
+            "k = {} neighbours but only {} training examples",
+            params.k,
+            data.n_samples()
+        )));
+    }
+    let x_sq = data.features.map_axis(Axis(1), |r| r.dot(&r));
+    Ok(FittedKnn {
+        params: *params,
+        x: data.features.clone(),
+        x_sq,
+        y: data.targets.clone(),
+        n_classes,
+    })
+}
+
+impl Fit<usize> for Knn {
+    type Model = FittedKnn<usize>;
+
+    fn fit(&self, data: &Dataset<usize>) -> Result<FittedKnn<usize>> {
+        memorise(self, data, data.n_classes())
+    }
+}
+
+impl Fit<f64> for Knn {
+    type Model = FittedKnn<f64>;
+
+    fn fit(&self, data: &Dataset<f64>) -> Result<FittedKnn<f64>> {
+        memorise(self, data, 0)
+    }
+}
+
+/// Queries per block: bounds the distance matrix to `BLOCK x N`.
+const BLOCK: usize = 256;
+
+impl<T: Target> FittedKnn<T> {
+    /// Indices and distances of the `k` nearest training examples of each query row,
+    /// nearest first (ties broken by training order).
+    pub fn kneighbors(&self, q: ArrayView2<f64>) -> Result<(Array2<usize>, Array2<f64>)> {
+        validate::n_features(self.x.ncols(), q, "KNN query")?;
+        validate::finite(q, "KNN query features")?;
+        let (m, k) = (q.nrows(), self.params.k);
+        let mut idx = Array2::zeros((m, k));
+        let mut dist = Array2::zeros((m, k));
+        let mut order: Vec<usize> = Vec::with_capacity(self.x.nrows());
+        for start in (0..m).step_by(BLOCK) {
+            let block = q.slice(s![start..(start + BLOCK).min(m), ..]);
+            let d = self.distances(block);
+            for (r, row) in d.rows().into_iter().enumerate() {
+                order.clear();
+                order.extend(0..row.len());
+                order.select_nth_unstable_by(k - 1, |&a, &b| {
+                    row[a].total_cmp(&row[b]).then(a.cmp(&b))
+                });
+                order[..k].sort_by(|&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)));
+                let query = block.row(r);
+                for (j, &t) in order[..k].iter().enumerate() {
+                    idx[[start + r, j]] = t;
+                    // exact distance of the chosen few (the expanded form loses digits near 0)
+                    let train = self.x.row(t);
+                    dist[[start + r, j]] = match self.params.distance {
+                        Distance::Euclidean => query
+                            .iter()
+                            .zip(train)
+                            .map(|(a, b)| (a - b).powi(2))
+                            .sum::<f64>()
+                            .sqrt(),
+                        Distance::Manhattan => row[t],
+                    };
+                }
+            }
+        }
+        Ok((idx, dist))
+    }
+
+    /// Squared Euclidean or Manhattan distances of a block of queries to every training row.
+    fn distances(&self, block: ArrayView2<f64>) -> Array2<f64> {
+        match self.params.distance {
+            Distance::Euclidean => {
+                let mut d = block.dot(&self.x.t());
+                let q_sq = block.map_axis(Axis(1), |r| r.dot(&r));
+                for ((i, j), v) in d.indexed_iter_mut() {
+                    *v = (q_sq[i] - 2.0 * *v + self.x_sq[j]).max(0.0);
+                }
+                d
+            }
+            Distance::Manhattan => {
+                Array2::from_shape_fn((block.nrows(), self.x.nrows()), |(i, j)| {
+                    block
+                        .row(i)
+                        .iter()
+                        .zip(self.x.row(j))
+                        .map(|(a, b)| (a - b).abs())
+                        .sum()
+                })
+            }
+        }
+    }
+}
+
+impl FittedKnn<usize> {
+    /// Neighbour class counts of each query row (`rows x n_classes`).
+    fn votes(&self, x: ArrayView2<f64>) -> Result<(Array2<usize>, Array2<f64>)> {
+        let (idx, _) = self.kneighbors(x)?;
+        let mut counts = Array2::zeros((x.nrows(), self.n_classes));
+        for (row, mut c) in idx.rows().into_iter().zip(counts.rows_mut()) {
+            row.iter().for_each(|&t| c[self.y[t]] += 1.0);
+        }
+        Ok((idx, counts))
+    }
+}
+
+impl PredictProba for FittedKnn<usize> {
+    /// The share of the `k` neighbours in each class.
+    fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        Ok(self.votes(x)?.1 / self.params.k as f64)
+    }
+}
+
+impl Predict<usize> for FittedKnn<usize> {
+    /// Majority vote of the `k` nearest (a tie goes to the class of the nearest tied neighbour).
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<usize>> {
+        let (idx, counts) = self.votes(x)?;
+        Ok(idx
+            .rows()
+            .into_iter()
+            .zip(counts.rows())
+            .map(|(row, c)| {
+                let best = c.iter().copied().fold(0.0, f64::max);
+                row.iter()
+                    .map(|&t| self.y[t])
+                    .find(|&l| c[l] == best)
+                    .unwrap_or(0)
+            })
+            .collect())
+    }
+}
+
+impl Predict<f64> for FittedKnn<f64> {
+    /// Mean target of the `k` nearest.
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        let (idx, _) = self.kneighbors(x)?;
+        Ok(idx.map_axis(Axis(1), |row| {
+            row.iter().map(|&t| self.y[t]).sum::<f64>() / row.len() as f64
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn neighbours_votes_and_means_by_hand() {
+        let x = array![[0.0, 0.0], [1.0, 0.0], [0.0, 2.0], [5.0, 5.0], [6.0, 5.0]];
+        let cls = Dataset::classification(x.clone(), array![0, 0, 1, 1, 1]).unwrap();
+        let m = Knn::new(3).fit(&cls).unwrap();
+        let (idx, dist) = m.kneighbors(array![[0.1, 0.0]].view()).unwrap();
+        assert_eq!(idx.row(0).to_vec(), vec![0, 1, 2]);
+        assert!((dist[[0, 0]] - 0.1).abs() < 1e-12 && (dist[[0, 1]] - 0.9).abs() < 1e-12);
+        assert_eq!(
+            m.predict(array![[0.1, 0.0], [5.5, 5.0]].view())
+                .unwrap()
+                .to_vec(),
+            vec![0, 1]
+        );
+        assert_eq!(
+            m.predict_proba(array![[0.1, 0.0]].view())
+                .unwrap()
+                .row(0)
+                .to_vec(),
+            vec![2.0 / 3.0, 1.0 / 3.0]
+        );
+        let reg = Dataset::new(x, array![1.0, 2.0, 3.0, 10.0, 20.0]).unwrap();
+        let r = Knn {
+            k: 2,
+            distance: Distance::Manhattan,
+        }
+        .fit(&reg)
+        .unwrap();
+        assert_eq!(r.predict(array![[5.4, 5.0]].view()).unwrap()[0], 15.0);
+    }
+
+    #[test]
+    fn k_out_of_range_and_shape_errors() {
+        let d = Dataset::classification(array![[0.0], [1.0]], array![0, 1]).unwrap();
+        assert!(Knn::new(0).fit(&d).is_err());
+        assert!(Knn::new(3).fit(&d).is_err());
+        let m = Knn::new(1).fit(&d).unwrap();
+        assert!(m.predict(array![[0.0, 1.0]].view()).is_err());
+        assert!(m.predict(array![[f64::NAN]].view()).is_err());
+    }
+
+    #[test]
+    fn matches_brute_force_on_many_queries() {
+        // more queries than one block: every block boundary handled
+        let d = crate::data::generate::blobs(300, &array![[0.0, 0.0], [3.0, 3.0]], 1.0, 4).unwrap();
+        let m = Knn::new(5).fit(&d).unwrap();
+        let (idx, dist) = m.kneighbors(d.x()).unwrap();
+        for i in [0, 255, 256, 299] {
+            let mut all: Vec<(f64, usize)> = (0..300)
+                .map(|j| {
+                    (
+                        (&d.features.row(i) - &d.features.row(j))
+                            .mapv(|v| v * v)
+                            .sum()
+                            .sqrt(),
+                        j,
+                    )
+                })
+                .collect();
+            all.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+            for j in 0..5 {
+                assert!((dist[[i, j]] - all[j].0).abs() < 1e-9);
+            }
+            assert_eq!(idx[[i, 0]], i);
+        }
+    }
+}

@@ -1,0 +1,41 @@
+//! # mlnotes
+//!
+//! Machine-learning course notes turned into working, tested, fast software. The code mirrors
+//! the notes' table of contents: each section is a module, named with the notes' word.
+//!
+//! | notes section | module |
+//! |---|---|
+//! | Data Preprocessing (scaling, one-hot, binning) | [`preprocess`] |
+//! | Model Evaluation (hold-out, k-fold, bias/variance, hyperparameter search) | [`selection`] |
+//! | Metrics (classification, regression; clustering) | [`metrics`] |
+//! | Optimization Algorithms (GD family, momentum, Adam, Newton, BFGS / L-BFGS) | [`optim`] |
+//! | K-Nearest Neighbors (classification by vote, regression by mean) | [`knn`] |
+//! | Naive Bayes (Gaussian, categorical with Laplace smoothing, multinomial, Bernoulli, binned) | [`bayes`] |
+//! | Clustering (k-means, elbow, hierarchical: agglomerative and divisive) | [`cluster`] |
+//! | Dimensionality Reduction (PCA) | [`pca`] |
+//! | Linear Models, Regularization (normal equation, ridge, lasso, logistic, softmax) | [`linear`] |
+//! | Data sets, CSV loading, generators | [`data`] |
+//! | The common estimator API (`fit`, `predict`, `predict_proba`, `transform`) | [`estimator`] |
+//! | Experiments (claims measured, reports, plots) | [`experiment`] |
+//! | Burn backends (`flex`, `ndarray`, `wgpu`) | [`backend`] |
+//!
+//! Data flows one way: data → preprocess → estimator → metrics → report.
+
+pub mod backend;
+pub mod bayes;
+pub mod cluster;
+pub mod data;
+pub mod error;
+pub mod estimator;
+pub mod experiment;
+pub mod knn;
+pub mod linalg;
+pub mod linear;
+pub mod metrics;
+pub mod optim;
+pub mod pca;
+pub mod preprocess;
+pub mod selection;
+pub mod validate;
+
+pub use error::{Error, Result};
