@@ -1,0 +1,4 @@
+//! Runs every experiment and writes `results/README.md`.
+fn main() -> std::process::ExitCode {
+    mlnotes::experiment::cli::main_all(&mlnotes_experiments::all())
+}

@@ -1,0 +1,44 @@
+//! The experiments of mlnotes: one module (and one binary) per topic of the notes. Each reads
+//! top to bottom: data, model, measurement, the notes' claim with its verdict.
+
+pub mod bias_variance;
+pub mod feature_scaling;
+pub mod gradient_descent;
+pub mod hierarchical;
+pub mod kmeans;
+pub mod knn;
+pub mod linear_regression;
+pub mod logistic_regression;
+pub mod metrics;
+pub mod model_evaluation;
+pub mod naive_bayes;
+pub mod pca;
+pub mod regularization;
+pub mod second_order;
+
+use mlnotes::experiment::Experiment;
+
+/// Every experiment, in the order of the notes.
+pub fn all() -> Vec<&'static dyn Experiment> {
+    vec![
+        &feature_scaling::FeatureScaling,
+        &model_evaluation::ModelEvaluation,
+        &bias_variance::BiasVariance,
+        &metrics::Metrics,
+        &gradient_descent::GradientDescentVariants,
+        &second_order::SecondOrder,
+        &regularization::Regularization,
+        &linear_regression::LinearRegressionExperiment,
+        &logistic_regression::LogisticRegressionExperiment,
+        &knn::KnnExperiment,
+        &naive_bayes::NaiveBayesExperiment,
+        &kmeans::KMeansExperiment,
+        &hierarchical::Hierarchical,
+        &pca::PcaExperiment,
+    ]
+}
+
+/// Format a float with 4 decimals (for tables and evidence strings).
+pub fn f4(v: f64) -> String {
+    format!("{v:.4}")
+}

@@ -1,0 +1,242 @@
+//! Every experiment in quick mode: it runs, writes its report and plots, and its measured
+//! numbers are those the notes lead us to expect.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use mlnotes::backend::Backend;
+use mlnotes::experiment::{Context, Report, cli};
+
+fn out_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("mlnotes-quick-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn run(name: &str) -> (Report, PathBuf) {
+    let exp = mlnotes_experiments::all()
+        .into_iter()
+        .find(|e| e.name() == name)
+        .expect("registered");
+    let dir = out_dir(name);
+    let mut ctx = Context::new(Backend::default_compiled().unwrap(), 0, &dir, true).unwrap();
+    ctx.show_progress = false;
+    let report = cli::run_one(exp, &mut ctx).unwrap();
+    let written = dir.join(name);
+    assert!(written.join("report.json").is_file());
+    assert!(written.join("report.md").is_file());
+    for p in &report.plots {
+        let svg = std::fs::read_to_string(written.join(&p.file)).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", p.file);
+    }
+    (report, dir)
+}
+
+#[test]
+fn metrics_experiment() {
+    let (r, dir) = run("metrics");
+    assert!(
+        r.metrics["accuracy"] > 0.95,
+        "accuracy {}",
+        r.metrics["accuracy"]
+    );
+    assert!(r.metrics["auc"] > 0.98, "auc {}", r.metrics["auc"]);
+    // scikit-learn's LinearRegression on diabetes reaches test R² around 0.4-0.55 depending on the split
+    let r2 = r.metrics["diabetes_test_r2"];
+    assert!((0.3..0.65).contains(&r2), "R² {r2}");
+    assert!(r.find_claim("AUC measures").unwrap().held);
+    assert!(r.find_claim("Accuracy =").unwrap().held);
+    assert!(r.find_claim("Adjusted R²").is_some());
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn model_evaluation_experiment() {
+    let (r, dir) = run("model-evaluation");
+    assert_eq!(r.claims.len(), 5);
+    assert!(r.find_claim("Random search explores").unwrap().held);
+    assert!(r.metrics["kfold_std_small"] >= 0.0);
+    let md = std::fs::read_to_string(dir.join("model-evaluation/report.md")).unwrap();
+    assert!(md.contains("5-fold CV") && md.contains("Bayesian"));
+    std::fs::remove_dir_all(dir).ok();
+}
+
+/// Run `name` in quick mode and require the listed claims (by statement prefix) to hold.
+fn claims_hold(name: &str, prefixes: &[&str]) -> Report {
+    let (r, dir) = run(name);
+    for p in prefixes {
+        let c = r
+            .find_claim(p)
+            .unwrap_or_else(|| panic!("{name}: no claim starting '{p}'"));
+        assert!(
+            c.held,
+            "{name}: '{}' did not hold: {}",
+            c.statement, c.evidence
+        );
+    }
+    std::fs::remove_dir_all(dir).ok();
+    r
+}
+
+#[test]
+fn feature_scaling_experiment() {
+    let r = claims_hold(
+        "feature-scaling",
+        &["Feature scaling speeds up", "Mean normalisation puts"],
+    );
+    assert!(r.metrics["iterations_scaled"] < 1000.0);
+}
+
+#[test]
+fn gradient_descent_experiment() {
+    claims_hold(
+        "gradient-descent",
+        &[
+            "Learning rate too small",
+            "Learning rate too large",
+            "SGD's variance",
+            "Batch gradient descent uses all",
+        ],
+    );
+}
+
+#[test]
+fn second_order_experiment() {
+    claims_hold(
+        "second-order",
+        &["Newton's method: fast convergence", "All methods minimise"],
+    );
+}
+
+#[test]
+fn linear_regression_experiment() {
+    claims_hold(
+        "linear-regression",
+        &[
+            "Gradient descent and the normal equation",
+            "Ridge regression",
+            "Multicollinearity",
+        ],
+    );
+}
+
+#[test]
+fn logistic_regression_experiment() {
+    let r = claims_hold(
+        "logistic-regression",
+        &["With the sigmoid, MSE", "Multiclass by one-vs-all"],
+    );
+    assert!(r.metrics["cv_accuracy_breast_cancer"] > 0.96);
+    assert!(r.metrics["cv_accuracy_iris"] > 0.93);
+}
+
+#[test]
+fn regularization_experiment() {
+    claims_hold(
+        "regularization",
+        &[
+            "L1 regularization",
+            "L2 regularization",
+            "Gradient descent with L2",
+        ],
+    );
+}
+
+#[test]
+fn bias_variance_experiment() {
+    claims_hold(
+        "bias-variance",
+        &[
+            "High bias",
+            "High variance",
+            "Fix high bias",
+            "Fix high variance by increasing",
+            "Fix high variance by getting",
+        ],
+    );
+}
+
+#[test]
+fn knn_experiment() {
+    let r = claims_hold(
+        "knn",
+        &[
+            "Small k",
+            "Large k",
+            "KNN is sensitive to feature scaling",
+            "KNN suffers from the curse",
+        ],
+    );
+    assert!(r.metrics["breast_cancer_knn_scaled"] > 0.95);
+}
+
+#[test]
+fn naive_bayes_experiment() {
+    claims_hold(
+        "naive-bayes",
+        &[
+            "Without smoothing",
+            "Products of many probabilities",
+            "Continuous data",
+        ],
+    );
+}
+
+#[test]
+fn kmeans_experiment() {
+    let r = claims_hold(
+        "kmeans",
+        &[
+            "K-means is sensitive to initialisation",
+            "Elbow method",
+            "Silhouette analysis",
+            "K-means assumes spherical",
+            "K-means is sensitive to outliers",
+        ],
+    );
+    assert!(r.metrics["circles_ari"] < 0.2);
+}
+
+#[test]
+fn hierarchical_experiment() {
+    claims_hold(
+        "hierarchical",
+        &["Single linkage can result", "Agglomerative (bottom-up)"],
+    );
+}
+
+#[test]
+fn pca_experiment() {
+    let r = claims_hold("pca", &["Choose k as the smallest", "Two interpretations"]);
+    assert!((30.0..=50.0).contains(&r.metrics["k_for_99_percent"]));
+}
+
+#[test]
+fn binaries_have_help_and_reject_bad_backends() {
+    let bin = env!("CARGO_BIN_EXE_metrics");
+    let help = Command::new(bin).arg("--help").output().unwrap();
+    let text = String::from_utf8_lossy(&help.stdout);
+    assert!(
+        help.status.success() && text.contains("--backend") && text.contains("Metrics"),
+        "{text}"
+    );
+    let bad = Command::new(bin)
+        .args(["--backend", "tpu"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown backend"));
+}
+
+#[test]
+fn summary_lists_every_claim() {
+    let dir = out_dir("summary");
+    let (r, d) = run("metrics");
+    let path = cli::write_summary(&dir, &[("metrics", Ok(r.clone()))]).unwrap();
+    let md = std::fs::read_to_string(path).unwrap();
+    for c in &r.claims {
+        assert!(md.contains(&c.statement));
+    }
+    std::fs::remove_dir_all(dir).ok();
+    std::fs::remove_dir_all(d).ok();
+}
