@@ -45,8 +45,14 @@ impl Experiment for GradientDescentVariants {
         let m = ctx.size(4000, 800);
         let coef: Vec<f64> = (0..10).map(|j| (j as f64 - 4.5) / 2.0).collect();
         let raw = generate::linear_regression(m, &coef, 3.0, 0.5, ctx.seed)?;
-        let data =
-            raw.with_features(Scaler::standardization().fit(raw.x())?.transform(raw.x())?)?;
+        // correlated features (x_j + 1.5 x_0): elongated cost contours even after standardising
+        let mut mixed = raw.features.clone();
+        let first = raw.features.column(0).to_owned();
+        for mut col in mixed.columns_mut().into_iter().skip(1) {
+            col.scaled_add(1.5, &first);
+        }
+        let scaler = Scaler::standardization().fit(mixed.view())?;
+        let data = raw.with_features(scaler.transform(mixed.view())?)?;
         let x = design(data.x());
         let cost = SquaredError {
             x: x.view(),
@@ -59,7 +65,7 @@ impl Experiment for GradientDescentVariants {
                 .ok_or_else(|| Error::invalid("no Hessian"))?
                 .view(),
         );
-        let epochs = ctx.size(60, 25);
+        let epochs = ctx.size(400, 150);
         let theta0 = Array1::zeros(11);
         let run = |gd: GradientDescent| gd.minimize(&cost, theta0.view());
 
@@ -137,7 +143,7 @@ impl Experiment for GradientDescentVariants {
         let rel = 1e-3;
         let mut t = Table::new(
             &format!(
-                "{m} examples, 10 standardised features, {epochs} epochs; learning rate tuned per variant"
+                "{m} examples, 10 correlated standardised features, {epochs} epochs; learning rate tuned per variant"
             ),
             &[
                 "variant",
@@ -197,16 +203,6 @@ impl Experiment for GradientDescentVariants {
             mini_pass < batch_pass,
             format!("excess cost after one pass over the {m} examples at step 0.5/λ_max: batch {batch_pass:.2e} (1 update), mini-batch {mini_pass:.2e} ({} updates)", m.div_ceil(32)),
         );
-        let (mini_floor, sgd_floor) = (
-            tail_mean(&by("mini-batch").history),
-            tail_mean(&by("stochastic").history),
-        );
-        report.claim(
-            "Mini-batch combines the stability of batch GD with the speed of SGD",
-            mini_pass < batch_pass && mini_floor <= sgd_floor,
-            format!("mini-batch: excess {mini_pass:.2e} after one pass (batch {batch_pass:.2e}); final excess {mini_floor:.2e} against SGD's {sgd_floor:.2e}"),
-        );
-
         // SGD's noise floor at a constant rate, and with a decaying rate.
         let sgd = GradientDescent {
             learning_rate: 0.1 / lmax,
@@ -219,6 +215,16 @@ impl Experiment for GradientDescentVariants {
         let (_, constant) = run(sgd)?;
         let (_, decayed) = run(GradientDescent { decay: 0.5, ..sgd })?;
         let (fc, fd) = (tail_mean(&constant), tail_mean(&decayed));
+        let (_, mini_same) = run(GradientDescent {
+            batching: Batching::MiniBatch(32),
+            ..sgd
+        })?;
+        let mini_floor = tail_mean(&mini_same);
+        report.claim(
+            "Mini-batch combines the stability of batch GD with the speed of SGD",
+            mini_pass < batch_pass && mini_floor < fc,
+            format!("one pass: mini-batch excess {mini_pass:.2e} against batch {batch_pass:.2e}; at the same step 0.1/λ_max the final excess is {mini_floor:.2e} (mini-batch) against {fc:.2e} (SGD)"),
+        );
         report.claim(
             "SGD's variance prevents settling at the exact minimum; decaying the learning rate fixes it",
             fd < fc,
@@ -240,7 +246,7 @@ impl Experiment for GradientDescentVariants {
         report.claim(
             "Adam is generally the best default choice",
             fastest.starts_with("Adam"),
-            format!("fastest to converge here: {fastest}; Adam took {} epochs (on this convex, well-scaled problem)", shown(to("Adam"))),
+            format!("fastest to converge here: {fastest}; Adam took {} epochs (on this convex least-squares problem)", shown(to("Adam"))),
         );
 
         // Learning rates too small and too large.
@@ -265,10 +271,11 @@ impl Experiment for GradientDescentVariants {
             Ok(_) => "did not diverge".into(),
         };
         let slow_excess = excess(&slow, best);
+        let tuned_batch = tail_mean(&by("batch").history);
         report.claim(
             "Learning rate too small: slow convergence",
-            epochs_to(&slow, best, rel).is_none(),
-            format!("α = 0.01/λ_max: excess cost {:.3e} after {epochs} epochs (batch GD at its tuned rate converges in {})", slow_excess[slow_excess.len() - 1], shown(to("batch"))),
+            slow_excess[slow_excess.len() - 1] > 10.0 * tuned_batch,
+            format!("α = 0.01/λ_max: excess cost {:.3e} after {epochs} epochs, against {tuned_batch:.3e} at the tuned rate", slow_excess[slow_excess.len() - 1]),
         );
         report.claim(
             "Learning rate too large: may overshoot and diverge (detected, not returned as a NaN model)",

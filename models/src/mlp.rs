@@ -90,3 +90,56 @@ impl Mlp {
         self.num_params()
     }
 }
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+    use burn::tensor::{Tensor, TensorData};
+
+    #[test]
+    fn shapes_parameter_count_and_a_linear_model() {
+        let device = Device::flex();
+        let mlp = MlpConfig::new(64, vec![256, 256], 10).init(&device);
+        assert_eq!(
+            mlp.n_params(),
+            64 * 256 + 256 + 256 * 256 + 256 + 256 * 10 + 10
+        );
+        let out = mlp.forward(Tensor::zeros([3, 64], &device));
+        assert_eq!(out.dims(), [3, 10]);
+        // no hidden layer: logits = x W + b, checked against the weights by hand
+        let linear = MlpConfig::new(2, vec![], 1).init(&device);
+        let w: Vec<f32> = linear.layers[0]
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec()
+            .expect("f32");
+        let b: Vec<f32> = linear.layers[0]
+            .bias
+            .as_ref()
+            .expect("bias")
+            .val()
+            .into_data()
+            .try_to_vec()
+            .expect("f32");
+        let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, -2.0], [1, 2]), &device);
+        let y: Vec<f32> = linear.forward(x).into_data().try_to_vec().expect("f32");
+        assert!((y[0] - (w[0] - 2.0 * w[1] + b[0])).abs() < 1e-6);
+    }
+
+    #[test]
+    fn activations_follow_their_formulas() {
+        let device = Device::flex();
+        let z = Tensor::<1>::from_data(TensorData::new(vec![-1.0f32, 0.0, 2.0], [3]), &device);
+        let get = |a: Activation| -> Vec<f32> {
+            a.apply(z.clone()).into_data().try_to_vec().expect("f32")
+        };
+        assert_eq!(get(Activation::Relu), vec![0.0, 0.0, 2.0]);
+        let t = get(Activation::Tanh);
+        let s = get(Activation::Sigmoid);
+        for (i, v) in [-1.0f32, 0.0, 2.0].iter().enumerate() {
+            assert!((t[i] - v.tanh()).abs() < 1e-6);
+            assert!((s[i] - 1.0 / (1.0 + (-v).exp())).abs() < 1e-6);
+        }
+    }
+}

@@ -246,11 +246,9 @@ fn categorical(
             for (&v, &t) in col.iter().zip(&data.targets) {
                 table[[t, v]] += 1.0;
             }
-            for c in 0..k {
-                let denom = counts[c] as f64 + alpha * values as f64;
-                table
-                    .row_mut(c)
-                    .mapv_inplace(|cnt| ((cnt + alpha) / denom).ln());
+            for (mut row, &n_c) in table.rows_mut().into_iter().zip(counts) {
+                let denom = n_c as f64 + alpha * values as f64;
+                row.mapv_inplace(|cnt| ((cnt + alpha) / denom).ln());
             }
             table
         })

@@ -299,7 +299,8 @@ pub fn divisive(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Array1<usize>
         let members = clusters.swap_remove(worst);
         let sub = x.select(ndarray::Axis(0), &members);
         let halves = KMeans::new(2).with_seed(seed).fit(sub.view())?.labels;
-        let (left, right): (Vec<(usize, usize)>, Vec<(usize, usize)>) = members
+        type Labelled = Vec<(usize, usize)>;
+        let (left, right): (Labelled, Labelled) = members
             .iter()
             .copied()
             .zip(halves.iter().copied())

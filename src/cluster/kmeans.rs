@@ -181,9 +181,9 @@ impl KMeans {
             far.sort_by(|&a, &b| dist[b].total_cmp(&dist[a]));
             let mut far = far.into_iter();
             let mut shift = 0.0f64;
-            for j in 0..self.k {
-                let new = if counts[j] > 0 {
-                    sums.row(j).mapv(|v| v / counts[j] as f64)
+            for (j, &count) in counts.iter().enumerate() {
+                let new = if count > 0 {
+                    sums.row(j).mapv(|v| v / count as f64)
                 } else {
                     far.next()
                         .map_or_else(|| centroids.row(j).to_owned(), |i| x.row(i).to_owned())

@@ -176,7 +176,7 @@ impl FittedLogistic {
         validate::n_features(self.n_features(), x, "logistic regression predict")?;
         validate::finite(x, "features to predict")?;
         let w = self.theta.slice(s![.., 1..]);
-        Ok(x.dot(&w.t()) + &self.theta.column(0))
+        Ok(x.dot(&w.t()) + self.theta.column(0))
     }
 }
 

@@ -255,7 +255,7 @@ mod tests {
             .stratified()
             .folds(30, Some(&labels))
             .unwrap();
-        let mut seen = vec![0; 30];
+        let mut seen = [0; 30];
         for f in &folds {
             assert_eq!(f.test.len(), 6);
             assert_eq!(f.train.len() + f.test.len(), 30);
