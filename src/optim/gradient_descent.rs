@@ -201,8 +201,7 @@ impl GradientDescent {
         obj: &impl Objective,
         theta0: ArrayView1<f64>,
     ) -> Result<(Array1<f64>, History)> {
-        self.check()?;
-        validate::same_len(obj.n_params(), theta0.len(), "initial parameters")?;
+        super::prepare(self, obj, theta0)?;
         let m = obj.n_samples();
         let mut theta = theta0.to_owned();
         let mut grad = Array1::zeros(theta.len());

@@ -104,6 +104,24 @@ pub struct History {
     pub converged: bool,
 }
 
+/// Validate a method's settings and the starting point, before any work.
+pub(crate) fn prepare(
+    method: &impl crate::estimator::Params,
+    obj: &impl Objective,
+    theta0: ArrayView1<f64>,
+) -> Result<()> {
+    method.check()?;
+    crate::validate::same_len(obj.n_params(), theta0.len(), "initial parameters")
+}
+
+/// The shared check of an iteration budget and a positive tolerance.
+pub(crate) fn check_budget(max_iter: u64, tol: f64) -> Result<()> {
+    if max_iter == 0 {
+        return Err(Error::config("max_iter", "must be at least 1"));
+    }
+    crate::validate::positive(tol, "tol")
+}
+
 /// Stop-or-continue check shared by the iterative methods: divergence is an error.
 pub(crate) fn check_loss(loss: f64, initial: f64, iteration: usize) -> Result<()> {
     if !loss.is_finite() || (loss > 1e3 * initial.abs().max(1.0) && iteration > 0) {

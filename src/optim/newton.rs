@@ -5,7 +5,7 @@ use ndarray::{Array1, ArrayView1};
 
 use super::{History, Objective, Rows, check_loss};
 use crate::estimator::Params;
-use crate::{Error, Result, linalg, validate};
+use crate::{Error, Result, linalg};
 
 /// Newton's method settings.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
@@ -27,10 +27,7 @@ impl Default for Newton {
 
 impl Params for Newton {
     fn check(&self) -> Result<()> {
-        if self.max_iter == 0 {
-            return Err(Error::config("max_iter", "must be at least 1"));
-        }
-        validate::positive(self.tol, "tol")
+        super::check_budget(self.max_iter as u64, self.tol)
     }
 }
 
@@ -41,8 +38,7 @@ impl Newton {
         obj: &impl Objective,
         theta0: ArrayView1<f64>,
     ) -> Result<(Array1<f64>, History)> {
-        self.check()?;
-        validate::same_len(obj.n_params(), theta0.len(), "initial parameters")?;
+        super::prepare(self, obj, theta0)?;
         let mut theta = theta0.to_owned();
         let mut grad = Array1::zeros(theta.len());
         let initial = obj.loss_grad(theta.view(), Rows::All, &mut grad);

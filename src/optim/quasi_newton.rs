@@ -8,7 +8,7 @@ use ndarray::{Array1, Array2, ArrayView1};
 
 use super::{History, Objective, Rows};
 use crate::estimator::Params;
-use crate::{Error, Result, validate};
+use crate::{Error, Result};
 
 /// The `argmin` view of an [`Objective`].
 struct Problem<'a, O: Objective> {
@@ -83,22 +83,16 @@ impl Default for Bfgs {
 
 impl Params for Lbfgs {
     fn check(&self) -> Result<()> {
-        if self.memory == 0 || self.max_iter == 0 {
-            return Err(Error::config(
-                "memory",
-                "memory and max_iter must be at least 1",
-            ));
+        if self.memory == 0 {
+            return Err(Error::config("memory", "must be at least 1"));
         }
-        validate::positive(self.tol, "tol")
+        super::check_budget(self.max_iter, self.tol)
     }
 }
 
 impl Params for Bfgs {
     fn check(&self) -> Result<()> {
-        if self.max_iter == 0 {
-            return Err(Error::config("max_iter", "must be at least 1"));
-        }
-        validate::positive(self.tol, "tol")
+        super::check_budget(self.max_iter, self.tol)
     }
 }
 
@@ -136,8 +130,7 @@ impl Lbfgs {
         obj: &impl Objective,
         theta0: ArrayView1<f64>,
     ) -> Result<(Array1<f64>, History)> {
-        self.check()?;
-        validate::same_len(obj.n_params(), theta0.len(), "initial parameters")?;
+        super::prepare(self, obj, theta0)?;
         let solver = LBFGS::new(MoreThuenteLineSearch::new(), self.memory)
             .with_tolerance_grad(self.tol)
             .map_err(wrapped)?
@@ -158,8 +151,7 @@ impl Bfgs {
         obj: &impl Objective,
         theta0: ArrayView1<f64>,
     ) -> Result<(Array1<f64>, History)> {
-        self.check()?;
-        validate::same_len(obj.n_params(), theta0.len(), "initial parameters")?;
+        super::prepare(self, obj, theta0)?;
         let solver = BFGS::new(MoreThuenteLineSearch::new())
             .with_tolerance_grad(self.tol)
             .map_err(wrapped)?
