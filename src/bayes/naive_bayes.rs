@@ -522,6 +522,10 @@ mod tests {
         let m = GaussianNb::default().fit(&d).unwrap();
         let p = m.predict_proba(d.x()).unwrap();
         assert!(p.iter().all(|v| v.is_finite()));
+        assert_eq!(
+            m.transform(d.x()).unwrap(),
+            m.joint_log_likelihood(d.x()).unwrap()
+        );
         let acc =
             crate::metrics::accuracy(d.targets.view(), m.predict(d.x()).unwrap().view()).unwrap();
         // scikit-learn 1.9.1: GaussianNB().fit(X, y).score(X, y) on digits = 0.8580968280467446

@@ -285,6 +285,7 @@ mod tests {
                 inertia / 150.0
             );
             assert!(m.restart_costs.iter().all(|&c| c >= m.cost));
+            assert!((m.cost_of(x.view()).unwrap() - m.cost).abs() < 1e-12);
         }
     }
 

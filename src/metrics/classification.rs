@@ -233,6 +233,11 @@ mod tests {
         assert_eq!(cm.precision(b).unwrap(), 0.6);
         assert_eq!(cm.recall(b).unwrap(), 0.75);
         assert!((cm.f1(b).unwrap() - 2.0 * 0.6 * 0.75 / 1.35).abs() < 1e-12);
+        // the free functions agree with the matrix
+        assert_eq!(accuracy(t.view(), p.view()).unwrap(), 0.7);
+        assert_eq!(precision(t.view(), p.view(), b).unwrap(), 0.6);
+        assert_eq!(recall(t.view(), p.view(), b).unwrap(), 0.75);
+        assert_eq!(f1_score(t.view(), p.view(), b).unwrap(), cm.f1(b).unwrap());
     }
 
     #[test]
