@@ -31,7 +31,8 @@ pub struct KMeans {
     pub n_restarts: usize,
     /// Maximum assign/update rounds per restart.
     pub max_iter: usize,
-    /// Converged when no centroid moves farther than this.
+    /// Converged when the squared centroid movement of a round, summed over centroids, is at
+    /// most `tol` times the mean feature variance (scikit-learn's rule; 1e-4 by default).
     pub tol: f64,
     /// Seed of the initialisations.
     pub seed: u64,
@@ -45,7 +46,7 @@ impl KMeans {
             init: KMeansInit::PlusPlus,
             n_restarts: 10,
             max_iter: 300,
-            tol: 1e-8,
+            tol: 1e-4,
             seed: 0,
         }
     }
@@ -166,6 +167,7 @@ impl KMeans {
         mut centroids: Array2<f64>,
     ) -> (Array2<f64>, Array1<usize>, f64, usize) {
         let (m, n) = x.dim();
+        let mean_var = x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
         let mut iterations = 0;
         loop {
             iterations += 1;
@@ -176,9 +178,12 @@ impl KMeans {
                 sums.row_mut(c).scaled_add(1.0, &row);
                 counts[c] += 1;
             }
-            // An empty cluster takes the example farthest from its centroid.
-            let mut far: Vec<usize> = (0..m).collect();
-            far.sort_by(|&a, &b| dist[b].total_cmp(&dist[a]));
+            // An empty cluster takes the example farthest from its centroid (sorted only then).
+            let mut far: Vec<usize> = Vec::new();
+            if counts.contains(&0) {
+                far = (0..m).collect();
+                far.sort_by(|&a, &b| dist[b].total_cmp(&dist[a]));
+            }
             let mut far = far.into_iter();
             let mut shift = 0.0f64;
             for (j, &count) in counts.iter().enumerate() {
@@ -193,10 +198,10 @@ impl KMeans {
                     .zip(centroids.row(j))
                     .map(|(a, b)| (a - b).powi(2))
                     .sum();
-                shift = shift.max(d.sqrt());
+                shift += d;
                 centroids.row_mut(j).assign(&new);
             }
-            if shift <= self.tol || iterations >= self.max_iter {
+            if shift <= self.tol * mean_var || iterations >= self.max_iter {
                 let (labels, dist) = argmin_rows(&sq_distances(x, centroids.view()));
                 return (centroids, labels, dist.sum() / m as f64, iterations);
             }
