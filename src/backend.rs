@@ -2,8 +2,8 @@
 //!
 //! Backends are chosen at compile time by cargo features (`flex`, `ndarray`, `wgpu`) and among
 //! the compiled ones at run time by [`Backend`] (the `--backend` flag of every binary).
-//! `flex` is the default: it is the fastest CPU backend in this project's own matmul benchmark
-//! (`cargo bench --bench backends`).
+//! `flex` is the default: it trains the MLP fastest in this project's own benchmark
+//! (`cargo bench --bench backends --all-features`; numbers in the README).
 
 use std::fmt;
 use std::str::FromStr;
@@ -46,7 +46,7 @@ impl Backend {
         }
     }
 
-    /// The compiled backends, fastest CPU backend first.
+    /// The compiled backends, the default (flex) first.
     pub fn compiled() -> Vec<Backend> {
         Self::ALL.into_iter().filter(|b| b.is_compiled()).collect()
     }
