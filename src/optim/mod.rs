@@ -28,6 +28,10 @@ pub enum Rows<'a> {
 }
 
 /// A differentiable cost `J(θ)` over `m` examples.
+///
+/// `θ` and `grad` must have [`Objective::n_params`] entries and row indices must be below
+/// [`Objective::n_samples`]; every optimizer here checks the starting point before calling, so
+/// user code only needs to care when it evaluates an objective by hand.
 pub trait Objective {
     /// Number of parameters `θ`.
     fn n_params(&self) -> usize;
