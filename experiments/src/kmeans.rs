@@ -8,19 +8,10 @@ use mlnotes::metrics::{adjusted_rand_index, silhouette_score};
 use mlnotes::{Error, Result};
 use ndarray::{Array2, Axis, array, concatenate};
 
-use crate::f4;
+use crate::{f4, mean_std};
 
 /// The `kmeans` experiment.
 pub struct KMeansExperiment;
-
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    (
-        m,
-        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt(),
-    )
-}
 
 impl Experiment for KMeansExperiment {
     fn name(&self) -> &'static str {

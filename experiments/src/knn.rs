@@ -9,28 +9,19 @@ use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::knn::Knn;
 use mlnotes::metrics;
 use mlnotes::preprocess::Scaled;
-use mlnotes::selection::{self, KFold};
 use mlnotes::{Error, Result};
 use ndarray::{Array2, Axis, array, concatenate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::f4;
 use crate::linear_regression::log_log_slope;
+use crate::{cv_accuracy, f4};
 
 /// The `knn` experiment.
 pub struct KnnExperiment;
 
 fn error(model: &impl Predict<usize>, d: &Dataset) -> Result<f64> {
     Ok(1.0 - metrics::accuracy(d.targets.view(), model.predict(d.x())?.view())?)
-}
-
-fn cv_accuracy(params: &impl Fit<usize>, d: &Dataset, seed: u64) -> Result<f64> {
-    let folds = KFold::new(5, seed)
-        .stratified()
-        .folds(d.n_samples(), Some(&d.targets.to_vec()))?;
-    let s = selection::cross_val_score(params, d, &folds, metrics::accuracy)?;
-    Ok(s.iter().sum::<f64>() / s.len() as f64)
 }
 
 /// `d` with `extra` uniform noise features appended.

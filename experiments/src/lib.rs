@@ -38,6 +38,31 @@ pub fn all() -> Vec<&'static dyn Experiment> {
     ]
 }
 
+/// Mean and (population) standard deviation.
+pub fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len() as f64;
+    let m = v.iter().sum::<f64>() / n;
+    (
+        m,
+        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt(),
+    )
+}
+
+/// Mean accuracy of `params` over 5 stratified folds.
+pub fn cv_accuracy(
+    params: &impl mlnotes::estimator::Fit<usize>,
+    data: &mlnotes::data::Dataset,
+    seed: u64,
+) -> mlnotes::Result<f64> {
+    let labels = data.targets.to_vec();
+    let folds = mlnotes::selection::KFold::new(5, seed)
+        .stratified()
+        .folds(data.n_samples(), Some(&labels))?;
+    let scores =
+        mlnotes::selection::cross_val_score(params, data, &folds, mlnotes::metrics::accuracy)?;
+    Ok(mean_std(&scores).0)
+}
+
 /// Format a float with 4 decimals (for tables and evidence strings).
 pub fn f4(v: f64) -> String {
     format!("{v:.4}")

@@ -10,27 +10,12 @@ use mlnotes::linear::cost::sigmoid;
 use mlnotes::linear::{LogisticRegression, MultiClass};
 use mlnotes::metrics;
 use mlnotes::preprocess::Scaled;
-use mlnotes::selection::{self, KFold};
 use ndarray::array;
 
-use crate::f4;
+use crate::{cv_accuracy, f4};
 
 /// The `logistic-regression` experiment.
 pub struct LogisticRegressionExperiment;
-
-/// Mean 5-fold stratified CV accuracy of `params` on standardised features.
-fn cv_accuracy(params: LogisticRegression, data: &Dataset, seed: u64) -> Result<f64> {
-    let folds = KFold::new(5, seed)
-        .stratified()
-        .folds(data.n_samples(), Some(&data.targets.to_vec()))?;
-    let s = selection::cross_val_score(
-        &Scaled::standardized(params),
-        data,
-        &folds,
-        metrics::accuracy,
-    )?;
-    Ok(s.iter().sum::<f64>() / s.len() as f64)
-}
 
 /// Whether every discrete second difference of `f` on the grid is >= -tol (convex).
 fn is_convex(values: &[f64], tol: f64) -> bool {
@@ -124,9 +109,15 @@ impl Experiment for LogisticRegressionExperiment {
             } else {
                 d.clone()
             };
-            let soft = cv_accuracy(LogisticRegression::new(1.0), &d, ctx.seed)?;
+            let soft = cv_accuracy(
+                &Scaled::standardized(LogisticRegression::new(1.0)),
+                &d,
+                ctx.seed,
+            )?;
             let ova = cv_accuracy(
-                LogisticRegression::new(1.0).with_multi_class(MultiClass::OneVsAll),
+                &Scaled::standardized(
+                    LogisticRegression::new(1.0).with_multi_class(MultiClass::OneVsAll),
+                ),
                 &d,
                 ctx.seed,
             )?;

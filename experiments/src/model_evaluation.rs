@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::f4;
+use crate::{f4, mean_std};
 
 /// The `model-evaluation` experiment.
 pub struct ModelEvaluation;
@@ -33,15 +33,6 @@ impl Experiment for ModelEvaluation {
         search_strategies(ctx, &mut report)?;
         Ok(report)
     }
-}
-
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    (
-        m,
-        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt(),
-    )
 }
 
 fn accuracy(y: ndarray::ArrayView1<usize>, p: ndarray::ArrayView1<usize>) -> Result<f64> {

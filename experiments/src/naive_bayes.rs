@@ -8,13 +8,12 @@ use mlnotes::data::{self, Dataset};
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::experiment::{Context, Experiment, Report, Table};
 use mlnotes::metrics;
-use mlnotes::selection::{self, KFold};
 use ndarray::{Array1, Array2};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, weighted::WeightedIndex};
 
-use crate::f4;
+use crate::{cv_accuracy, f4};
 
 /// The `naive-bayes` experiment.
 pub struct NaiveBayesExperiment;
@@ -71,14 +70,6 @@ fn words(docs: usize, seed: u64, length: std::ops::Range<usize>) -> Result<Datas
         }
     }
     Dataset::classification(x, y)
-}
-
-fn cv(params: &impl Fit<usize>, d: &Dataset, seed: u64) -> Result<f64> {
-    let folds = KFold::new(5, seed)
-        .stratified()
-        .folds(d.n_samples(), Some(&d.targets.to_vec()))?;
-    let s = selection::cross_val_score(params, d, &folds, metrics::accuracy)?;
-    Ok(s.iter().sum::<f64>() / s.len() as f64)
 }
 
 impl Experiment for NaiveBayesExperiment {
@@ -158,8 +149,8 @@ impl Experiment for NaiveBayesExperiment {
         ];
         for (name, d) in &sets {
             let (g, b) = (
-                cv(&GaussianNb::default(), d, ctx.seed)?,
-                cv(&BinnedNb::default(), d, ctx.seed)?,
+                cv_accuracy(&GaussianNb::default(), d, ctx.seed)?,
+                cv_accuracy(&BinnedNb::default(), d, ctx.seed)?,
             );
             t2.row(vec![name.to_string(), f4(g), f4(b)]);
             wins += usize::from(b >= g);

@@ -43,6 +43,14 @@ fn ridge(theta: ArrayView1<f64>, l2: f64, m: usize, grad: &mut Array1<f64>, stri
     0.5 * c * penalty
 }
 
+/// Add the L2 term's curvature `λ/m` to the diagonal, bias entry excepted.
+fn ridge_hessian(mut h: Array2<f64>, c: f64) -> Array2<f64> {
+    for j in 1..h.nrows() {
+        h[[j, j]] += c;
+    }
+    h
+}
+
 fn for_rows(rows: Rows, m: usize, mut f: impl FnMut(usize)) -> usize {
     match rows {
         Rows::All => {
@@ -95,11 +103,7 @@ impl Objective for SquaredError<'_> {
     }
     fn hessian(&self, _theta: ArrayView1<f64>) -> Option<Array2<f64>> {
         let m = self.x.nrows() as f64;
-        let mut h = self.x.t().dot(&self.x) / m;
-        for j in 1..h.nrows() {
-            h[[j, j]] += self.l2 / m;
-        }
-        Some(h)
+        Some(ridge_hessian(self.x.t().dot(&self.x) / m, self.l2 / m))
     }
 }
 
@@ -156,11 +160,7 @@ impl Objective for CrossEntropy<'_> {
             h * (1.0 - h)
         });
         let xw = &self.x * &w.insert_axis(ndarray::Axis(1));
-        let mut h = self.x.t().dot(&xw) / m;
-        for j in 1..h.nrows() {
-            h[[j, j]] += self.l2 / m;
-        }
-        Some(h)
+        Some(ridge_hessian(self.x.t().dot(&xw) / m, self.l2 / m))
     }
 }
 
