@@ -44,3 +44,9 @@ pub trait Transform {
     /// The transformed features.
     fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>>;
 }
+
+/// Hyperparameters with a random seed: ensembles give each member its own.
+pub trait Randomized: Sized {
+    /// The same hyperparameters with another seed.
+    fn reseeded(&self, seed: u64) -> Self;
+}

@@ -36,6 +36,7 @@ pub mod optim;
 pub mod pca;
 pub mod preprocess;
 pub mod selection;
+pub mod tree;
 pub mod validate;
 
 pub use error::{Error, Result};
