@@ -114,8 +114,8 @@ fn cart_threshold_is_the_midpoint() {
         Split::Threshold {
             feature: 0,
             threshold: 3.5,
-            left: 2,
-            right: 1
+            left: 1,
+            right: 2
         }
     );
     assert_eq!(tree.n_leaves(), 2);
