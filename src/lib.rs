@@ -25,6 +25,7 @@ pub mod backend;
 pub mod bayes;
 pub mod cluster;
 pub mod data;
+pub mod ensemble;
 pub mod error;
 pub mod estimator;
 pub mod experiment;

@@ -19,6 +19,17 @@ pub fn sigmoid(z: f64) -> f64 {
 }
 
 /// `log(1 + e^z)`, without overflow.
+/// Row-wise softmax `p_k = e^{z_k} / Σ_j e^{z_j}`, shifted by the row maximum (no overflow).
+pub fn softmax_rows(mut z: Array2<f64>) -> Array2<f64> {
+    for mut row in z.rows_mut() {
+        let max = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
+        row.mapv_inplace(|v| (v - max).exp());
+        let sum = row.sum();
+        row /= sum;
+    }
+    z
+}
+
 fn softplus(z: f64) -> f64 {
     if z > 0.0 {
         z + (-z).exp().ln_1p()

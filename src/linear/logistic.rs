@@ -201,16 +201,7 @@ impl PredictProba for FittedLogistic {
                 }
                 h
             }
-            Kind::Softmax => {
-                let mut p = z;
-                for mut row in p.rows_mut() {
-                    let max = row.fold(f64::NEG_INFINITY, |a, &b| a.max(b));
-                    row.mapv_inplace(|v| (v - max).exp());
-                    let sum = row.sum();
-                    row /= sum;
-                }
-                p
-            }
+            Kind::Softmax => super::cost::softmax_rows(z),
         })
     }
 }

@@ -135,16 +135,25 @@ impl DecisionTree {
                 format!("feature {j} but the data has {}", data.n_features()),
             ));
         }
-        let targets = T::targets(data);
+        Ok(self.grow(data.x(), T::targets(data), weights))
+    }
+
+    /// Grows (and prunes) a tree on validated inputs.
+    pub(crate) fn grow<T>(
+        &self,
+        x: ArrayView2<f64>,
+        targets: Targets<'_>,
+        weights: &[f64],
+    ) -> FittedTree<T> {
         let n_classes = match targets {
             Targets::Classes(_, k) => k,
             Targets::Values(_) => 0,
         };
-        let mut builder = Builder::new(self, data.x(), targets, weights);
+        let mut builder = Builder::new(self, x, targets, weights);
         builder.grow();
         let mut tree = FittedTree {
             nodes: builder.nodes,
-            n_features: data.n_features(),
+            n_features: x.ncols(),
             n_classes,
             criterion: self.criterion,
             _target: PhantomData,
@@ -152,7 +161,7 @@ impl DecisionTree {
         if self.ccp_alpha > 0.0 {
             tree.prune_cost_complexity(self.ccp_alpha);
         }
-        Ok(tree)
+        tree
     }
 }
 
@@ -451,14 +460,20 @@ impl<T> FittedTree<T> {
     }
 }
 
-/// The class with the largest probability (lowest index on ties).
-pub(crate) fn argmax(p: &[f64]) -> usize {
-    p.iter()
+/// The index of the largest score (lowest index on ties).
+pub(crate) fn argmax<'a>(scores: impl IntoIterator<Item = &'a f64>) -> usize {
+    scores
+        .into_iter()
         .enumerate()
         .fold((0, f64::NEG_INFINITY), |best, (k, &v)| {
             if v > best.1 { (k, v) } else { best }
         })
         .0
+}
+
+/// The row-wise [`argmax`] of a score matrix.
+pub(crate) fn argmax_rows(scores: &Array2<f64>) -> Array1<usize> {
+    scores.rows().into_iter().map(|r| argmax(&r)).collect()
 }
 
 impl Fit<usize> for DecisionTree {

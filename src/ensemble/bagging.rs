@@ -1,0 +1,160 @@
+//! Bagging (bootstrap aggregating): `B` copies of a base learner, each fitted on `m` examples
+//! drawn with replacement; classification by majority vote, regression by the average.
+//! A random forest is bagging of trees that draw a random feature subset at every split.
+
+use ndarray::{Array1, Array2, ArrayView2};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
+
+use crate::data::{Dataset, Target};
+use crate::estimator::{Fit, Params, Predict, PredictProba, Randomized};
+use crate::tree::{DecisionTree, MaxFeatures, argmax_rows};
+use crate::{Error, Result, validate};
+
+/// Bagging hyperparameters around a base learner's.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Bagging<P> {
+    /// The base learner.
+    pub base: P,
+    /// Number of learners `B`.
+    pub n_estimators: usize,
+    /// Bootstrap sample size as a fraction of the training set, in `(0, 1]`.
+    pub max_samples: f64,
+    /// Seed of the bootstrap draws (learner `b` also gets seed `seed + b`).
+    pub seed: u64,
+}
+
+impl<P> Bagging<P> {
+    /// `n_estimators` copies of `base` on full-size bootstrap samples.
+    pub fn new(base: P, n_estimators: usize) -> Self {
+        Bagging {
+            base,
+            n_estimators,
+            max_samples: 1.0,
+            seed: 0,
+        }
+    }
+
+    /// Set the seed (builder style).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
+    }
+}
+
+impl Bagging<DecisionTree> {
+    /// A random forest: bagged, fully grown CART trees drawing `√n` features per split.
+    pub fn random_forest(n_trees: usize) -> Self {
+        Self::new(
+            DecisionTree {
+                max_features: MaxFeatures::Sqrt,
+                ..DecisionTree::cart()
+            },
+            n_trees,
+        )
+    }
+}
+
+impl<P: Params> Params for Bagging<P> {
+    fn check(&self) -> Result<()> {
+        self.base.check()?;
+        if self.n_estimators == 0 {
+            return Err(Error::config("n_estimators", "needs at least one learner"));
+        }
+        validate::in_range(self.max_samples, f64::MIN_POSITIVE, 1.0, "max_samples")
+    }
+}
+
+/// The fitted learners.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FittedBagging<M> {
+    /// One fitted learner per bootstrap sample.
+    pub models: Vec<M>,
+    n_classes: usize,
+}
+
+impl<P> Bagging<P> {
+    /// Fits every learner on its own bootstrap sample, in parallel.
+    fn fit_all<T, M>(&self, data: &Dataset<T>) -> Result<Vec<M>>
+    where
+        T: Target,
+        P: Fit<T, Model = M> + Randomized + Sync,
+        M: Send,
+    {
+        self.check()?;
+        let n = data.n_samples();
+        let m = ((self.max_samples * n as f64).ceil() as usize).max(1);
+        (0..self.n_estimators)
+            .into_par_iter()
+            .map(|b| {
+                let seed = self.seed.wrapping_add(b as u64);
+                let mut rng = StdRng::seed_from_u64(seed);
+                let rows: Vec<usize> = (0..m).map(|_| rng.random_range(0..n)).collect();
+                self.base.reseeded(seed).fit(&data.select(&rows)?)
+            })
+            .collect()
+    }
+}
+
+impl<P> Fit<usize> for Bagging<P>
+where
+    P: Fit<usize> + Randomized + Sync,
+    P::Model: Send,
+{
+    type Model = FittedBagging<P::Model>;
+
+    fn fit(&self, data: &Dataset<usize>) -> Result<Self::Model> {
+        data.require_two_classes()?;
+        Ok(FittedBagging {
+            models: self.fit_all(data)?,
+            n_classes: data.n_classes(),
+        })
+    }
+}
+
+impl<P> Fit<f64> for Bagging<P>
+where
+    P: Fit<f64> + Randomized + Sync,
+    P::Model: Send,
+{
+    type Model = FittedBagging<P::Model>;
+
+    fn fit(&self, data: &Dataset<f64>) -> Result<Self::Model> {
+        Ok(FittedBagging {
+            models: self.fit_all(data)?,
+            n_classes: 0,
+        })
+    }
+}
+
+impl<M: Predict<usize>> PredictProba for FittedBagging<M> {
+    /// The share of learners voting for each class.
+    fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        let mut votes = Array2::zeros((x.nrows(), self.n_classes));
+        for model in &self.models {
+            for (i, &k) in model.predict(x)?.iter().enumerate() {
+                votes[[i, k]] += 1.0;
+            }
+        }
+        Ok(votes / self.models.len() as f64)
+    }
+}
+
+impl<M: Predict<usize>> Predict<usize> for FittedBagging<M> {
+    /// Majority vote (lowest class on ties).
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<usize>> {
+        Ok(argmax_rows(&self.predict_proba(x)?))
+    }
+}
+
+impl<M: Predict<f64>> Predict<f64> for FittedBagging<M> {
+    /// The average of the learners' predictions.
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        let mut sum = Array1::zeros(x.nrows());
+        for model in &self.models {
+            sum += &model.predict(x)?;
+        }
+        Ok(sum / self.models.len() as f64)
+    }
+}
