@@ -137,7 +137,7 @@ impl FittedAdaBoost {
         Ok(self
             .staged_votes(x)?
             .iter()
-            .map(|v| argmax_rows(v))
+            .map(argmax_rows)
             .collect())
     }
 
