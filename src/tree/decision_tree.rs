@@ -473,7 +473,7 @@ pub(crate) fn argmax<'a>(scores: impl IntoIterator<Item = &'a f64>) -> usize {
 
 /// The row-wise [`argmax`] of a score matrix.
 pub(crate) fn argmax_rows(scores: &Array2<f64>) -> Array1<usize> {
-    scores.rows().into_iter().map(|r| argmax(r)).collect()
+    scores.rows().into_iter().map(argmax).collect()
 }
 
 impl Fit<usize> for DecisionTree {
