@@ -37,6 +37,7 @@ pub mod optim;
 pub mod pca;
 pub mod preprocess;
 pub mod selection;
+pub mod svm;
 pub mod tree;
 pub mod validate;
 

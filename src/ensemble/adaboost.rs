@@ -134,11 +134,7 @@ impl FittedAdaBoost {
 
     /// Predictions after each round.
     pub fn staged_predict(&self, x: ArrayView2<f64>) -> Result<Vec<Array1<usize>>> {
-        Ok(self
-            .staged_votes(x)?
-            .iter()
-            .map(argmax_rows)
-            .collect())
+        Ok(self.staged_votes(x)?.iter().map(argmax_rows).collect())
     }
 
     /// Adds each learner's votes in turn, showing the running total to `stage`.
