@@ -2,6 +2,8 @@
 //! top to bottom: data, model, measurement, the notes' claim with its verdict.
 
 pub mod bias_variance;
+pub mod decision_tree;
+pub mod ensembles;
 pub mod feature_scaling;
 pub mod gradient_descent;
 pub mod hierarchical;
@@ -11,10 +13,12 @@ pub mod linear_regression;
 pub mod logistic_regression;
 pub mod metrics;
 pub mod model_evaluation;
+pub mod model_selection_strategy;
 pub mod naive_bayes;
 pub mod pca;
 pub mod regularization;
 pub mod second_order;
+pub mod svm;
 
 use mlnotes::experiment::Experiment;
 
@@ -32,6 +36,10 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &logistic_regression::LogisticRegressionExperiment,
         &knn::KnnExperiment,
         &naive_bayes::NaiveBayesExperiment,
+        &svm::SvmExperiment,
+        &model_selection_strategy::ModelSelectionStrategy,
+        &decision_tree::DecisionTreeExperiment,
+        &ensembles::Ensembles,
         &kmeans::KMeansExperiment,
         &hierarchical::Hierarchical,
         &pca::PcaExperiment,
@@ -66,4 +74,46 @@ pub fn cv_accuracy(
 /// Format a float with 4 decimals (for tables and evidence strings).
 pub fn f4(v: f64) -> String {
     format!("{v:.4}")
+}
+
+/// Points on the decision boundary of a 2-D classifier: grid cells (`res x res` over the
+/// ranges) whose right or upper neighbour gets another class.
+pub fn boundary_points(
+    model: &impl mlnotes::estimator::Predict<usize>,
+    (x0, x1): (f64, f64),
+    (y0, y1): (f64, f64),
+    res: usize,
+) -> mlnotes::Result<Vec<(f64, f64)>> {
+    let at = |i: usize, lo: f64, hi: f64| lo + (hi - lo) * i as f64 / (res - 1) as f64;
+    let grid = ndarray::Array2::from_shape_fn((res * res, 2), |(r, c)| {
+        if c == 0 {
+            at(r % res, x0, x1)
+        } else {
+            at(r / res, y0, y1)
+        }
+    });
+    let class = model.predict(grid.view())?;
+    let mut out = Vec::new();
+    for j in 0..res {
+        for i in 0..res {
+            let k = class[j * res + i];
+            let right = i + 1 < res && class[j * res + i + 1] != k;
+            let up = j + 1 < res && class[(j + 1) * res + i] != k;
+            if right || up {
+                out.push((at(i, x0, x1), at(j, y0, y1)));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The rows of one class as plot points (first two features).
+pub fn class_points(data: &mlnotes::data::Dataset, class: usize) -> Vec<(f64, f64)> {
+    data.features
+        .rows()
+        .into_iter()
+        .zip(&data.targets)
+        .filter(|(_, y)| **y == class)
+        .map(|(r, _)| (r[0], r[1]))
+        .collect()
 }

@@ -240,3 +240,46 @@ fn summary_lists_every_claim() {
     std::fs::remove_dir_all(dir).ok();
     std::fs::remove_dir_all(d).ok();
 }
+
+#[test]
+fn svm_experiment() {
+    let (r, dir) = run("svm");
+    assert!(r.find_claim("Small C: a wider margin").unwrap().held);
+    assert!(r.find_claim("Kernels learn").unwrap().held);
+    assert!(r.find_claim("You must scale").unwrap().held);
+    assert!(r.metrics["circles_rbf_accuracy"] > 0.95);
+    assert_eq!(r.plots.len(), 4);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn model_selection_strategy_experiment() {
+    let (r, dir) = run("model-selection-strategy");
+    assert_eq!(r.claims.len(), 4);
+    assert!(r.find_claim("n small, m intermediate").unwrap().held);
+    assert!(r.metrics["kernel_svm_time_exponent"] > 1.0);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn decision_tree_experiment() {
+    let (r, dir) = run("decision-tree");
+    assert!(r.find_claim("ID3 splits").unwrap().held);
+    assert!(r.find_claim("Gain ratio (C4.5)").unwrap().held);
+    assert!(r.find_claim("Post-pruning").is_some());
+    let md = std::fs::read_to_string(dir.join("decision-tree/report.md")).unwrap();
+    assert!(
+        md.contains("|--- Outlook = 0"),
+        "the rendered play-tennis tree"
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn ensembles_experiment() {
+    let (r, dir) = run("ensembles");
+    assert!(r.find_claim("Bagging reduces variance").unwrap().held);
+    assert!(r.find_claim("Boosting reduces bias").unwrap().held);
+    assert!(r.metrics["variance_bagging"] < r.metrics["variance_tree"]);
+    std::fs::remove_dir_all(dir).ok();
+}

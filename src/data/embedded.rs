@@ -2,7 +2,7 @@
 //! `linfa-datasets`; diabetes, breast cancer and 8x8 digits from `smartcore`'s `datasets`
 //! feature (stored as f32 there; linfa-datasets' diabetes loses its first row to a header skip).
 
-use ndarray::{Array1, Array2};
+use ndarray::{Array1, Array2, array};
 
 use super::Dataset;
 
@@ -104,6 +104,35 @@ pub fn digits() -> Dataset<usize> {
         Dataset::with_names(x, y, feature_names, "digit").expect("embedded digits is valid");
     out.class_names = (0..10).map(|c| c.to_string()).collect();
     out
+}
+
+/// The textbook "play tennis" table (Quinlan 1986; Mitchell 1997, Table 3.2), 14 days, all
+/// features categorical: Outlook (sunny 0, overcast 1, rain 2), Temperature (hot 0,
+/// mild 1, cool 2), Humidity (high 0, normal 1), Wind (weak 0, strong 1) -> PlayTennis (no 0, yes 1).
+pub fn play_tennis() -> Dataset {
+    let x = array![
+        [0., 0., 0., 0.],
+        [0., 0., 0., 1.],
+        [1., 0., 0., 0.],
+        [2., 1., 0., 0.],
+        [2., 2., 1., 0.],
+        [2., 2., 1., 1.],
+        [1., 2., 1., 1.],
+        [0., 1., 0., 0.],
+        [0., 2., 1., 0.],
+        [2., 1., 1., 0.],
+        [0., 1., 1., 1.],
+        [1., 1., 0., 1.],
+        [1., 0., 1., 0.],
+        [2., 1., 0., 1.],
+    ];
+    let y = array![0, 0, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0];
+    let names = ["Outlook", "Temperature", "Humidity", "Wind"]
+        .map(String::from)
+        .to_vec();
+    let mut d = Dataset::with_names(x, y, names, "PlayTennis").expect("a valid embedded table");
+    d.class_names = vec!["no".into(), "yes".into()];
+    d
 }
 
 #[cfg(test)]

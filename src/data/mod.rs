@@ -1,11 +1,11 @@
-//! Data: the [`Dataset`] type, embedded data sets ([`iris`], [`wine`], [`breast_cancer`],
+//! Data: the [`Dataset`] type, embedded data sets ([`iris`], [`wine`], [`breast_cancer`], [`play_tennis`],
 //! [`diabetes`], [`digits`]), seeded generators ([`generate`]) and the CSV loader ([`csv`]).
 
 pub mod csv;
 mod embedded;
 pub mod generate;
 
-pub use embedded::{breast_cancer, diabetes, digits, iris, wine};
+pub use embedded::{breast_cancer, diabetes, digits, iris, play_tennis, wine};
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 

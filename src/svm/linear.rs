@@ -168,7 +168,7 @@ impl FittedLinearSvm {
         validate::n_features(self.theta.ncols() - 1, x, "SVM input")?;
         validate::finite(x, "SVM input")?;
         let w = self.theta.slice(s![.., 1..]);
-        Ok(x.dot(&w.t()) + &self.theta.column(0))
+        Ok(x.dot(&w.t()) + self.theta.column(0))
     }
 }
 

@@ -4,34 +4,6 @@ use super::*;
 use crate::data::Dataset;
 use crate::estimator::{Fit, Predict, PredictProba};
 
-/// Mitchell (1997), Table 3.2: Outlook (sunny 0, overcast 1, rain 2), Temperature (hot 0,
-/// mild 1, cool 2), Humidity (high 0, normal 1), Wind (weak 0, strong 1) -> PlayTennis (no 0, yes 1).
-fn play_tennis() -> Dataset {
-    let x = array![
-        [0., 0., 0., 0.],
-        [0., 0., 0., 1.],
-        [1., 0., 0., 0.],
-        [2., 1., 0., 0.],
-        [2., 2., 1., 0.],
-        [2., 2., 1., 1.],
-        [1., 2., 1., 1.],
-        [0., 1., 0., 0.],
-        [0., 2., 1., 0.],
-        [2., 1., 1., 0.],
-        [0., 1., 1., 1.],
-        [1., 1., 0., 1.],
-        [1., 0., 1., 0.],
-        [2., 1., 0., 1.],
-    ];
-    let y = array![0, 0, 1, 1, 1, 0, 1, 0, 1, 1, 1, 1, 1, 0];
-    let names = ["Outlook", "Temperature", "Humidity", "Wind"]
-        .map(String::from)
-        .to_vec();
-    let mut d = Dataset::with_names(x, y, names, "PlayTennis").unwrap();
-    d.class_names = vec!["no".into(), "yes".into()];
-    d
-}
-
 fn categorical(criterion: Criterion, n_features: usize) -> DecisionTree {
     DecisionTree {
         categorical: (0..n_features).collect(),
@@ -41,7 +13,7 @@ fn categorical(criterion: Criterion, n_features: usize) -> DecisionTree {
 
 #[test]
 fn id3_grows_mitchells_play_tennis_tree() {
-    let data = play_tennis();
+    let data = crate::data::play_tennis();
     let tree = categorical(Criterion::InformationGain, 4)
         .fit(&data)
         .unwrap();
@@ -75,7 +47,7 @@ fn id3_grows_mitchells_play_tennis_tree() {
 #[test]
 fn gain_ratio_does_not_prefer_an_id_attribute() {
     // Eight copies of play tennis with a unique "day" ID per row (the notes' example).
-    let base = play_tennis();
+    let base = crate::data::play_tennis();
     let n = 8 * base.n_samples();
     let mut x = Array2::zeros((n, 5));
     let mut y = Array1::zeros(n);
@@ -223,7 +195,7 @@ fn reduced_error_pruning_removes_a_noise_branch() {
 
 #[test]
 fn bad_input_is_an_error() {
-    let data = play_tennis();
+    let data = crate::data::play_tennis();
     assert!(DecisionTree::cart().with_max_depth(0).fit(&data).is_err());
     assert!(
         DecisionTree {
