@@ -1,17 +1,24 @@
 //! Throughput of the classical side: fits per second of linear and logistic regression on
 //! 10^4 x 10^2 and 10^5 x 10 synthetic data, lasso, k-means on 10^5 x 16, PCA on 10^4 x 256,
-//! hierarchical clustering of 2000 points, ROC AUC on 10^6 scores, 5-fold CV on digits.
+//! hierarchical clustering of 2000 points, ROC AUC on 10^6 scores, 5-fold CV on digits; fit
+//! and predict throughput of KNN, naive Bayes, trees, ensembles and SVMs on digits and on
+//! 10^5 x 10 synthetic data.
 //! Run: `cargo bench --bench classical`.
 
 use std::time::Instant;
 
+use mlnotes::bayes::GaussianNb;
 use mlnotes::cluster::{Agglomerative, KMeans, Linkage};
 use mlnotes::data::{self, Dataset};
-use mlnotes::estimator::Fit;
+use mlnotes::ensemble::{AdaBoost, Bagging, GradientBoosting};
+use mlnotes::estimator::{Fit, Predict};
+use mlnotes::knn::Knn;
 use mlnotes::linear::{Lasso, LinearRegression, LogisticRegression};
 use mlnotes::metrics;
 use mlnotes::pca::Pca;
 use mlnotes::selection::{self, KFold};
+use mlnotes::svm::{Gamma, Kernel, KernelSvm, LinearSvm};
+use mlnotes::tree::DecisionTree;
 use ndarray::{Array1, Array2};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -125,5 +132,78 @@ fn main() {
     println!(
         "{:<48} {:>10.3} runs/s",
         "5-fold CV, logistic regression, digits", cv
+    );
+    supervised_families();
+}
+
+/// Fits per second and predicted rows per second of one model on one data set.
+fn fit_predict<P: Fit<usize>>(name: &str, params: &P, data: &Dataset, min_secs: f64) {
+    let fits = per_second(min_secs, || {
+        params.fit(data).unwrap();
+    });
+    let model = params.fit(data).unwrap();
+    let predicts = per_second(min_secs, || {
+        model.predict(data.x()).unwrap();
+    });
+    println!(
+        "{:<48} {:>10.3} fits/s {:>12.0} predictions/s",
+        format!("{name} {}x{}", data.n_samples(), data.n_features()),
+        fits,
+        predicts * data.n_samples() as f64
+    );
+}
+
+fn supervised_families() {
+    let digits = data::digits();
+    let (_, big) = synthetic(100_000, 10, 7);
+    let knn_queries = big.select(&(0..2_000).collect::<Vec<_>>()).unwrap();
+    for d in [&digits, &big] {
+        fit_predict("Gaussian naive Bayes", &GaussianNb::default(), d, 1.0);
+        fit_predict("decision tree (CART)", &DecisionTree::cart(), d, 1.0);
+        fit_predict(
+            "random forest (100 trees)",
+            &Bagging::random_forest(100),
+            d,
+            1.0,
+        );
+        fit_predict("AdaBoost (50 stumps)", &AdaBoost::new(50), d, 1.0);
+        fit_predict(
+            "gradient boosting (100 x depth 3)",
+            &GradientBoosting::new(100),
+            d,
+            1.0,
+        );
+        fit_predict("linear SVM (SGD, 100 epochs)", &LinearSvm::new(1.0), d, 1.0);
+    }
+    fit_predict(
+        "RBF SVM (SMO)",
+        &KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)),
+        &digits,
+        1.0,
+    );
+    let (_, mid) = synthetic(10_000, 10, 8);
+    fit_predict(
+        "RBF SVM (SMO)",
+        &KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)),
+        &mid,
+        1.0,
+    );
+    let knn = Knn::new(5).fit(&big).unwrap();
+    let q = per_second(1.0, || {
+        knn.predict(knn_queries.x()).unwrap();
+    });
+    println!(
+        "{:<48} {:>12.0} predictions/s",
+        "5-NN, 2000 queries against 100000x10",
+        q * 2_000.0
+    );
+    let knn = Knn::new(5).fit(&digits).unwrap();
+    let q = per_second(1.0, || {
+        knn.predict(digits.x()).unwrap();
+    });
+    println!(
+        "{:<48} {:>12.0} predictions/s",
+        "5-NN, digits against itself (1797x64)",
+        q * digits.n_samples() as f64
     );
 }

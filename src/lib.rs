@@ -11,6 +11,9 @@
 //! | Optimization Algorithms (GD family, momentum, Adam, Newton, BFGS / L-BFGS) | [`optim`] |
 //! | K-Nearest Neighbors (classification by vote, regression by mean) | [`knn`] |
 //! | Naive Bayes (Gaussian, categorical with Laplace smoothing, multinomial, Bernoulli, binned) | [`bayes`] |
+//! | Support Vector Machine (hinge-loss primal by SGD, kernel SVM by SMO) | [`svm`] |
+//! | Trees (ID3 gain, C4.5 gain ratio, CART Gini, regression; pre- and post-pruning) | [`tree`] |
+//! | Ensemble Learning (bagging, random forest, AdaBoost, gradient boosting) | [`ensemble`] |
 //! | Clustering (k-means, elbow, hierarchical: agglomerative and divisive) | [`cluster`] |
 //! | Dimensionality Reduction (PCA) | [`pca`] |
 //! | Linear Models, Regularization (normal equation, ridge, lasso, logistic, softmax) | [`linear`] |
