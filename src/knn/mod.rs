@@ -2,11 +2,15 @@
 //! training set; a query takes the majority vote (classification) or the mean (regression) of
 //! its `k` nearest training examples.
 //!
-//! Distances for a block of queries come from one matrix product,
-//! `‖q - x‖² = ‖q‖² - 2 q·x + ‖x‖²` (Euclidean) or a direct scan (Manhattan), and the `k`
-//! smallest are selected per query in `O(N)` (the notes' prediction cost).
+//! Two ways to find the neighbours ([`Algorithm`]): brute force, where distances for a block
+//! of queries come from one matrix product, `‖q - x‖² = ‖q‖² - 2 q·x + ‖x‖²` (Euclidean) or a
+//! direct scan (Manhattan), and the `k` smallest are selected per query in `O(N)` (the notes'
+//! prediction cost); or a k-d tree that prunes far regions, which pays in few dimensions.
+
+mod kd_tree;
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use rayon::prelude::*;
 
 use crate::data::{Dataset, Target};
 use crate::estimator::{Fit, Params, Predict, PredictProba};
@@ -21,6 +25,18 @@ pub enum Distance {
     Manhattan,
 }
 
+/// How neighbours are searched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Algorithm {
+    /// A k-d tree for at most 15 features and at least 1 000 training rows, else brute force
+    /// (scikit-learn's rule of thumb: trees lose to scans in many dimensions).
+    Auto,
+    /// Every training row, by blocked matrix products.
+    BruteForce,
+    /// A k-d tree.
+    KdTree,
+}
+
 /// KNN hyperparameters.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Knn {
@@ -28,15 +44,25 @@ pub struct Knn {
     pub k: usize,
     /// The distance.
     pub distance: Distance,
+    /// The neighbour search.
+    pub algorithm: Algorithm,
 }
 
 impl Knn {
-    /// `k` neighbours, Euclidean distance.
+    /// `k` neighbours, Euclidean distance, automatic search.
     pub fn new(k: usize) -> Self {
         Knn {
             k,
             distance: Distance::Euclidean,
+            algorithm: Algorithm::Auto,
         }
+    }
+}
+
+impl crate::estimator::Randomized for Knn {
+    /// KNN is deterministic: the seed is ignored.
+    fn reseeded(&self, _seed: u64) -> Self {
+        *self
     }
 }
 
@@ -49,14 +75,14 @@ impl Params for Knn {
     }
 }
 
-/// A fitted KNN model: the memorised training set.
-#[derive(Debug, Clone, PartialEq)]
+/// A fitted KNN model: the memorised training set (and its k-d tree).
 pub struct FittedKnn<T: Target> {
     params: Knn,
     x: Array2<f64>,
     x_sq: Array1<f64>,
     y: Array1<T>,
     n_classes: usize,
+    tree: Option<kd_tree::KdTree>,
 }
 
 fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Result<FittedKnn<T>> {
@@ -69,8 +95,14 @@ fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Res
         )));
     }
     let x_sq = data.features.map_axis(Axis(1), |r| r.dot(&r));
+    let use_tree = match params.algorithm {
+        Algorithm::Auto => data.n_features() <= 15 && data.n_samples() >= 1000,
+        Algorithm::BruteForce => false,
+        Algorithm::KdTree => true,
+    };
     Ok(FittedKnn {
         params: *params,
+        tree: use_tree.then(|| kd_tree::KdTree::build(&data.features)),
         x: data.features.clone(),
         x_sq,
         y: data.targets.clone(),
@@ -106,6 +138,25 @@ impl<T: Target> FittedKnn<T> {
         let (m, k) = (q.nrows(), self.params.k);
         let mut idx = Array2::zeros((m, k));
         let mut dist = Array2::zeros((m, k));
+        if let Some(tree) = &self.tree {
+            let found: Vec<Vec<(f64, usize)>> = (0..m)
+                .into_par_iter()
+                .map_init(Vec::new, |best, i| {
+                    tree.query(&self.x, q.row(i), k, self.params.distance, best);
+                    best.clone()
+                })
+                .collect();
+            for (i, row) in found.into_iter().enumerate() {
+                for (j, (d, t)) in row.into_iter().enumerate() {
+                    idx[[i, j]] = t;
+                    dist[[i, j]] = match self.params.distance {
+                        Distance::Euclidean => d.sqrt(),
+                        Distance::Manhattan => d,
+                    };
+                }
+            }
+            return Ok((idx, dist));
+        }
         let mut order: Vec<usize> = Vec::with_capacity(self.x.nrows());
         for start in (0..m).step_by(BLOCK) {
             let block = q.slice(s![start..(start + BLOCK).min(m), ..]);
@@ -240,6 +291,7 @@ mod tests {
         let r = Knn {
             k: 2,
             distance: Distance::Manhattan,
+            algorithm: Algorithm::BruteForce,
         }
         .fit(&reg)
         .unwrap();
@@ -254,6 +306,32 @@ mod tests {
         let m = Knn::new(1).fit(&d).unwrap();
         assert!(m.predict(array![[0.0, 1.0]].view()).is_err());
         assert!(m.predict(array![[f64::NAN]].view()).is_err());
+    }
+
+    #[test]
+    fn kd_tree_finds_the_same_neighbours_as_brute_force() {
+        let d =
+            crate::data::generate::blobs(3000, &array![[0.0, 0.0, 0.0], [2.0, 2.0, 1.0]], 1.0, 9)
+                .unwrap();
+        let q = crate::data::generate::blobs(200, &array![[1.0, 1.0, 0.5]], 1.5, 10).unwrap();
+        for distance in [Distance::Euclidean, Distance::Manhattan] {
+            let fit = |algorithm| {
+                Knn {
+                    k: 7,
+                    distance,
+                    algorithm,
+                }
+                .fit(&d)
+                .unwrap()
+            };
+            let (tree, brute) = (fit(Algorithm::KdTree), fit(Algorithm::BruteForce));
+            assert!(tree.tree.is_some() && brute.tree.is_none());
+            let (ti, td) = tree.kneighbors(q.x()).unwrap();
+            let (bi, bd) = brute.kneighbors(q.x()).unwrap();
+            assert!((&td - &bd).iter().all(|v| v.abs() < 1e-9));
+            assert_eq!(ti, bi);
+            assert_eq!(tree.predict(q.x()).unwrap(), brute.predict(q.x()).unwrap());
+        }
     }
 
     #[test]
