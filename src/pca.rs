@@ -7,6 +7,7 @@
 //! variance retained `Σ_{i≤k} σ_i² / Σ_j σ_j²`.
 
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
+use rayon::prelude::*;
 
 use crate::estimator::{Params, Transform};
 use crate::{Error, Result, linalg, validate};
@@ -88,7 +89,13 @@ impl Pca {
         }
         let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(n));
         let xc = &x - &mean;
-        let cov = xc.t().dot(&xc) / (m - 1) as f64;
+        // XᵀX as a sum over row chunks, in parallel.
+        let chunks: Vec<_> = xc.axis_chunks_iter(Axis(0), 2048).collect();
+        let cov = chunks
+            .into_par_iter()
+            .map(|c| c.t().dot(&c))
+            .reduce(|| Array2::zeros((n, n)), |a, b| a + b)
+            / (m - 1) as f64;
         let (values, vectors) = linalg::symmetric_eigen(cov.view())?;
         let explained_variance = values.mapv(|v| v.max(0.0));
         let k = match self.components {

@@ -69,6 +69,12 @@ pub fn n_features(expected: usize, x: ArrayView2<f64>, context: &str) -> Result<
     Ok(())
 }
 
+/// Fails unless a prediction input has `expected` columns and only finite values.
+pub fn input(expected: usize, x: ArrayView2<f64>, what: &str) -> Result<()> {
+    n_features(expected, x, what)?;
+    finite(x, what)
+}
+
 /// Fails unless `0 < value` (a strictly positive hyperparameter).
 pub fn positive(value: f64, param: &'static str) -> Result<()> {
     if !(value.is_finite() && value > 0.0) {

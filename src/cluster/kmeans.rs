@@ -6,6 +6,7 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
+use rayon::prelude::*;
 
 use crate::estimator::{Params, Predict};
 use crate::{Error, Result, validate};
@@ -107,20 +108,67 @@ fn sq_distances(x: ArrayView2<f64>, c: ArrayView2<f64>) -> Array2<f64> {
     d
 }
 
-/// Index and value of each row's minimum.
-fn argmin_rows(d: &Array2<f64>) -> (Array1<usize>, Array1<f64>) {
-    let mut idx = Array1::zeros(d.nrows());
-    let mut val = Array1::zeros(d.nrows());
-    for (i, row) in d.rows().into_iter().enumerate() {
-        let (j, v) =
-            row.iter().enumerate().fold(
-                (0, f64::INFINITY),
-                |b, (j, &v)| if v < b.1 { (j, v) } else { b },
-            );
-        idx[i] = j;
-        val[i] = v;
+/// The cluster step over all rows: each row's nearest centroid `c⁽ⁱ⁾` and squared distance,
+/// and each cluster's sum of rows and size. Row chunks run in parallel.
+struct Assignment {
+    labels: Array1<usize>,
+    dist: Array1<f64>,
+    sums: Array2<f64>,
+    counts: Vec<usize>,
+}
+
+/// Rows per parallel chunk.
+const CHUNK: usize = 4096;
+
+fn assign(x: ArrayView2<f64>, c: ArrayView2<f64>) -> Assignment {
+    let (k, n) = c.dim();
+    let chunks: Vec<ArrayView2<f64>> = x.axis_chunks_iter(Axis(0), CHUNK).collect();
+    let parts: Vec<Assignment> = chunks
+        .into_par_iter()
+        .map(|chunk| {
+            let d = sq_distances(chunk, c);
+            let mut part = Assignment {
+                labels: Array1::zeros(chunk.nrows()),
+                dist: Array1::zeros(chunk.nrows()),
+                sums: Array2::zeros((k, n)),
+                counts: vec![0; k],
+            };
+            for (i, (row, drow)) in chunk.rows().into_iter().zip(d.rows()).enumerate() {
+                let (j, v) = drow
+                    .iter()
+                    .enumerate()
+                    .fold(
+                        (0, f64::INFINITY),
+                        |b, (j, &v)| if v < b.1 { (j, v) } else { b },
+                    );
+                part.labels[i] = j;
+                part.dist[i] = v;
+                part.sums.row_mut(j).scaled_add(1.0, &row);
+                part.counts[j] += 1;
+            }
+            part
+        })
+        .collect();
+    let mut all = Assignment {
+        labels: Array1::zeros(x.nrows()),
+        dist: Array1::zeros(x.nrows()),
+        sums: Array2::zeros((k, n)),
+        counts: vec![0; k],
+    };
+    let mut start = 0;
+    for p in parts {
+        let end = start + p.labels.len();
+        all.labels
+            .slice_mut(ndarray::s![start..end])
+            .assign(&p.labels);
+        all.dist.slice_mut(ndarray::s![start..end]).assign(&p.dist);
+        all.sums += &p.sums;
+        for (a, b) in all.counts.iter_mut().zip(&p.counts) {
+            *a += b;
+        }
+        start = end;
     }
-    (idx, val)
+    all
 }
 
 impl KMeans {
@@ -166,18 +214,14 @@ impl KMeans {
         x: ArrayView2<f64>,
         mut centroids: Array2<f64>,
     ) -> (Array2<f64>, Array1<usize>, f64, usize) {
-        let (m, n) = x.dim();
+        let m = x.nrows();
         let mean_var = x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
         let mut iterations = 0;
         loop {
             iterations += 1;
-            let (labels, dist) = argmin_rows(&sq_distances(x, centroids.view()));
-            let mut sums = Array2::<f64>::zeros((self.k, n));
-            let mut counts = vec![0usize; self.k];
-            for (row, &c) in x.rows().into_iter().zip(&labels) {
-                sums.row_mut(c).scaled_add(1.0, &row);
-                counts[c] += 1;
-            }
+            let Assignment {
+                dist, sums, counts, ..
+            } = assign(x, centroids.view());
             // An empty cluster takes the example farthest from its centroid (sorted only then).
             let mut far: Vec<usize> = Vec::new();
             if counts.contains(&0) {
@@ -202,8 +246,8 @@ impl KMeans {
                 centroids.row_mut(j).assign(&new);
             }
             if shift <= self.tol * mean_var || iterations >= self.max_iter {
-                let (labels, dist) = argmin_rows(&sq_distances(x, centroids.view()));
-                return (centroids, labels, dist.sum() / m as f64, iterations);
+                let a = assign(x, centroids.view());
+                return (centroids, a.labels, a.dist.sum() / m as f64, iterations);
             }
         }
     }
@@ -247,7 +291,7 @@ impl FittedKMeans {
     pub fn cost_of(&self, x: ArrayView2<f64>) -> Result<f64> {
         validate::n_features(self.centroids.ncols(), x, "k-means cost")?;
         validate::features(x, "k-means features")?;
-        Ok(argmin_rows(&sq_distances(x, self.centroids.view())).1.sum() / x.nrows() as f64)
+        Ok(assign(x, self.centroids.view()).dist.sum() / x.nrows() as f64)
     }
 }
 
@@ -256,7 +300,7 @@ impl Predict<usize> for FittedKMeans {
     fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<usize>> {
         validate::n_features(self.centroids.ncols(), x, "k-means predict")?;
         validate::finite(x, "features to cluster")?;
-        Ok(argmin_rows(&sq_distances(x, self.centroids.view())).0)
+        Ok(assign(x, self.centroids.view()).labels)
     }
 }
 

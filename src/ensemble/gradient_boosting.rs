@@ -259,8 +259,7 @@ impl<T> FittedGradientBoosting<T> {
         mut stage: impl FnMut(&Array2<f64>),
     ) -> Result<Array2<f64>> {
         let n_features = self.stages.first().map_or(x.ncols(), |s| s[0].n_features);
-        validate::n_features(n_features, x, "gradient boosting input")?;
-        validate::finite(x, "gradient boosting input")?;
+        validate::input(n_features, x, "gradient boosting input")?;
         let mut f = Array2::from_shape_fn((x.nrows(), self.init.len()), |(_, k)| self.init[k]);
         for round in &self.stages {
             for (i, row) in x.rows().into_iter().enumerate() {

@@ -22,10 +22,13 @@ enum KdNode {
     },
 }
 
-/// The tree: nodes plus the row order its leaves index into.
+/// The tree: nodes, the row order its leaves index into, and the rows copied in that order
+/// (a leaf scan reads contiguous memory).
 pub(crate) struct KdTree {
     nodes: Vec<KdNode>,
     order: Vec<usize>,
+    points: Vec<f64>,
+    dim: usize,
 }
 
 impl KdTree {
@@ -33,8 +36,13 @@ impl KdTree {
         let mut tree = KdTree {
             nodes: Vec::new(),
             order: (0..x.nrows()).collect(),
+            points: Vec::with_capacity(x.len()),
+            dim: x.ncols(),
         };
         tree.split(x, 0, x.nrows());
+        for &i in &tree.order {
+            tree.points.extend(x.row(i).iter());
+        }
         tree
     }
 
@@ -76,29 +84,28 @@ impl KdTree {
     /// Distances are squared for Euclidean.
     pub(crate) fn query(
         &self,
-        x: &Array2<f64>,
         q: ArrayView1<f64>,
         k: usize,
         distance: Distance,
         best: &mut Vec<(f64, usize)>,
     ) {
         best.clear();
-        self.visit(0, x, q, k, distance, best);
+        let q = q.to_vec();
+        self.visit(0, &q, k, distance, best);
     }
 
     fn visit(
         &self,
         node: usize,
-        x: &Array2<f64>,
-        q: ArrayView1<f64>,
+        q: &[f64],
         k: usize,
         distance: Distance,
         best: &mut Vec<(f64, usize)>,
     ) {
         match self.nodes[node] {
             KdNode::Leaf { start, end } => {
-                for &i in &self.order[start..end] {
-                    let row = x.row(i);
+                for (slot, &i) in (start..end).zip(&self.order[start..end]) {
+                    let row = &self.points[slot * self.dim..(slot + 1) * self.dim];
                     let d: f64 = match distance {
                         Distance::Euclidean => {
                             q.iter().zip(row).map(|(a, b)| (a - b) * (a - b)).sum()
@@ -129,13 +136,13 @@ impl KdTree {
                 } else {
                     (right, left)
                 };
-                self.visit(near, x, q, k, distance, best);
+                self.visit(near, q, k, distance, best);
                 let plane = match distance {
                     Distance::Euclidean => diff * diff,
                     Distance::Manhattan => diff.abs(),
                 };
                 if best.len() < k || plane <= best[k - 1].0 {
-                    self.visit(far, x, q, k, distance, best);
+                    self.visit(far, q, k, distance, best);
                 }
             }
         }

@@ -142,7 +142,7 @@ impl<T: Target> FittedKnn<T> {
             let found: Vec<Vec<(f64, usize)>> = (0..m)
                 .into_par_iter()
                 .map_init(Vec::new, |best, i| {
-                    tree.query(&self.x, q.row(i), k, self.params.distance, best);
+                    tree.query(q.row(i), k, self.params.distance, best);
                     best.clone()
                 })
                 .collect();
@@ -157,35 +157,51 @@ impl<T: Target> FittedKnn<T> {
             }
             return Ok((idx, dist));
         }
-        let mut order: Vec<usize> = Vec::with_capacity(self.x.nrows());
-        for start in (0..m).step_by(BLOCK) {
-            let block = q.slice(s![start..(start + BLOCK).min(m), ..]);
-            let d = self.distances(block);
-            for (r, row) in d.rows().into_iter().enumerate() {
-                order.clear();
-                order.extend(0..row.len());
-                order.select_nth_unstable_by(k - 1, |&a, &b| {
-                    row[a].total_cmp(&row[b]).then(a.cmp(&b))
-                });
-                order[..k].sort_by(|&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)));
-                let query = block.row(r);
-                for (j, &t) in order[..k].iter().enumerate() {
-                    idx[[start + r, j]] = t;
-                    // exact distance of the chosen few (the expanded form loses digits near 0)
-                    let train = self.x.row(t);
-                    dist[[start + r, j]] = match self.params.distance {
-                        Distance::Euclidean => query
-                            .iter()
-                            .zip(train)
-                            .map(|(a, b)| (a - b).powi(2))
-                            .sum::<f64>()
-                            .sqrt(),
-                        Distance::Manhattan => row[t],
-                    };
-                }
+        let starts: Vec<usize> = (0..m).step_by(BLOCK).collect();
+        let blocks: Vec<(usize, Vec<(usize, f64)>)> = starts
+            .into_par_iter()
+            .map(|start| {
+                (
+                    start,
+                    self.brute_block(q.slice(s![start..(start + BLOCK).min(m), ..])),
+                )
+            })
+            .collect();
+        for (start, found) in blocks {
+            for (n, (t, d)) in found.into_iter().enumerate() {
+                idx[[start + n / k, n % k]] = t;
+                dist[[start + n / k, n % k]] = d;
             }
         }
         Ok((idx, dist))
+    }
+
+    /// The `k` nearest `(row, distance)` of each query in a block, row after row.
+    fn brute_block(&self, block: ArrayView2<f64>) -> Vec<(usize, f64)> {
+        let k = self.params.k;
+        let d = self.distances(block);
+        let mut order: Vec<usize> = Vec::with_capacity(self.x.nrows());
+        let mut out = Vec::with_capacity(block.nrows() * k);
+        for (query, row) in block.rows().into_iter().zip(d.rows()) {
+            order.clear();
+            order.extend(0..row.len());
+            order.select_nth_unstable_by(k - 1, |&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)));
+            order[..k].sort_by(|&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)));
+            for &t in &order[..k] {
+                // exact distance of the chosen few (the expanded form loses digits near 0)
+                let exact = match self.params.distance {
+                    Distance::Euclidean => query
+                        .iter()
+                        .zip(self.x.row(t))
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f64>()
+                        .sqrt(),
+                    Distance::Manhattan => row[t],
+                };
+                out.push((t, exact));
+            }
+        }
+        out
     }
 
     /// Squared Euclidean or Manhattan distances of a block of queries to every training row.

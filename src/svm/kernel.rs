@@ -245,8 +245,7 @@ impl FittedKernelSvm {
 
     /// `f(x)` of every machine (`m x machines`).
     pub fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
-        validate::n_features(self.support_vectors.ncols(), x, "SVM input")?;
-        validate::finite(x, "SVM input")?;
+        validate::input(self.support_vectors.ncols(), x, "SVM input")?;
         let mut f = Array2::zeros((x.nrows(), self.machines.len()));
         for start in (0..x.nrows()).step_by(BLOCK) {
             let end = (start + BLOCK).min(x.nrows());

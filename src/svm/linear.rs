@@ -165,8 +165,7 @@ impl Fit<usize> for LinearSvm {
 impl FittedLinearSvm {
     /// `θᵀx` per example and binary problem.
     pub fn decision_function(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
-        validate::n_features(self.theta.ncols() - 1, x, "SVM input")?;
-        validate::finite(x, "SVM input")?;
+        validate::input(self.theta.ncols() - 1, x, "SVM input")?;
         let w = self.theta.slice(s![.., 1..]);
         Ok(x.dot(&w.t()) + self.theta.column(0))
     }

@@ -415,8 +415,7 @@ impl<T> FittedTree<T> {
 
     /// The final node of every row (scikit-learn's `apply`).
     pub fn apply(&self, x: ArrayView2<f64>) -> Result<Array1<usize>> {
-        validate::n_features(self.n_features, x, "decision tree input")?;
-        validate::finite(x, "decision tree input")?;
+        validate::input(self.n_features, x, "decision tree input")?;
         Ok(x.rows().into_iter().map(|r| self.leaf_of(r)).collect())
     }
 
@@ -451,8 +450,7 @@ impl<T> FittedTree<T> {
     }
 
     fn leaf_values(&self, x: ArrayView2<f64>) -> Result<Vec<&[f64]>> {
-        validate::n_features(self.n_features, x, "decision tree input")?;
-        validate::finite(x, "decision tree input")?;
+        validate::input(self.n_features, x, "decision tree input")?;
         Ok(x.rows()
             .into_iter()
             .map(|r| self.nodes[self.leaf_of(r)].value.as_slice())
