@@ -4,7 +4,8 @@
 //! `λ/(2m) Σ_{j≥1} θ_j²` never penalises the bias. Mini-batch gradients scale the data term by
 //! the batch size and keep `λ/m`, so their expectation is the full gradient.
 
-use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Zip};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
+use rayon::prelude::*;
 
 use crate::optim::{Objective, Rows};
 
@@ -61,6 +62,9 @@ fn ridge_hessian(mut h: Array2<f64>, c: f64) -> Array2<f64> {
     }
     h
 }
+
+/// Rows per parallel chunk of a full-batch gradient.
+const CHUNK: usize = 4096;
 
 fn for_rows(rows: Rows, m: usize, mut f: impl FnMut(usize)) -> usize {
     match rows {
@@ -141,17 +145,34 @@ impl Objective for CrossEntropy<'_> {
         let mut sum = 0.0;
         let b = match rows {
             Rows::All => {
-                let z = self.x.dot(&theta);
-                let mut resid = Array1::zeros(z.len());
-                Zip::from(&mut resid)
-                    .and(&z)
-                    .and(self.y)
-                    .for_each(|r, &zi, &yi| {
-                        // -[y log g(z) + (1 - y) log(1 - g(z))] = log(1 + e^z) - y z
-                        sum += softplus(zi) - yi * zi;
-                        *r = sigmoid(zi) - yi;
-                    });
-                grad.assign(&self.x.t().dot(&resid));
+                // Row chunks in parallel: each gives its loss sum and gradient Xᵀ(g(Xθ) - y).
+                let chunks: Vec<_> = self
+                    .x
+                    .axis_chunks_iter(Axis(0), CHUNK)
+                    .zip(self.y.axis_chunks_iter(Axis(0), CHUNK))
+                    .collect();
+                let (s, g) = chunks
+                    .into_par_iter()
+                    .map(|(x, y)| {
+                        let z = x.dot(&theta);
+                        let mut resid = Array1::zeros(z.len());
+                        let mut sum = 0.0;
+                        Zip::from(&mut resid)
+                            .and(&z)
+                            .and(y)
+                            .for_each(|r, &zi, &yi| {
+                                // -[y log g(z) + (1 - y) log(1 - g(z))] = log(1 + e^z) - y z
+                                sum += softplus(zi) - yi * zi;
+                                *r = sigmoid(zi) - yi;
+                            });
+                        (sum, x.t().dot(&resid))
+                    })
+                    .reduce(
+                        || (0.0, Array1::zeros(theta.len())),
+                        |a, b| (a.0 + b.0, a.1 + b.1),
+                    );
+                sum = s;
+                grad.assign(&g);
                 self.x.nrows()
             }
             subset => for_rows(subset, self.x.nrows(), |i| {

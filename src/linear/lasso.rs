@@ -76,8 +76,12 @@ impl Fit<f64> for Lasso {
             .mean_axis(Axis(0))
             .unwrap_or_else(|| Array1::zeros(n));
         let y_mean = data.targets.mean().unwrap_or(0.0);
-        let xc = &data.features - &x_mean;
-        let z: Array1<f64> = xc.columns().into_iter().map(|c| c.dot(&c) / m).collect();
+        // Centred features stored column by column: each coordinate reads contiguous memory.
+        let xt = (&data.features - &x_mean)
+            .reversed_axes()
+            .as_standard_layout()
+            .into_owned();
+        let z: Array1<f64> = xt.rows().into_iter().map(|c| c.dot(&c) / m).collect();
         let mut w = Array1::<f64>::zeros(n);
         let mut r = &data.targets - y_mean; // residual y - Xw, centred
         let mut sweeps = 0;
@@ -88,7 +92,7 @@ impl Fit<f64> for Lasso {
                 if z[j] == 0.0 {
                     continue; // constant feature: weight stays 0
                 }
-                let col = xc.column(j);
+                let col = xt.row(j);
                 let rho = col.dot(&r) / m + z[j] * w[j];
                 let new = soft_threshold(rho, self.alpha) / z[j];
                 let step = new - w[j];
