@@ -39,6 +39,7 @@ pub mod metrics;
 pub mod optim;
 pub mod pca;
 pub mod preprocess;
+pub mod rl;
 pub mod selection;
 pub mod svm;
 pub mod tree;

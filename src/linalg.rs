@@ -94,6 +94,55 @@ pub fn largest_eigenvalue(a: ArrayView2<f64>) -> f64 {
     lambda
 }
 
+/// Solves a general square system `A x = b` by Gaussian elimination with partial pivoting;
+/// a (numerically) singular `A` is an error.
+pub fn solve(a: ArrayView2<f64>, b: ArrayView1<f64>) -> Result<Array1<f64>> {
+    let n = a.nrows();
+    if a.ncols() != n || b.len() != n {
+        return Err(Error::shape(
+            "linear system",
+            format!("{n}x{n} and {n}"),
+            format!("{}x{} and {}", n, a.ncols(), b.len()),
+        ));
+    }
+    let mut m = a.to_owned();
+    let mut x = b.to_owned();
+    let scale = m
+        .iter()
+        .fold(0.0f64, |s, v| s.max(v.abs()))
+        .max(f64::MIN_POSITIVE);
+    for col in 0..n {
+        let pivot = (col..n)
+            .max_by(|&i, &j| m[[i, col]].abs().total_cmp(&m[[j, col]].abs()))
+            .unwrap_or(col);
+        if m[[pivot, col]].abs() <= 1e-13 * scale {
+            return Err(Error::Singular {
+                what: "linear system".into(),
+            });
+        }
+        if pivot != col {
+            for j in 0..n {
+                m.swap([pivot, j], [col, j]);
+            }
+            x.swap(pivot, col);
+        }
+        for i in col + 1..n {
+            let f = m[[i, col]] / m[[col, col]];
+            if f != 0.0 {
+                for j in col..n {
+                    m[[i, j]] -= f * m[[col, j]];
+                }
+                x[i] -= f * x[col];
+            }
+        }
+    }
+    for i in (0..n).rev() {
+        let tail: f64 = (i + 1..n).map(|j| m[[i, j]] * x[j]).sum();
+        x[i] = (x[i] - tail) / m[[i, i]];
+    }
+    Ok(x)
+}
+
 /// Eigen-decomposition of a symmetric matrix: eigenvalues in decreasing order and the
 /// matching unit eigenvectors as columns. Householder reduction to tridiagonal form, then the
 /// implicit QL algorithm with Wilkinson-style shifts (EISPACK's `tred2` / `tql2`): `O(n³)`
@@ -332,6 +381,24 @@ mod tests {
                 .all(|d| d.abs() < 1e-12)
         );
         assert!((vals[0] - largest_eigenvalue(a.view())).abs() < 1e-9);
+    }
+
+    #[test]
+    fn general_solve_pivots() {
+        // A zero on the diagonal needs a row swap: [[0, 2], [3, 1]] x = [4, 5] -> x = [1, 2]
+        let x = solve(
+            array![[0.0, 2.0], [3.0, 1.0]].view(),
+            array![4.0, 5.0].view(),
+        )
+        .unwrap();
+        assert!((x[0] - 1.0).abs() < 1e-15 && (x[1] - 2.0).abs() < 1e-15);
+        assert!(
+            solve(
+                array![[1.0, 2.0], [2.0, 4.0]].view(),
+                array![1.0, 1.0].view()
+            )
+            .is_err()
+        );
     }
 
     #[test]

@@ -11,7 +11,7 @@ mod render;
 
 pub use criterion::Criterion;
 pub use decision_tree::{DecisionTree, FittedTree, MaxFeatures, Node, Split, TreeTarget};
-pub(crate) use decision_tree::{Targets, argmax_rows};
+pub(crate) use decision_tree::{Targets, argmax, argmax_rows};
 
 #[cfg(test)]
 mod tests;

@@ -1,0 +1,102 @@
+//! CartPole-v1 exactly as Gymnasium defines it: a pole hinged on a cart, pushed left or right
+//! with a force of 10 N; Euler integration with `τ = 0.02 s`; the episode terminates when
+//! `|θ| > 12°` or `|x| > 2.4` and is truncated after 500 steps; reward 1 per step.
+
+use rand::Rng;
+
+use crate::{Error, Result};
+
+const GRAVITY: f64 = 9.8;
+const MASS_CART: f64 = 1.0;
+const MASS_POLE: f64 = 0.1;
+const TOTAL_MASS: f64 = MASS_CART + MASS_POLE;
+/// Half the pole's length.
+const LENGTH: f64 = 0.5;
+const POLE_MASS_LENGTH: f64 = MASS_POLE * LENGTH;
+const FORCE_MAG: f64 = 10.0;
+const TAU: f64 = 0.02;
+const THETA_THRESHOLD: f64 = 12.0 * 2.0 * std::f64::consts::PI / 360.0;
+const X_THRESHOLD: f64 = 2.4;
+/// Gymnasium's `max_episode_steps` for CartPole-v1.
+pub const MAX_STEPS: usize = 500;
+
+/// The cart-pole state `[x, ẋ, θ, θ̇]` and the step count.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CartPole {
+    /// `[x, x_dot, theta, theta_dot]`.
+    pub state: [f64; 4],
+    steps: usize,
+    done: bool,
+}
+
+/// What one step returns.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CartPoleStep {
+    /// The new observation.
+    pub state: [f64; 4],
+    /// Always 1 (also on the terminating step, as in Gymnasium).
+    pub reward: f64,
+    /// The pole fell or the cart left the track.
+    pub terminated: bool,
+    /// 500 steps reached.
+    pub truncated: bool,
+}
+
+impl CartPole {
+    /// Gymnasium's reset: each state variable uniform in `[-0.05, 0.05]`.
+    pub fn reset(rng: &mut impl Rng) -> Self {
+        CartPole {
+            state: std::array::from_fn(|_| rng.random_range(-0.05..0.05)),
+            steps: 0,
+            done: false,
+        }
+    }
+
+    /// Starts from a given state (for tests and replays).
+    pub fn from_state(state: [f64; 4]) -> Self {
+        CartPole {
+            state,
+            steps: 0,
+            done: false,
+        }
+    }
+
+    /// Push left (`0`) or right (`1`).
+    pub fn step(&mut self, action: usize) -> Result<CartPoleStep> {
+        if action > 1 {
+            return Err(Error::invalid(format!(
+                "CartPole has actions 0 and 1, got {action}"
+            )));
+        }
+        if self.done {
+            return Err(Error::invalid(
+                "CartPole episode already ended: reset first",
+            ));
+        }
+        let [x, x_dot, theta, theta_dot] = self.state;
+        let force = if action == 1 { FORCE_MAG } else { -FORCE_MAG };
+        let (sin, cos) = theta.sin_cos();
+        let temp = (force + POLE_MASS_LENGTH * theta_dot * theta_dot * sin) / TOTAL_MASS;
+        let theta_acc = (GRAVITY * sin - cos * temp)
+            / (LENGTH * (4.0 / 3.0 - MASS_POLE * cos * cos / TOTAL_MASS));
+        let x_acc = temp - POLE_MASS_LENGTH * theta_acc * cos / TOTAL_MASS;
+        self.state = [
+            x + TAU * x_dot,
+            x_dot + TAU * x_acc,
+            theta + TAU * theta_dot,
+            theta_dot + TAU * theta_acc,
+        ];
+        self.steps += 1;
+        let [x, _, theta, _] = self.state;
+        let terminated = !(-X_THRESHOLD..=X_THRESHOLD).contains(&x)
+            || !(-THETA_THRESHOLD..=THETA_THRESHOLD).contains(&theta);
+        let truncated = !terminated && self.steps >= MAX_STEPS;
+        self.done = terminated || truncated;
+        Ok(CartPoleStep {
+            state: self.state,
+            reward: 1.0,
+            terminated,
+            truncated,
+        })
+    }
+}

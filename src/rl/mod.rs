@@ -1,0 +1,20 @@
+//! Reinforcement learning (notes: *Reinforcement Learning*).
+//!
+//! - [`Mdp`]: the tuple `(S, A, R, P, γ)` with explicit transition tables, sampled as an
+//!   environment; [`frozen_lake`] (Gymnasium's FrozenLake-v1 4x4 table) and [`grid_world`].
+//! - [`CartPole`]: Gymnasium's CartPole-v1 dynamics, constants and termination.
+//! - [`value_iteration`]: the Bellman optimality update on `Q` until convergence.
+//! - [`QLearning`]: tabular, model-free, ε-greedy with a learning-rate schedule.
+
+mod cartpole;
+mod mdp;
+mod q_learning;
+mod worlds;
+
+pub use cartpole::{CartPole, CartPoleStep};
+pub use mdp::{Mdp, Transition, ValueIteration, evaluate_policy, value_iteration};
+pub use q_learning::{FittedQ, QLearning};
+pub use worlds::{frozen_lake, grid_world};
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,216 @@
+use ndarray::array;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::*;
+
+fn t(prob: f64, next: usize, reward: f64) -> Transition {
+    Transition {
+        prob,
+        next,
+        reward,
+        done: false,
+    }
+}
+
+#[test]
+fn value_iteration_on_a_two_state_mdp_matches_the_closed_form() {
+    // State 0: action 0 stays (+1), action 1 moves to state 1 (+0). State 1: both stay (+2).
+    // γ = 0.9: V*(1) = 2 / (1 - 0.9) = 20; staying in 0 forever is worth 1 / 0.1 = 10 < 0.9 · 20,
+    // so V*(0) = 18, Q*(0, 0) = 1 + 0.9 · 18 = 17.2, π*(0) = 1.
+    let mdp = Mdp::new(
+        vec![
+            vec![vec![t(1.0, 0, 1.0)], vec![t(1.0, 1, 0.0)]],
+            vec![vec![t(1.0, 1, 2.0)], vec![t(1.0, 1, 2.0)]],
+        ],
+        0.9,
+        0,
+    )
+    .unwrap();
+    let vi = value_iteration(&mdp, 1e-12, 10_000).unwrap();
+    assert!((vi.v[1] - 20.0).abs() < 1e-9 && (vi.v[0] - 18.0).abs() < 1e-9);
+    assert!((vi.q[[0, 0]] - 17.2).abs() < 1e-9);
+    assert_eq!(vi.policy, vec![1, 0]);
+    let exact = evaluate_policy(&mdp, &vi.policy).unwrap();
+    assert!(
+        (&exact - &array![18.0, 20.0])
+            .iter()
+            .all(|d| d.abs() < 1e-12)
+    );
+}
+
+#[test]
+fn frozen_lake_optimal_values_match_an_independent_computation() {
+    // NumPy value iteration on Gymnasium's FrozenLake-v1 4x4 slippery table (to 1e-14):
+    // the published V*(start) = 0.069 at γ = 0.9 and 0.542 at γ = 0.99.
+    let expected_09 = [
+        0.0688909049,
+        0.0614145715,
+        0.074409762,
+        0.0558073215,
+        0.0918545399,
+        0.0,
+        0.1122082064,
+        0.0,
+        0.1454363548,
+        0.2474969546,
+        0.2996175927,
+        0.0,
+        0.0,
+        0.3799359012,
+        0.6390201481,
+        0.0,
+    ];
+    let policy_099 = [0, 3, 3, 3, 0, 0, 0, 0, 3, 1, 0, 0, 0, 2, 1, 0];
+    let vi = value_iteration(&frozen_lake(true, 0.9).unwrap(), 1e-13, 100_000).unwrap();
+    for (v, e) in vi.v.iter().zip(expected_09) {
+        assert!((v - e).abs() < 1e-9, "{v} vs {e}");
+    }
+    let lake = frozen_lake(true, 0.99).unwrap();
+    let vi = value_iteration(&lake, 1e-13, 100_000).unwrap();
+    assert!((vi.v[0] - 0.542025932).abs() < 1e-8);
+    // The same greedy actions wherever they matter (holes and the goal have all-equal Q).
+    for s in [0, 1, 2, 3, 4, 6, 8, 9, 10, 13, 14] {
+        assert_eq!(vi.policy[s], policy_099[s], "state {s}");
+    }
+    // Exact evaluation of the greedy policy reproduces V*.
+    let exact = evaluate_policy(&lake, &vi.policy).unwrap();
+    assert!((&exact - &vi.v).iter().all(|d| d.abs() < 1e-9));
+}
+
+#[test]
+fn frozen_lake_table_is_gymnasiums() {
+    let lake = frozen_lake(true, 0.99).unwrap();
+    // From the start, "left" slides up (wall: stay), left (wall: stay) or down, each 1/3.
+    let left: Vec<(usize, f64)> = lake.transitions[0][0]
+        .iter()
+        .map(|t| (t.next, t.prob))
+        .collect();
+    assert_eq!(left, vec![(0, 1.0 / 3.0), (0, 1.0 / 3.0), (4, 1.0 / 3.0)]);
+    // Reaching the goal from 14 by "right" pays 1 and ends.
+    let right = lake.transitions[14][2]
+        .iter()
+        .find(|t| t.next == 15)
+        .unwrap();
+    assert_eq!((right.reward, right.done), (1.0, true));
+    // Holes absorb.
+    assert!(
+        lake.transitions[5]
+            .iter()
+            .all(|o| o.len() == 1 && o[0].next == 5 && o[0].done)
+    );
+    let det = frozen_lake(false, 0.9).unwrap();
+    assert_eq!(
+        det.transitions[0][1],
+        vec![Transition {
+            prob: 1.0,
+            next: 4,
+            reward: 0.0,
+            done: false
+        }]
+    );
+}
+
+#[test]
+fn grid_world_values_are_discounted_path_lengths() {
+    // 3x3, step cost 0, γ = 0.9: the goal is 4 moves from the start, V*(start) = 0.9³ · 1.
+    let vi = value_iteration(&grid_world(3, 3, 0.0, 0.9).unwrap(), 1e-12, 1000).unwrap();
+    assert!((vi.v[0] - 0.9f64.powi(3)).abs() < 1e-12);
+    assert!((vi.v[7] - 1.0).abs() < 1e-12 && (vi.v[5] - 1.0).abs() < 1e-12);
+}
+
+#[test]
+fn cartpole_step_matches_gymnasiums_equations() {
+    // Hand computation with Gymnasium's formulas from [0.01, -0.02, 0.03, 0.04], push right.
+    let mut env = CartPole::from_state([0.01, -0.02, 0.03, 0.04]);
+    let step = env.step(1).unwrap();
+    let expected = [0.0096, 0.17467919574755525, 0.0308, -0.2430687179600081];
+    for (a, b) in step.state.iter().zip(expected) {
+        assert!((a - b).abs() < 1e-15, "{:?}", step.state);
+    }
+    assert_eq!(
+        (step.reward, step.terminated, step.truncated),
+        (1.0, false, false)
+    );
+    assert!(env.step(2).is_err());
+    // Pushing one way tips the pole past 12° well before 500 steps.
+    let mut env = CartPole::reset(&mut StdRng::seed_from_u64(0));
+    let mut n = 0;
+    loop {
+        n += 1;
+        let s = env.step(1).unwrap();
+        if s.terminated {
+            break;
+        }
+    }
+    assert!(n < 60, "{n}");
+    assert!(env.step(0).is_err(), "an ended episode must be reset");
+}
+
+#[test]
+fn cartpole_truncates_at_500_steps() {
+    // A balancing controller (push toward the pole's lean) survives to the time limit.
+    let mut env = CartPole::reset(&mut StdRng::seed_from_u64(1));
+    let mut steps = 0;
+    loop {
+        let [_, _, theta, theta_dot] = env.state;
+        let s = env
+            .step(usize::from(theta + 0.5 * theta_dot > 0.0))
+            .unwrap();
+        steps += 1;
+        if s.terminated || s.truncated {
+            assert!(s.truncated && !s.terminated);
+            break;
+        }
+    }
+    assert_eq!(steps, 500);
+}
+
+#[test]
+fn q_learning_approaches_value_iteration_on_frozen_lake() {
+    let lake = frozen_lake(true, 0.95).unwrap();
+    let vi = value_iteration(&lake, 1e-12, 100_000).unwrap();
+    let q = QLearning {
+        seed: 3,
+        ..QLearning::new(20_000)
+    }
+    .fit(&lake)
+    .unwrap();
+    let optimal = vi.v[0];
+    let learned = evaluate_policy(&lake, &q.policy).unwrap()[0];
+    assert!(
+        learned > 0.9 * optimal,
+        "learned policy worth {learned}, optimum {optimal}"
+    );
+    let rate = q.success_rate(&lake, 1000, 200, 5).unwrap();
+    assert!(rate > 0.6, "success rate {rate}");
+}
+
+#[test]
+fn bad_mdps_and_hyperparameters_are_errors() {
+    assert!(Mdp::new(vec![], 0.9, 0).is_err());
+    assert!(
+        Mdp::new(vec![vec![vec![t(0.5, 0, 0.0)]]], 0.9, 0).is_err(),
+        "probabilities sum to 0.5"
+    );
+    assert!(
+        Mdp::new(vec![vec![vec![t(1.0, 3, 0.0)]]], 0.9, 0).is_err(),
+        "next state out of range"
+    );
+    assert!(Mdp::new(vec![vec![vec![t(1.0, 0, 0.0)]]], 1.5, 0).is_err());
+    let lake = frozen_lake(true, 0.9).unwrap();
+    assert!(
+        QLearning {
+            alpha: 0.0,
+            ..QLearning::new(10)
+        }
+        .fit(&lake)
+        .is_err()
+    );
+    assert!(QLearning::new(0).fit(&lake).is_err());
+    assert!(
+        value_iteration(&lake, 1e-12, 2).is_err(),
+        "not converged in 2 sweeps"
+    );
+    assert!(evaluate_policy(&lake, &[0; 3]).is_err());
+}
