@@ -16,9 +16,11 @@ pub mod model_evaluation;
 pub mod model_selection_strategy;
 pub mod naive_bayes;
 pub mod pca;
+pub mod q_learning;
 pub mod regularization;
 pub mod second_order;
 pub mod svm;
+pub mod value_iteration;
 
 use mlnotes::experiment::Experiment;
 
@@ -43,6 +45,8 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &kmeans::KMeansExperiment,
         &hierarchical::Hierarchical,
         &pca::PcaExperiment,
+        &value_iteration::ValueIterationExperiment,
+        &q_learning::QLearningExperiment,
     ]
 }
 

@@ -283,3 +283,19 @@ fn ensembles_experiment() {
     assert!(r.metrics["variance_bagging"] < r.metrics["variance_tree"]);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn value_iteration_experiment() {
+    let (r, dir) = run("value-iteration");
+    assert!(r.claims.iter().all(|c| c.held));
+    assert!((r.metrics["frozen_lake_v_start"] - 0.542).abs() < 1e-3);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn q_learning_experiment() {
+    let (r, dir) = run("q-learning");
+    assert!(r.find_claim("Q-learning learns Q*").unwrap().held);
+    assert!(r.metrics["q_learning_value_ratio"] > 0.9);
+    std::fs::remove_dir_all(dir).ok();
+}
