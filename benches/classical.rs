@@ -17,6 +17,7 @@ use mlnotes::knn::Knn;
 use mlnotes::linear::{Lasso, LinearRegression, LogisticRegression};
 use mlnotes::metrics;
 use mlnotes::pca::Pca;
+use mlnotes::rl::{CartPole, Estimator, PolicyGradient};
 use mlnotes::selection::{self, KFold};
 use mlnotes::svm::{Gamma, Kernel, KernelSvm, LinearSvm};
 use mlnotes::tree::DecisionTree;
@@ -167,6 +168,7 @@ fn main() {
         },
     );
     supervised_families();
+    reinforcement();
 }
 
 /// Fits per second and predicted rows per second of one model on one data set.
@@ -229,4 +231,40 @@ fn supervised_families() {
             knn.predict(digits.x()).unwrap();
         },
     );
+}
+
+fn reinforcement() {
+    let mut rng = StdRng::seed_from_u64(9);
+    let mut env = CartPole::reset(&mut rng);
+    bench(
+        "CartPole-v1 environment steps (random actions)",
+        "steps/s",
+        1_000.0,
+        1.0,
+        || {
+            for _ in 0..1_000 {
+                let a = rng.random_range(0..2);
+                let s = env.step(a).unwrap();
+                if s.terminated || s.truncated {
+                    env = CartPole::reset(&mut rng);
+                }
+            }
+        },
+    );
+    let device = burn::tensor::Device::default();
+    for estimator in [Estimator::RewardsToGo, Estimator::Baseline] {
+        let params = PolicyGradient {
+            batch_steps: 2_000,
+            ..PolicyGradient::new(estimator, 3)
+        };
+        bench(
+            &format!("REINFORCE ({estimator:?}), 3 iterations x 2000 steps"),
+            "env steps/s",
+            6_000.0,
+            2.0,
+            || {
+                params.fit(&device, |_| {}).unwrap();
+            },
+        );
+    }
 }

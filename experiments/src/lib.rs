@@ -16,6 +16,7 @@ pub mod model_evaluation;
 pub mod model_selection_strategy;
 pub mod naive_bayes;
 pub mod pca;
+pub mod policy_gradient;
 pub mod q_learning;
 pub mod regularization;
 pub mod second_order;
@@ -47,6 +48,7 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &pca::PcaExperiment,
         &value_iteration::ValueIterationExperiment,
         &q_learning::QLearningExperiment,
+        &policy_gradient::PolicyGradientExperiment,
     ]
 }
 

@@ -299,3 +299,17 @@ fn q_learning_experiment() {
     assert!(r.metrics["q_learning_value_ratio"] > 0.9);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn policy_gradient_experiment() {
+    let (r, dir) = run("policy-gradient");
+    // Quick mode trains too briefly to rank the learning curves; the variance ordering holds.
+    assert!(
+        r.find_claim("Rewards-to-go and then a baseline")
+            .unwrap()
+            .held
+    );
+    assert!(r.metrics["variance_baseline"] < r.metrics["variance_total"]);
+    assert!(r.find_claim("Variance reduction speeds learning").is_some());
+    std::fs::remove_dir_all(dir).ok();
+}

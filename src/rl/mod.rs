@@ -5,14 +5,18 @@
 //! - [`CartPole`]: Gymnasium's CartPole-v1 dynamics, constants and termination.
 //! - [`value_iteration`]: the Bellman optimality update on `Q` until convergence.
 //! - [`QLearning`]: tabular, model-free, ε-greedy with a learning-rate schedule.
+//! - [`PolicyGradient`]: REINFORCE with the total return, rewards-to-go or a learned value
+//!   baseline, on Burn networks from `mlnotes-models`.
 
 mod cartpole;
 mod mdp;
+mod policy_gradient;
 mod q_learning;
 mod worlds;
 
 pub use cartpole::{CartPole, CartPoleStep};
 pub use mdp::{Mdp, Transition, ValueIteration, evaluate_policy, value_iteration};
+pub use policy_gradient::{Agent, Estimator, PgIteration, PolicyGradient, Rollout};
 pub use q_learning::{FittedQ, QLearning};
 pub use worlds::{frozen_lake, grid_world};
 

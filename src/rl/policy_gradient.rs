@@ -1,0 +1,419 @@
+//! Policy gradient (notes: *Policy Gradient*, *Variance Reduction*) on CartPole: a policy
+//! network `π_θ(a|s)` (softmax over actions) is improved by gradient ascent on
+//! `∇J(θ) ≈ 1/N Σ_t w_t ∇ log π_θ(a_t|s_t)` with the weight `w_t` chosen by [`Estimator`]:
+//!
+//! - total return `r(τ) = Σ_t γ^t r_t` of the whole trajectory (REINFORCE as derived);
+//! - rewards-to-go `G_t = Σ_{t'≥t} γ^{t'-t} r_{t'}` (an action only affects what follows);
+//! - advantage `A_t = G_t - V(s_t)` with a learned value baseline (no bias, less variance).
+//!
+//! Rollouts run several environments at once so the policy is evaluated on a batch of states.
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Int, Tensor, TensorData, activation};
+use mlnotes_models::{Mlp, MlpConfig};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::cartpole::CartPole;
+use crate::{Error, Result, validate};
+
+/// The weight of each step's `∇ log π(a_t|s_t)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Estimator {
+    /// The trajectory's total (discounted) return, the same for every step.
+    TotalReturn,
+    /// The discounted rewards-to-go `G_t`.
+    RewardsToGo,
+    /// `G_t - V(s_t)`, with `V` a value network fitted to the rewards-to-go.
+    Baseline,
+}
+
+/// Policy-gradient hyperparameters.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct PolicyGradient {
+    /// The gradient estimator.
+    pub estimator: Estimator,
+    /// Hidden layer widths of the policy and value networks.
+    pub hidden: Vec<usize>,
+    /// Adam's learning rate for the policy.
+    pub learning_rate: f64,
+    /// Adam's learning rate for the value network.
+    pub value_learning_rate: f64,
+    /// Value-network gradient steps per iteration.
+    pub value_steps: usize,
+    /// Environment steps per policy update (whole episodes).
+    pub batch_steps: usize,
+    /// Policy updates.
+    pub iterations: usize,
+    /// Discount `γ`.
+    pub gamma: f64,
+    /// Environments stepped together.
+    pub n_envs: usize,
+    /// Seed of environments, sampling and initialisation.
+    pub seed: u64,
+}
+
+impl PolicyGradient {
+    /// `iterations` updates of 2 000 steps, one hidden layer of 32, Adam 0.01, γ = 0.99.
+    pub fn new(estimator: Estimator, iterations: usize) -> Self {
+        PolicyGradient {
+            estimator,
+            hidden: vec![32],
+            learning_rate: 0.01,
+            value_learning_rate: 0.01,
+            value_steps: 20,
+            batch_steps: 2_000,
+            iterations,
+            gamma: 0.99,
+            n_envs: 16,
+            seed: 0,
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        validate::positive(self.learning_rate, "learning_rate")?;
+        validate::positive(self.value_learning_rate, "value_learning_rate")?;
+        validate::in_range(self.gamma, 0.0, 1.0, "gamma")?;
+        if self.batch_steps == 0 || self.n_envs == 0 || self.iterations == 0 {
+            return Err(Error::config(
+                "batch_steps",
+                "batch_steps, n_envs and iterations must be at least 1",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// One step of an episode: state, action, reward.
+type Step = ([f64; 4], usize, f64);
+
+/// Steps of complete episodes collected with one policy.
+#[derive(Debug, Clone, Default)]
+pub struct Rollout {
+    /// States, 4 per step.
+    pub states: Vec<f32>,
+    /// Actions taken.
+    pub actions: Vec<i64>,
+    /// The trajectory's total discounted return, repeated for each of its steps.
+    pub total: Vec<f32>,
+    /// Rewards-to-go `G_t`.
+    pub to_go: Vec<f32>,
+    /// Undiscounted return of each episode.
+    pub episode_returns: Vec<f64>,
+}
+
+impl Rollout {
+    /// Number of steps.
+    pub fn len(&self) -> usize {
+        self.actions.len()
+    }
+
+    /// Whether no step was collected.
+    pub fn is_empty(&self) -> bool {
+        self.actions.is_empty()
+    }
+
+    fn push_episode(&mut self, steps: &[Step], gamma: f64) {
+        let mut g = 0.0;
+        let mut to_go = vec![0.0; steps.len()];
+        for (t, s) in steps.iter().enumerate().rev() {
+            g = s.2 + gamma * g;
+            to_go[t] = g;
+        }
+        for ((state, action, _), g_t) in steps.iter().zip(to_go) {
+            self.states.extend(state.iter().map(|&v| v as f32));
+            self.actions.push(*action as i64);
+            self.total.push(g as f32);
+            self.to_go.push(g_t as f32);
+        }
+        self.episode_returns.push(steps.iter().map(|s| s.2).sum());
+    }
+}
+
+/// A policy network (and value network) being trained, with their optimizers.
+pub struct Agent {
+    /// `π_θ`: logits over the two actions.
+    pub policy: Mlp,
+    /// `V(s)` (standardised rewards-to-go), for the baseline.
+    pub value: Mlp,
+    device: Device,
+    policy_optim: burn::optim::ModuleOptimizer,
+    value_optim: burn::optim::ModuleOptimizer,
+}
+
+/// Probabilities `π(·|s)` for a batch of states, on a network without autodiff.
+fn action_probs(policy: &Mlp, states: &[f32], device: &Device) -> Result<Vec<f32>> {
+    let n = states.len() / 4;
+    let x = Tensor::<2>::from_data(TensorData::new(states.to_vec(), [n, 4]), device);
+    activation::softmax(policy.forward(x), 1)
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(data_error)
+}
+
+impl Agent {
+    /// Fresh networks on `device` (an autodiff device is made from it).
+    pub fn new(params: &PolicyGradient, device: &Device) -> Self {
+        let device = device.clone().autodiff();
+        device.seed(params.seed);
+        Agent {
+            policy: MlpConfig::new(4, params.hidden.clone(), 2).init(&device),
+            value: MlpConfig::new(4, params.hidden.clone(), 1).init(&device),
+            device,
+            policy_optim: AdamConfig::new().init(),
+            value_optim: AdamConfig::new().init(),
+        }
+    }
+
+    /// Runs the current policy (sampling actions) for at least `steps` steps of whole episodes.
+    pub fn collect(
+        &self,
+        steps: usize,
+        n_envs: usize,
+        gamma: f64,
+        rng: &mut StdRng,
+    ) -> Result<Rollout> {
+        let policy = self.policy.valid();
+        let device = policy
+            .devices()
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.device.clone());
+        let mut rollout = Rollout::default();
+        let mut envs: Vec<(CartPole, Vec<Step>)> = (0..n_envs)
+            .map(|_| (CartPole::reset(rng), Vec::new()))
+            .collect();
+        let mut collected = 0;
+        while !envs.is_empty() {
+            let states: Vec<f32> = envs
+                .iter()
+                .flat_map(|(e, _)| e.state.map(|v| v as f32))
+                .collect();
+            let probs = action_probs(&policy, &states, &device)?;
+            let mut finished = Vec::new();
+            for (i, (env, steps_so_far)) in envs.iter_mut().enumerate() {
+                let action = usize::from(rng.random::<f32>() >= probs[2 * i]);
+                let state = env.state;
+                let step = env.step(action)?;
+                steps_so_far.push((state, action, step.reward));
+                if step.terminated || step.truncated {
+                    finished.push(i);
+                }
+            }
+            for &i in finished.iter().rev() {
+                let (_, steps_done) = envs.swap_remove(i);
+                collected += steps_done.len();
+                rollout.push_episode(&steps_done, gamma);
+                if collected < steps {
+                    envs.push((CartPole::reset(rng), Vec::new()));
+                }
+            }
+        }
+        Ok(rollout)
+    }
+
+    fn batch(&self, rollout: &Rollout) -> (Tensor<2>, Tensor<2, Int>) {
+        let n = rollout.len();
+        let x = Tensor::<2>::from_data(
+            TensorData::new(rollout.states.clone(), [n, 4]),
+            &self.device,
+        );
+        let a = Tensor::<2, Int>::from_data(
+            TensorData::new(rollout.actions.clone(), [n, 1]),
+            &self.device,
+        );
+        (x, a)
+    }
+
+    /// The weights `w_t` of the chosen estimator.
+    fn weights(&self, rollout: &Rollout, estimator: Estimator) -> Result<Vec<f32>> {
+        Ok(match estimator {
+            Estimator::TotalReturn => rollout.total.clone(),
+            Estimator::RewardsToGo => rollout.to_go.clone(),
+            Estimator::Baseline => {
+                let (mean, std) = mean_std(&rollout.to_go);
+                let value = self.value.valid();
+                let device = value
+                    .devices()
+                    .first()
+                    .cloned()
+                    .unwrap_or_else(|| self.device.clone());
+                let x = Tensor::<2>::from_data(
+                    TensorData::new(rollout.states.clone(), [rollout.len(), 4]),
+                    &device,
+                );
+                let v = value
+                    .forward(x)
+                    .into_data()
+                    .try_to_vec::<f32>()
+                    .map_err(data_error)?;
+                rollout
+                    .to_go
+                    .iter()
+                    .zip(v)
+                    .map(|(g, v)| g - (v * std + mean))
+                    .collect()
+            }
+        })
+    }
+
+    /// The surrogate loss `-1/N Σ_t w_t log π(a_t|s_t)` whose gradient is `-∇J`.
+    fn surrogate(&self, rollout: &Rollout, estimator: Estimator) -> Result<Tensor<1>> {
+        let n = rollout.len();
+        let (x, a) = self.batch(rollout);
+        let w = Tensor::<1>::from_data(
+            TensorData::new(self.weights(rollout, estimator)?, [n]),
+            &self.device,
+        );
+        let logp = activation::log_softmax(self.policy.forward(x), 1)
+            .gather(1, a)
+            .reshape([n]);
+        Ok((logp * w).mean().neg())
+    }
+
+    /// The policy-gradient estimate `∇J` of one rollout, flattened (for variance studies).
+    pub fn gradient(&self, rollout: &Rollout, estimator: Estimator) -> Result<Vec<f32>> {
+        let grads = self.surrogate(rollout, estimator)?.backward();
+        let mut out = Vec::new();
+        for layer in &self.policy.layers {
+            let mut push = |t: Option<Tensor<2>>| -> Result<()> {
+                if let Some(g) = t {
+                    out.extend(
+                        g.into_data()
+                            .try_to_vec::<f32>()
+                            .map_err(data_error)?
+                            .into_iter()
+                            .map(|v| -v),
+                    );
+                }
+                Ok(())
+            };
+            push(layer.weight.val().grad(&grads))?;
+            if let Some(b) = &layer.bias {
+                push(b.val().grad(&grads).map(|g| g.unsqueeze::<2>()))?;
+            }
+        }
+        Ok(out)
+    }
+
+    /// One gradient step on the policy, then value-network regression on standardised `G_t`.
+    pub fn update(&mut self, params: &PolicyGradient, rollout: &Rollout) -> Result<()> {
+        let loss = self.surrogate(rollout, params.estimator)?;
+        let grads = GradientsParams::from_grads(loss.backward(), &self.policy);
+        self.policy = self
+            .policy_optim
+            .step(params.learning_rate, self.policy.clone(), grads);
+        if params.estimator == Estimator::Baseline {
+            self.fit_value(rollout, params.value_steps, params.value_learning_rate);
+        }
+        Ok(())
+    }
+
+    /// Regresses `V(s)` on the standardised rewards-to-go of a rollout.
+    pub fn fit_value(&mut self, rollout: &Rollout, steps: usize, lr: f64) {
+        let n = rollout.len();
+        let (mean, std) = mean_std(&rollout.to_go);
+        let target: Vec<f32> = rollout.to_go.iter().map(|g| (g - mean) / std).collect();
+        let (x, _) = self.batch(rollout);
+        let y = Tensor::<1>::from_data(TensorData::new(target, [n]), &self.device);
+        for _ in 0..steps {
+            let v = self.value.forward(x.clone()).reshape([n]);
+            let loss = (v - y.clone()).powi_scalar(2).mean();
+            let grads = GradientsParams::from_grads(loss.backward(), &self.value);
+            self.value = self.value_optim.step(lr, self.value.clone(), grads);
+        }
+    }
+
+    /// Mean undiscounted return of the greedy policy (argmax action) over `episodes`.
+    pub fn evaluate(&self, episodes: usize, seed: u64) -> Result<f64> {
+        let policy = self.policy.valid();
+        let device = policy
+            .devices()
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.device.clone());
+        let mut rng = StdRng::seed_from_u64(seed);
+        let mut envs: Vec<(CartPole, f64)> = (0..episodes)
+            .map(|_| (CartPole::reset(&mut rng), 0.0))
+            .collect();
+        let mut total = 0.0;
+        while !envs.is_empty() {
+            let states: Vec<f32> = envs
+                .iter()
+                .flat_map(|(e, _)| e.state.map(|v| v as f32))
+                .collect();
+            let probs = action_probs(&policy, &states, &device)?;
+            let mut done = Vec::new();
+            for (i, (env, ret)) in envs.iter_mut().enumerate() {
+                let step = env.step(usize::from(probs[2 * i + 1] > probs[2 * i]))?;
+                *ret += step.reward;
+                if step.terminated || step.truncated {
+                    done.push(i);
+                }
+            }
+            for &i in done.iter().rev() {
+                total += envs.swap_remove(i).1;
+            }
+        }
+        Ok(total / episodes.max(1) as f64)
+    }
+}
+
+/// A tensor read back into host memory failed.
+fn data_error(e: impl std::fmt::Debug) -> Error {
+    Error::Backend {
+        name: "tensor data".into(),
+        reason: format!("{e:?}"),
+    }
+}
+
+fn mean_std(v: &[f32]) -> (f32, f32) {
+    let n = v.len().max(1) as f32;
+    let mean = v.iter().sum::<f32>() / n;
+    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n;
+    (mean, var.sqrt().max(1e-6))
+}
+
+/// What one training iteration saw.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct PgIteration {
+    /// Environment steps so far.
+    pub env_steps: usize,
+    /// Mean undiscounted return of the iteration's episodes.
+    pub mean_return: f64,
+}
+
+impl PolicyGradient {
+    /// Trains an agent, calling `on_iteration` after each update (for progress display).
+    pub fn fit(
+        &self,
+        device: &Device,
+        mut on_iteration: impl FnMut(&PgIteration),
+    ) -> Result<(Agent, Vec<PgIteration>)> {
+        self.check()?;
+        let mut agent = Agent::new(self, device);
+        let mut rng = StdRng::seed_from_u64(self.seed);
+        let mut history = Vec::with_capacity(self.iterations);
+        let mut env_steps = 0;
+        for _ in 0..self.iterations {
+            let rollout = agent.collect(self.batch_steps, self.n_envs, self.gamma, &mut rng)?;
+            env_steps += rollout.len();
+            agent.update(self, &rollout)?;
+            let r = &rollout.episode_returns;
+            let it = PgIteration {
+                env_steps,
+                mean_return: r.iter().sum::<f64>() / r.len().max(1) as f64,
+            };
+            if !it.mean_return.is_finite() {
+                return Err(Error::Diverged {
+                    iteration: history.len(),
+                    loss: it.mean_return,
+                });
+            }
+            on_iteration(&it);
+            history.push(it);
+        }
+        Ok((agent, history))
+    }
+}
