@@ -17,7 +17,7 @@ use mlnotes::knn::Knn;
 use mlnotes::linear::{Lasso, LinearRegression, LogisticRegression};
 use mlnotes::metrics;
 use mlnotes::pca::Pca;
-use mlnotes::rl::{CartPole, Estimator, PolicyGradient};
+use mlnotes::rl::{CartPole, Dqn, Estimator, PolicyGradient};
 use mlnotes::selection::{self, KFold};
 use mlnotes::svm::{Gamma, Kernel, KernelSvm, LinearSvm};
 use mlnotes::tree::DecisionTree;
@@ -267,4 +267,18 @@ fn reinforcement() {
             },
         );
     }
+    let dqn = Dqn {
+        learning_starts: 500,
+        eval_every: 1_000_000,
+        ..Dqn::new(5_000)
+    };
+    bench(
+        "DQN, 5000 steps (gradient step every 10, batch 128)",
+        "env steps/s",
+        5_000.0,
+        2.0,
+        || {
+            dqn.fit(&device, |_, _| {}).unwrap();
+        },
+    );
 }

@@ -17,7 +17,7 @@
 //! | Clustering (k-means, elbow, hierarchical: agglomerative and divisive) | [`cluster`] |
 //! | Dimensionality Reduction (PCA) | [`pca`] |
 //! | Linear Models, Regularization (normal equation, ridge, lasso, logistic, softmax) | [`linear`] |
-//! | Reinforcement Learning (MDPs, FrozenLake, CartPole, value iteration, Q-learning, policy gradient) | [`rl`] |
+//! | Reinforcement Learning (MDPs, FrozenLake, CartPole, value iteration, Q-learning, DQN, policy gradient) | [`rl`] |
 //! | Data sets, CSV loading, generators | [`data`] |
 //! | The common estimator API (`fit`, `predict`, `predict_proba`, `transform`) | [`estimator`] |
 //! | Experiments (claims measured, reports, plots) | [`experiment`] |

@@ -3,6 +3,7 @@
 
 pub mod bias_variance;
 pub mod decision_tree;
+pub mod dqn;
 pub mod ensembles;
 pub mod feature_scaling;
 pub mod gradient_descent;
@@ -48,6 +49,7 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &pca::PcaExperiment,
         &value_iteration::ValueIterationExperiment,
         &q_learning::QLearningExperiment,
+        &dqn::DqnExperiment,
         &policy_gradient::PolicyGradientExperiment,
     ]
 }

@@ -313,3 +313,12 @@ fn policy_gradient_experiment() {
     assert!(r.find_claim("Variance reduction speeds learning").is_some());
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn dqn_experiment() {
+    let (r, dir) = run("dqn");
+    // Quick mode: a few thousand steps, the run completes and reports; solving is the full run's.
+    assert!(r.metrics["dqn_target_eval_return"] > 0.0);
+    assert_eq!(r.plots.len(), 1);
+    std::fs::remove_dir_all(dir).ok();
+}

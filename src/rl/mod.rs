@@ -7,15 +7,20 @@
 //! - [`QLearning`]: tabular, model-free, ε-greedy with a learning-rate schedule.
 //! - [`PolicyGradient`]: REINFORCE with the total return, rewards-to-go or a learned value
 //!   baseline, on Burn networks from `mlnotes-models`.
+//! - [`Dqn`]: deep Q-learning with a replay buffer and a target network.
 
 mod cartpole;
+mod dqn;
 mod mdp;
+mod network;
 mod policy_gradient;
 mod q_learning;
 mod worlds;
 
 pub use cartpole::{CartPole, CartPoleStep};
+pub use dqn::{Dqn, FittedDqn, TdLoss, huber};
 pub use mdp::{Mdp, Transition, ValueIteration, evaluate_policy, value_iteration};
+pub use network::greedy_cartpole_return;
 pub use policy_gradient::{Agent, Estimator, PgIteration, PolicyGradient, Rollout};
 pub use q_learning::{FittedQ, QLearning};
 pub use worlds::{frozen_lake, grid_world};

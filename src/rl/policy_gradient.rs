@@ -16,6 +16,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::cartpole::CartPole;
+use super::network::{data_error, greedy_cartpole_return, outputs};
 use crate::{Error, Result, validate};
 
 /// The weight of each step's `∇ log π(a_t|s_t)`.
@@ -142,16 +143,6 @@ pub struct Agent {
     value_optim: burn::optim::ModuleOptimizer,
 }
 
-/// Probabilities `π(·|s)` for a batch of states, on a network without autodiff.
-fn action_probs(policy: &Mlp, states: &[f32], device: &Device) -> Result<Vec<f32>> {
-    let n = states.len() / 4;
-    let x = Tensor::<2>::from_data(TensorData::new(states.to_vec(), [n, 4]), device);
-    activation::softmax(policy.forward(x), 1)
-        .into_data()
-        .try_to_vec::<f32>()
-        .map_err(data_error)
-}
-
 impl Agent {
     /// Fresh networks on `device` (an autodiff device is made from it).
     pub fn new(params: &PolicyGradient, device: &Device) -> Self {
@@ -175,11 +166,6 @@ impl Agent {
         rng: &mut StdRng,
     ) -> Result<Rollout> {
         let policy = self.policy.valid();
-        let device = policy
-            .devices()
-            .first()
-            .cloned()
-            .unwrap_or_else(|| self.device.clone());
         let mut rollout = Rollout::default();
         let mut envs: Vec<(CartPole, Vec<Step>)> = (0..n_envs)
             .map(|_| (CartPole::reset(rng), Vec::new()))
@@ -190,7 +176,7 @@ impl Agent {
                 .iter()
                 .flat_map(|(e, _)| e.state.map(|v| v as f32))
                 .collect();
-            let probs = action_probs(&policy, &states, &device)?;
+            let probs = outputs(&policy, &states, true)?;
             let mut finished = Vec::new();
             for (i, (env, steps_so_far)) in envs.iter_mut().enumerate() {
                 let action = usize::from(rng.random::<f32>() >= probs[2 * i]);
@@ -233,21 +219,7 @@ impl Agent {
             Estimator::RewardsToGo => rollout.to_go.clone(),
             Estimator::Baseline => {
                 let (mean, std) = mean_std(&rollout.to_go);
-                let value = self.value.valid();
-                let device = value
-                    .devices()
-                    .first()
-                    .cloned()
-                    .unwrap_or_else(|| self.device.clone());
-                let x = Tensor::<2>::from_data(
-                    TensorData::new(rollout.states.clone(), [rollout.len(), 4]),
-                    &device,
-                );
-                let v = value
-                    .forward(x)
-                    .into_data()
-                    .try_to_vec::<f32>()
-                    .map_err(data_error)?;
+                let v = outputs(&self.value.valid(), &rollout.states, false)?;
                 rollout
                     .to_go
                     .iter()
@@ -327,44 +299,7 @@ impl Agent {
 
     /// Mean undiscounted return of the greedy policy (argmax action) over `episodes`.
     pub fn evaluate(&self, episodes: usize, seed: u64) -> Result<f64> {
-        let policy = self.policy.valid();
-        let device = policy
-            .devices()
-            .first()
-            .cloned()
-            .unwrap_or_else(|| self.device.clone());
-        let mut rng = StdRng::seed_from_u64(seed);
-        let mut envs: Vec<(CartPole, f64)> = (0..episodes)
-            .map(|_| (CartPole::reset(&mut rng), 0.0))
-            .collect();
-        let mut total = 0.0;
-        while !envs.is_empty() {
-            let states: Vec<f32> = envs
-                .iter()
-                .flat_map(|(e, _)| e.state.map(|v| v as f32))
-                .collect();
-            let probs = action_probs(&policy, &states, &device)?;
-            let mut done = Vec::new();
-            for (i, (env, ret)) in envs.iter_mut().enumerate() {
-                let step = env.step(usize::from(probs[2 * i + 1] > probs[2 * i]))?;
-                *ret += step.reward;
-                if step.terminated || step.truncated {
-                    done.push(i);
-                }
-            }
-            for &i in done.iter().rev() {
-                total += envs.swap_remove(i).1;
-            }
-        }
-        Ok(total / episodes.max(1) as f64)
-    }
-}
-
-/// A tensor read back into host memory failed.
-fn data_error(e: impl std::fmt::Debug) -> Error {
-    Error::Backend {
-        name: "tensor data".into(),
-        reason: format!("{e:?}"),
+        greedy_cartpole_return(&self.policy.valid(), episodes, seed)
     }
 }
 

@@ -214,3 +214,25 @@ fn bad_mdps_and_hyperparameters_are_errors() {
     );
     assert!(evaluate_policy(&lake, &[0; 3]).is_err());
 }
+
+#[test]
+fn huber_loss_value_and_gradient() {
+    use burn::tensor::{Device, Tensor, TensorData};
+    let device = Device::default().autodiff();
+    let d = Tensor::<1>::from_data(TensorData::new(vec![-3.0f32, -0.5, 0.2, 2.0], [4]), &device)
+        .require_grad();
+    let loss = huber(d.clone());
+    // (2.5 + 0.125 + 0.02 + 1.5) / 4
+    let value = loss.clone().into_data().try_to_vec::<f32>().unwrap()[0];
+    assert!((value - 4.145 / 4.0).abs() < 1e-6, "{value}");
+    let grads = loss.backward();
+    let g = d
+        .grad(&grads)
+        .unwrap()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
+    for (a, b) in g.iter().zip([-0.25f32, -0.125, 0.05, 0.25]) {
+        assert!((a - b).abs() < 1e-6, "{g:?}");
+    }
+}

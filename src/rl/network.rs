@@ -1,0 +1,69 @@
+//! Shared pieces of the neural agents: running a network on host data, and the greedy
+//! evaluation on CartPole that both DQN and policy gradient report.
+
+use burn::module::Module;
+use burn::tensor::{Device, Tensor, TensorData, activation};
+use mlnotes_models::Mlp;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+
+use super::cartpole::CartPole;
+use crate::{Error, Result};
+
+/// A tensor read back into host memory failed.
+pub(crate) fn data_error(e: impl std::fmt::Debug) -> Error {
+    Error::Backend {
+        name: "tensor data".into(),
+        reason: format!("{e:?}"),
+    }
+}
+
+/// The device a module's parameters live on.
+pub(crate) fn device_of(net: &Mlp) -> Device {
+    net.devices().first().cloned().unwrap_or_default()
+}
+
+/// The network's outputs (softmax probabilities if `softmax`) for a batch of CartPole states.
+pub(crate) fn outputs(net: &Mlp, states: &[f32], softmax: bool) -> Result<Vec<f32>> {
+    let device = device_of(net);
+    let x = Tensor::<2>::from_data(
+        TensorData::new(states.to_vec(), [states.len() / 4, 4]),
+        &device,
+    );
+    let y = net.forward(x);
+    let y = if softmax {
+        activation::softmax(y, 1)
+    } else {
+        y
+    };
+    y.into_data().try_to_vec::<f32>().map_err(data_error)
+}
+
+/// Mean undiscounted return over `episodes` of CartPole when acting greedily on the
+/// network's two outputs (logits or Q-values): all episodes run as one batch.
+pub fn greedy_cartpole_return(net: &Mlp, episodes: usize, seed: u64) -> Result<f64> {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let mut envs: Vec<(CartPole, f64)> = (0..episodes)
+        .map(|_| (CartPole::reset(&mut rng), 0.0))
+        .collect();
+    let mut total = 0.0;
+    while !envs.is_empty() {
+        let states: Vec<f32> = envs
+            .iter()
+            .flat_map(|(e, _)| e.state.map(|v| v as f32))
+            .collect();
+        let out = outputs(net, &states, false)?;
+        let mut done = Vec::new();
+        for (i, (env, ret)) in envs.iter_mut().enumerate() {
+            let step = env.step(usize::from(out[2 * i + 1] > out[2 * i]))?;
+            *ret += step.reward;
+            if step.terminated || step.truncated {
+                done.push(i);
+            }
+        }
+        for &i in done.iter().rev() {
+            total += envs.swap_remove(i).1;
+        }
+    }
+    Ok(total / episodes.max(1) as f64)
+}
