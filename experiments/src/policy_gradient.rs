@@ -117,6 +117,15 @@ impl Experiment for PolicyGradientExperiment {
             ));
             finals.push((last, eval));
             if estimator == Estimator::Baseline {
+                report.metric("baseline_return_first_iteration", history[0].mean_return);
+                report.metric("baseline_return_last_iterations", last);
+                let solved = history
+                    .iter()
+                    .find(|h| h.mean_return >= 475.0)
+                    .map_or("never".into(), |h| h.env_steps.to_string());
+                report.note(format!("With the baseline, the first iteration whose episodes average ≥ 475: after {solved} environment steps."));
+            }
+            if estimator == Estimator::Baseline {
                 baseline_agent = Some((agent, params));
             }
         }

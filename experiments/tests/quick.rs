@@ -311,6 +311,12 @@ fn policy_gradient_experiment() {
     );
     assert!(r.metrics["variance_baseline"] < r.metrics["variance_total"]);
     assert!(r.find_claim("Variance reduction speeds learning").is_some());
+    // Learning shows within the quick budget: the returns rise from those of a random policy.
+    let (first, last) = (
+        r.metrics["baseline_return_first_iteration"],
+        r.metrics["baseline_return_last_iterations"],
+    );
+    assert!(last > first + 5.0, "returns {first} -> {last}");
     std::fs::remove_dir_all(dir).ok();
 }
 

@@ -100,7 +100,7 @@ impl<P> Bagging<P> {
 impl<P> Fit<usize> for Bagging<P>
 where
     P: Fit<usize> + Randomized + Sync,
-    P::Model: Send,
+    P::Model: Send + Sync,
 {
     type Model = FittedBagging<P::Model>;
 
@@ -116,7 +116,7 @@ where
 impl<P> Fit<f64> for Bagging<P>
 where
     P: Fit<f64> + Randomized + Sync,
-    P::Model: Send,
+    P::Model: Send + Sync,
 {
     type Model = FittedBagging<P::Model>;
 
@@ -128,12 +128,22 @@ where
     }
 }
 
-impl<M: Predict<usize>> PredictProba for FittedBagging<M> {
+impl<M> FittedBagging<M> {
+    /// Every learner's predictions, learners in parallel.
+    fn all_predictions<T: Send>(&self, x: ArrayView2<f64>) -> Result<Vec<Array1<T>>>
+    where
+        M: Predict<T> + Sync,
+    {
+        self.models.par_iter().map(|m| m.predict(x)).collect()
+    }
+}
+
+impl<M: Predict<usize> + Sync> PredictProba for FittedBagging<M> {
     /// The share of learners voting for each class.
     fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         let mut votes = Array2::zeros((x.nrows(), self.n_classes));
-        for model in &self.models {
-            for (i, &k) in model.predict(x)?.iter().enumerate() {
+        for pred in self.all_predictions(x)? {
+            for (i, &k) in pred.iter().enumerate() {
                 votes[[i, k]] += 1.0;
             }
         }
@@ -141,19 +151,19 @@ impl<M: Predict<usize>> PredictProba for FittedBagging<M> {
     }
 }
 
-impl<M: Predict<usize>> Predict<usize> for FittedBagging<M> {
+impl<M: Predict<usize> + Sync> Predict<usize> for FittedBagging<M> {
     /// Majority vote (lowest class on ties).
     fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<usize>> {
         Ok(argmax_rows(&self.predict_proba(x)?))
     }
 }
 
-impl<M: Predict<f64>> Predict<f64> for FittedBagging<M> {
+impl<M: Predict<f64> + Sync> Predict<f64> for FittedBagging<M> {
     /// The average of the learners' predictions.
     fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
         let mut sum = Array1::zeros(x.nrows());
-        for model in &self.models {
-            sum += &model.predict(x)?;
+        for pred in self.all_predictions(x)? {
+            sum += &pred;
         }
         Ok(sum / self.models.len() as f64)
     }

@@ -11,6 +11,7 @@ use std::marker::PhantomData;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
+use rayon::prelude::*;
 
 use super::criterion::{Criterion, split_information};
 use crate::data::{Dataset, Target};
@@ -449,11 +450,16 @@ impl<T> FittedTree<T> {
         self.nodes[node].value = value;
     }
 
-    fn leaf_values(&self, x: ArrayView2<f64>) -> Result<Vec<&[f64]>> {
+    /// The value of each row's leaf (rows in parallel).
+    fn leaf_values(&self, x: ArrayView2<f64>) -> Result<Vec<&[f64]>>
+    where
+        T: Sync,
+    {
         validate::input(self.n_features, x, "decision tree input")?;
-        Ok(x.rows()
-            .into_iter()
-            .map(|r| self.nodes[self.leaf_of(r)].value.as_slice())
+        Ok((0..x.nrows())
+            .into_par_iter()
+            .with_min_len(1024)
+            .map(|i| self.nodes[self.leaf_of(x.row(i))].value.as_slice())
             .collect())
     }
 }
