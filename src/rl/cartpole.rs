@@ -100,3 +100,67 @@ impl CartPole {
         })
     }
 }
+
+/// A push of the cart: the action of CartPole.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Push {
+    /// Force `-10 N`.
+    Left,
+    /// Force `+10 N`.
+    Right,
+}
+
+/// CartPole owning its random generator, as Burn's `burn::rl::Environment` (burn-rl): its
+/// agents and `burn-train`'s RL loop can drive it. After an episode ends, the next `step`
+/// starts a fresh one (the auto-reset of vectorised Gymnasium environments).
+#[derive(Debug, Clone)]
+pub struct CartPoleEnv {
+    /// The simulation.
+    pub cartpole: CartPole,
+    rng: rand::rngs::StdRng,
+}
+
+impl CartPoleEnv {
+    /// A seeded environment, already reset.
+    pub fn new(seed: u64) -> Self {
+        let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::seed_from_u64(seed);
+        CartPoleEnv {
+            cartpole: CartPole::reset(&mut rng),
+            rng,
+        }
+    }
+}
+
+impl burn::rl::Environment for CartPoleEnv {
+    type State = [f64; 4];
+    type Action = Push;
+    const MAX_STEPS: usize = MAX_STEPS;
+
+    fn state(&self) -> [f64; 4] {
+        self.cartpole.state
+    }
+
+    fn step(&mut self, action: Push) -> burn::rl::StepResult<[f64; 4]> {
+        if self.cartpole.done {
+            self.cartpole = CartPole::reset(&mut self.rng);
+        }
+        let a = usize::from(action == Push::Right);
+        // A live episode and an action of 0 or 1: the step cannot fail.
+        let s = self.cartpole.step(a).unwrap_or(CartPoleStep {
+            state: self.cartpole.state,
+            reward: 0.0,
+            terminated: true,
+            truncated: false,
+        });
+        burn::rl::StepResult {
+            next_state: s.state,
+            reward: s.reward,
+            done: s.terminated,
+            truncated: s.truncated,
+        }
+    }
+
+    fn reset(&mut self) {
+        self.cartpole = CartPole::reset(&mut self.rng);
+    }
+}

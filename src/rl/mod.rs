@@ -17,7 +17,7 @@ mod policy_gradient;
 mod q_learning;
 mod worlds;
 
-pub use cartpole::{CartPole, CartPoleStep};
+pub use cartpole::{CartPole, CartPoleEnv, CartPoleStep, Push};
 pub use dqn::{Dqn, FittedDqn, TdLoss, huber};
 pub use mdp::{Mdp, Transition, ValueIteration, evaluate_policy, value_iteration};
 pub use network::greedy_cartpole_return;

@@ -236,3 +236,24 @@ fn huber_loss_value_and_gradient() {
         assert!((a - b).abs() < 1e-6, "{g:?}");
     }
 }
+
+#[test]
+fn cartpole_drives_through_burn_rl_environment() {
+    use burn::rl::Environment;
+    let mut env = CartPoleEnv::new(4);
+    let start = env.state();
+    let mut manual = CartPole::from_state(start);
+    let expected = manual.step(1).unwrap();
+    let got = env.step(Push::Right);
+    assert_eq!(got.next_state, expected.state);
+    assert_eq!((got.reward, got.done, got.truncated), (1.0, false, false));
+    // Always pushing right ends the episode; the next step starts a new one.
+    let mut steps = 1;
+    while !env.step(Push::Right).done {
+        steps += 1;
+    }
+    assert!(steps < 60);
+    let after = env.step(Push::Left);
+    assert!(!after.done && after.next_state.iter().all(|v| v.abs() < 0.5));
+    assert_eq!(<CartPoleEnv as Environment>::MAX_STEPS, 500);
+}
