@@ -323,8 +323,9 @@ fn policy_gradient_experiment() {
 #[test]
 fn dqn_experiment() {
     let (r, dir) = run("dqn");
-    // Quick mode: a few thousand steps, the run completes and reports; solving is the full run's.
-    assert!(r.metrics["dqn_target_eval_return"] > 0.0);
+    // Quick mode (20 000 steps) shows learning: a random policy averages about 20.
+    let learned = r.metrics["dqn_target_eval_return"];
+    assert!(learned > 100.0, "greedy return {learned}");
     assert_eq!(r.plots.len(), 1);
     std::fs::remove_dir_all(dir).ok();
 }
