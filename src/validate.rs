@@ -19,6 +19,14 @@ pub fn non_empty(x: ArrayView2<f64>, what: &str) -> Result<()> {
 
 /// Fails at the first NaN or infinite entry of `x`, naming its row and column.
 pub fn finite(x: ArrayView2<f64>, what: &str) -> Result<()> {
+    // Fast path: one branch-free pass over contiguous memory.
+    let all_finite = match x.as_slice_memory_order() {
+        Some(s) => s.iter().fold(true, |ok, v| ok & v.is_finite()),
+        None => x.iter().all(|v| v.is_finite()),
+    };
+    if all_finite {
+        return Ok(());
+    }
     for ((i, j), v) in x.indexed_iter() {
         if !v.is_finite() {
             return Err(Error::NonFinite {

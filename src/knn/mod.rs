@@ -79,7 +79,10 @@ impl Params for Knn {
 pub struct FittedKnn<T: Target> {
     params: Knn,
     x: Array2<f64>,
-    x_sq: Array1<f64>,
+    /// The training rows in single precision, and their squared norms (candidate search).
+    x32: Array2<f32>,
+    x_sq32: Array1<f32>,
+    x_sq32_max: f32,
     y: Array1<T>,
     n_classes: usize,
     tree: Option<kd_tree::KdTree>,
@@ -94,7 +97,9 @@ fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Res
             data.n_samples()
         )));
     }
-    let x_sq = data.features.map_axis(Axis(1), |r| r.dot(&r));
+    let x32 = data.features.mapv(|v| v as f32);
+    let x_sq32 = x32.map_axis(Axis(1), |r| r.dot(&r));
+    let x_sq32_max = x_sq32.fold(0.0f32, |m, &v| m.max(v));
     let use_tree = match params.algorithm {
         Algorithm::Auto => data.n_features() <= 15 && data.n_samples() >= 1000,
         Algorithm::BruteForce => false,
@@ -104,7 +109,9 @@ fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Res
         params: *params,
         tree: use_tree.then(|| kd_tree::KdTree::build(&data.features)),
         x: data.features.clone(),
-        x_sq,
+        x32,
+        x_sq32,
+        x_sq32_max,
         y: data.targets.clone(),
         n_classes,
     })
@@ -179,55 +186,69 @@ impl<T: Target> FittedKnn<T> {
     /// The `k` nearest `(row, distance)` of each query in a block, row after row.
     fn brute_block(&self, block: ArrayView2<f64>) -> Vec<(usize, f64)> {
         let k = self.params.k;
-        let d = self.distances(block);
-        let mut order: Vec<usize> = Vec::with_capacity(self.x.nrows());
         let mut out = Vec::with_capacity(block.nrows() * k);
-        for (query, row) in block.rows().into_iter().zip(d.rows()) {
-            order.clear();
-            order.extend(0..row.len());
-            order.select_nth_unstable_by(k - 1, |&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)));
-            order[..k].sort_by(|&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)));
-            for &t in &order[..k] {
-                // exact distance of the chosen few (the expanded form loses digits near 0)
-                let exact = match self.params.distance {
-                    Distance::Euclidean => query
-                        .iter()
-                        .zip(self.x.row(t))
-                        .map(|(a, b)| (a - b).powi(2))
-                        .sum::<f64>()
-                        .sqrt(),
-                    Distance::Manhattan => row[t],
-                };
-                out.push((t, exact));
+        let mut cand: Vec<(f64, usize)> = Vec::new();
+        match self.params.distance {
+            Distance::Euclidean => {
+                // Candidates by single-precision distances from one f32 matrix product, then
+                // exact f64 distances for every row within the f32 error bound of the k-th.
+                let q32 = block.mapv(|v| v as f32);
+                let mut d = q32.dot(&self.x32.t());
+                let mut scratch: Vec<f32> = Vec::with_capacity(self.x.nrows());
+                for ((query, q), mut row) in
+                    block.rows().into_iter().zip(q32.rows()).zip(d.rows_mut())
+                {
+                    let q_sq = q.dot(&q);
+                    row.zip_mut_with(&self.x_sq32, |v, &xs| *v = q_sq - 2.0 * *v + xs);
+                    scratch.clear();
+                    scratch.extend(row.iter());
+                    let (_, kth, _) = scratch.select_nth_unstable_by(k - 1, f32::total_cmp);
+                    let bound = *kth + F32_ERROR * block.ncols() as f32 * (q_sq + self.x_sq32_max);
+                    // Beyond f32's range every row stays a candidate (exact, slower).
+                    let bound = if bound.is_finite() {
+                        bound
+                    } else {
+                        f32::INFINITY
+                    };
+                    cand.clear();
+                    for (t, &v) in row.iter().enumerate() {
+                        if v <= bound || v.is_nan() {
+                            let exact: f64 = query
+                                .iter()
+                                .zip(self.x.row(t))
+                                .map(|(a, b)| (a - b).powi(2))
+                                .sum();
+                            cand.push((exact, t));
+                        }
+                    }
+                    cand.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    out.extend(cand[..k].iter().map(|&(d2, t)| (t, d2.sqrt())));
+                }
+            }
+            Distance::Manhattan => {
+                for query in block.rows() {
+                    cand.clear();
+                    cand.extend(self.x.rows().into_iter().enumerate().map(|(t, r)| {
+                        (
+                            query.iter().zip(r).map(|(a, b)| (a - b).abs()).sum::<f64>(),
+                            t,
+                        )
+                    }));
+                    cand.select_nth_unstable_by(k - 1, |a, b| {
+                        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
+                    });
+                    cand[..k].sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+                    out.extend(cand[..k].iter().map(|&(d, t)| (t, d)));
+                }
             }
         }
         out
     }
-
-    /// Squared Euclidean or Manhattan distances of a block of queries to every training row.
-    fn distances(&self, block: ArrayView2<f64>) -> Array2<f64> {
-        match self.params.distance {
-            Distance::Euclidean => {
-                let mut d = block.dot(&self.x.t());
-                let q_sq = block.map_axis(Axis(1), |r| r.dot(&r));
-                for ((i, j), v) in d.indexed_iter_mut() {
-                    *v = (q_sq[i] - 2.0 * *v + self.x_sq[j]).max(0.0);
-                }
-                d
-            }
-            Distance::Manhattan => {
-                Array2::from_shape_fn((block.nrows(), self.x.nrows()), |(i, j)| {
-                    block
-                        .row(i)
-                        .iter()
-                        .zip(self.x.row(j))
-                        .map(|(a, b)| (a - b).abs())
-                        .sum()
-                })
-            }
-        }
-    }
 }
+
+/// Per-feature relative error allowed for single-precision squared distances from
+/// `‖q‖² - 2q·x + ‖x‖²` (a few f32 epsilons per accumulated product).
+const F32_ERROR: f32 = 4.0 * f32::EPSILON;
 
 impl FittedKnn<usize> {
     /// Neighbour class counts of each query row (`rows x n_classes`).
@@ -348,6 +369,21 @@ mod tests {
             assert_eq!(ti, bi);
             assert_eq!(tree.predict(q.x()).unwrap(), brute.predict(q.x()).unwrap());
         }
+    }
+
+    #[test]
+    fn values_beyond_single_precision_are_still_exact() {
+        // The f32 candidate search overflows here; every row stays a candidate.
+        let d = Dataset::classification(array![[1e30], [2e30], [3e30]], array![0, 1, 0]).unwrap();
+        let m = Knn {
+            algorithm: Algorithm::BruteForce,
+            ..Knn::new(1)
+        }
+        .fit(&d)
+        .unwrap();
+        let (idx, dist) = m.kneighbors(array![[2.1e30]].view()).unwrap();
+        assert_eq!(idx[[0, 0]], 1);
+        assert!((dist[[0, 0]] / 1e29 - 1.0).abs() < 1e-9);
     }
 
     #[test]

@@ -456,13 +456,22 @@ impl<T> FittedTree<T> {
         T: Sync,
     {
         validate::input(self.n_features, x, "decision tree input")?;
-        Ok((0..x.nrows())
-            .into_par_iter()
-            .with_min_len(1024)
-            .map(|i| self.nodes[self.leaf_of(x.row(i))].value.as_slice())
-            .collect())
+        let value = |i: usize| self.nodes[self.leaf_of(x.row(i))].value.as_slice();
+        // Threads pay off only for large inputs.
+        Ok(if x.nrows() < PARALLEL_ROWS {
+            (0..x.nrows()).map(value).collect()
+        } else {
+            (0..x.nrows())
+                .into_par_iter()
+                .with_min_len(PARALLEL_ROWS / 2)
+                .map(value)
+                .collect()
+        })
     }
 }
+
+/// Rows from which prediction runs on several threads.
+const PARALLEL_ROWS: usize = 8192;
 
 /// The index of the largest score (lowest index on ties).
 pub(crate) fn argmax<'a>(scores: impl IntoIterator<Item = &'a f64>) -> usize {
