@@ -17,6 +17,7 @@
 //! | Clustering (k-means, elbow, hierarchical: agglomerative and divisive) | [`cluster`] |
 //! | Dimensionality Reduction (PCA) | [`pca`] |
 //! | Linear Models, Regularization (normal equation, ridge, lasso, logistic, softmax) | [`linear`] |
+//! | Backpropagation and Gradient Checking (the δ recursion in f64, against Burn's autodiff) | [`deep`] |
 //! | Reinforcement Learning (MDPs, FrozenLake, CartPole, value iteration, Q-learning, DQN, policy gradient) | [`rl`] |
 //! | Data sets, CSV loading, generators | [`data`] |
 //! | The common estimator API (`fit`, `predict`, `predict_proba`, `transform`) | [`estimator`] |
@@ -29,6 +30,7 @@ pub mod backend;
 pub mod bayes;
 pub mod cluster;
 pub mod data;
+pub mod deep;
 pub mod ensemble;
 pub mod error;
 pub mod estimator;

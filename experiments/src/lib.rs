@@ -1,6 +1,7 @@
 //! The experiments of mlnotes: one module (and one binary) per topic of the notes. Each reads
 //! top to bottom: data, model, measurement, the notes' claim with its verdict.
 
+pub mod backprop;
 pub mod bias_variance;
 pub mod decision_tree;
 pub mod dqn;
@@ -47,6 +48,7 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &kmeans::KMeansExperiment,
         &hierarchical::Hierarchical,
         &pca::PcaExperiment,
+        &backprop::Backprop,
         &value_iteration::ValueIterationExperiment,
         &q_learning::QLearningExperiment,
         &dqn::DqnExperiment,

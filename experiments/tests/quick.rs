@@ -329,3 +329,11 @@ fn dqn_experiment() {
     assert_eq!(r.plots.len(), 1);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn backprop_experiment() {
+    let (r, dir) = run("backprop");
+    assert!(r.claims.iter().all(|c| c.held));
+    assert!(r.metrics["gradient_check_relative_error"] < 1e-7);
+    std::fs::remove_dir_all(dir).ok();
+}

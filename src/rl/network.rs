@@ -8,15 +8,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::cartpole::CartPole;
-use crate::{Error, Result};
-
-/// A tensor read back into host memory failed.
-pub(crate) fn data_error(e: impl std::fmt::Debug) -> Error {
-    Error::Backend {
-        name: "tensor data".into(),
-        reason: format!("{e:?}"),
-    }
-}
+use crate::Result;
+pub(crate) use crate::backend::data_error;
 
 /// The device a module's parameters live on.
 pub(crate) fn device_of(net: &Mlp) -> Device {

@@ -1,0 +1,10 @@
+//! The neural side of the notes (*Feedforward Neural Network*, *Backpropagation*, *Gradient
+//! Checking*) written out in `f64` next to Burn: the regularised cost `J(Θ)`, backpropagation's
+//! δ recursion by hand, and gradient checking by central differences.
+
+mod backprop;
+
+pub use backprop::{Network, gradient_check, relative_error};
+
+#[cfg(test)]
+mod tests;

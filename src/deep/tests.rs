@@ -1,0 +1,94 @@
+use burn::tensor::Device;
+use mlnotes_models::Activation;
+use ndarray::{Array2, array};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use super::*;
+
+fn data(m: usize, inputs: usize, classes: usize, seed: u64) -> (Array2<f64>, Array2<f64>) {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((m, inputs), |_| rng.random_range(-1.0..1.0));
+    let y = Array2::from_shape_fn((m, classes), |(i, k)| f64::from(u8::from(i % classes == k)));
+    (x, y)
+}
+
+#[test]
+fn one_unit_by_hand() {
+    // h = g(θ₀ + θ₁x) at θ = 0 is 1/2: J = -log(1/2); δ = h - y = -1/2 so ∂J/∂θ₀ = -1/2 and
+    // ∂J/∂θ₁ = -1/2 · x = -1 at x = 2; λ = 4 adds λ/m θ₁ = 0 and λ/(2m) θ₁² = 0.
+    let net = Network {
+        thetas: vec![Array2::zeros((1, 2))],
+        activation: Activation::Sigmoid,
+    };
+    let (cost, grads) = net
+        .backprop(array![[2.0]].view(), array![[1.0]].view(), 4.0)
+        .unwrap();
+    assert!((cost - 2f64.ln()).abs() < 1e-15);
+    assert_eq!(grads[0], array![[-0.5, -1.0]]);
+}
+
+#[test]
+fn backprop_passes_the_gradient_check() {
+    for act in [Activation::Sigmoid, Activation::Tanh] {
+        let net = Network::random(&[4, 5, 6, 3], act, 1).unwrap();
+        let (x, y) = data(10, 4, 3, 2);
+        let (_, grads) = net.backprop(x.view(), y.view(), 1.0).unwrap();
+        let analytic: Vec<f64> = grads.iter().flat_map(|g| g.iter().copied()).collect();
+        let numeric = gradient_check(
+            |p| net.rolled(p)?.cost(x.view(), y.view(), 1.0),
+            net.unroll().as_slice().unwrap(),
+            1e-4,
+        )
+        .unwrap();
+        let err = relative_error(&analytic, &numeric);
+        assert!(err < 1e-7, "{act:?}: relative error {err}");
+    }
+}
+
+#[test]
+fn hand_backprop_equals_burn_autodiff() {
+    let net = Network::random(&[4, 5, 3], Activation::Tanh, 3).unwrap();
+    let (x, y) = data(8, 4, 3, 4);
+    let (cost, grads) = net.backprop(x.view(), y.view(), 0.5).unwrap();
+    let (j, auto) = net
+        .autodiff_gradients(x.view(), y.view(), 0.5, &Device::default())
+        .unwrap();
+    assert!((j - cost).abs() < 1e-5, "{j} vs {cost}");
+    for (a, h) in auto.iter().zip(&grads) {
+        let err = relative_error(a.as_slice().unwrap(), h.as_slice().unwrap());
+        assert!(err < 1e-5, "relative error {err}");
+    }
+}
+
+#[test]
+fn bad_shapes_are_errors() {
+    let net = Network::random(&[2, 3, 2], Activation::Relu, 0).unwrap();
+    assert!(
+        net.cost(
+            array![[1.0, 2.0, 3.0]].view(),
+            array![[1.0, 0.0]].view(),
+            0.0
+        )
+        .is_err()
+    );
+    assert!(
+        net.cost(
+            array![[1.0, 2.0]].view(),
+            array![[1.0, 0.0, 0.0]].view(),
+            0.0
+        )
+        .is_err()
+    );
+    assert!(
+        net.cost(
+            array![[f64::NAN, 2.0]].view(),
+            array![[1.0, 0.0]].view(),
+            0.0
+        )
+        .is_err()
+    );
+    assert!(Network::random(&[3], Activation::Relu, 0).is_err());
+    assert!(net.rolled(&[0.0; 3]).is_err());
+    assert!(gradient_check(|_| Ok(0.0), &[1.0], 0.0).is_err());
+}
