@@ -121,7 +121,7 @@ impl FromStr for Backend {
 }
 
 /// A tensor read back into host memory failed.
-pub(crate) fn data_error(e: impl std::fmt::Debug) -> crate::Error {
+pub fn data_error(e: impl std::fmt::Debug) -> crate::Error {
     crate::Error::Backend {
         name: "tensor data".into(),
         reason: format!("{e:?}"),

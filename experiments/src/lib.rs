@@ -9,6 +9,7 @@ pub mod ensembles;
 pub mod feature_scaling;
 pub mod gradient_descent;
 pub mod hierarchical;
+pub mod initialization;
 pub mod kmeans;
 pub mod knn;
 pub mod linear_regression;
@@ -49,6 +50,7 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &hierarchical::Hierarchical,
         &pca::PcaExperiment,
         &backprop::Backprop,
+        &initialization::Initialization,
         &value_iteration::ValueIterationExperiment,
         &q_learning::QLearningExperiment,
         &dqn::DqnExperiment,

@@ -337,3 +337,17 @@ fn backprop_experiment() {
     assert!(r.metrics["gradient_check_relative_error"] < 1e-7);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn initialization_experiment() {
+    let (r, dir) = run("initialization");
+    assert!(
+        r.find_claim("Initializing with simple Gaussian noise")
+            .unwrap()
+            .held
+    );
+    assert!(r.find_claim("Xavier avoids").unwrap().held);
+    assert!(r.find_claim("He initialization").unwrap().held);
+    assert!((0.2..5.0).contains(&r.metrics["he_relu_ratio"]));
+    std::fs::remove_dir_all(dir).ok();
+}

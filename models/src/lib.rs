@@ -4,4 +4,4 @@
 
 pub mod mlp;
 
-pub use mlp::{Activation, Mlp, MlpConfig};
+pub use mlp::{Activation, Init, Mlp, MlpConfig};
