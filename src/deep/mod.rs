@@ -3,8 +3,10 @@
 //! δ recursion by hand, and gradient checking by central differences.
 
 mod backprop;
+mod train;
 
 pub use backprop::{Network, gradient_check, relative_error};
+pub use train::{EpochStats, Optimizer, Trained, Trainer, evaluate};
 
 #[cfg(test)]
 mod tests;

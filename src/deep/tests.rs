@@ -92,3 +92,109 @@ fn bad_shapes_are_errors() {
     assert!(net.rolled(&[0.0; 3]).is_err());
     assert!(gradient_check(|_| Ok(0.0), &[1.0], 0.0).is_err());
 }
+
+#[test]
+fn a_hidden_layer_separates_moons_where_a_linear_model_cannot() {
+    use crate::data::generate;
+    use mlnotes_models::MlpConfig;
+    let train = generate::moons(400, 0.15, 1).unwrap();
+    let val = generate::moons(400, 0.15, 2).unwrap();
+    let trainer = Trainer {
+        learning_rate: 1e-2,
+        ..Trainer::new(60)
+    };
+    let device = Device::default();
+    let mlp = trainer
+        .fit(
+            &MlpConfig::new(2, vec![32, 32], 2),
+            &train,
+            &val,
+            &device,
+            |_| {},
+        )
+        .unwrap();
+    let linear = trainer
+        .fit(&MlpConfig::new(2, vec![], 2), &train, &val, &device, |_| {})
+        .unwrap();
+    let (_, acc_mlp) = evaluate(&mlp.model, &val).unwrap();
+    let (_, acc_linear) = evaluate(&linear.model, &val).unwrap();
+    assert!(
+        acc_mlp > 0.97 && acc_linear < 0.9,
+        "MLP {acc_mlp}, linear {acc_linear}"
+    );
+    assert_eq!(mlp.history.len(), 60);
+    assert!(mlp.history[59].train_loss < mlp.history[0].train_loss);
+}
+
+#[test]
+fn training_errors_and_divergence() {
+    use crate::data::generate;
+    use mlnotes_models::MlpConfig;
+    let d = generate::moons(64, 0.1, 3).unwrap();
+    let device = Device::default();
+    let cfg = MlpConfig::new(2, vec![8], 2);
+    assert!(
+        Trainer {
+            batch_size: 0,
+            ..Trainer::new(1)
+        }
+        .fit(&cfg, &d, &d, &device, |_| {})
+        .is_err()
+    );
+    assert!(
+        Trainer::new(1)
+            .fit(&MlpConfig::new(3, vec![8], 2), &d, &d, &device, |_| {})
+            .is_err()
+    );
+    assert!(
+        Trainer::new(1)
+            .fit(&MlpConfig::new(2, vec![8], 1), &d, &d, &device, |_| {})
+            .is_err()
+    );
+    let wild = Trainer {
+        learning_rate: 1e30,
+        optimizer: Optimizer::Sgd { momentum: 0.9 },
+        ..Trainer::new(50)
+    };
+    assert!(matches!(
+        wild.fit(&cfg, &d, &d, &device, |_| {}),
+        Err(crate::Error::Diverged { .. })
+    ));
+}
+
+#[test]
+fn early_stopping_keeps_the_best_validation_loss() {
+    use crate::data::generate;
+    use mlnotes_models::MlpConfig;
+    // 30 noisy examples and a wide network: it overfits, the validation loss turns up.
+    let train = generate::moons(30, 0.4, 5).unwrap();
+    let val = generate::moons(300, 0.4, 6).unwrap();
+    let trainer = Trainer {
+        learning_rate: 1e-2,
+        patience: Some(5),
+        ..Trainer::new(300)
+    };
+    let fit = trainer
+        .fit(
+            &MlpConfig::new(2, vec![128, 128], 2),
+            &train,
+            &val,
+            &Device::default(),
+            |_| {},
+        )
+        .unwrap();
+    assert!(
+        fit.history.len() < 300,
+        "ran all {} epochs",
+        fit.history.len()
+    );
+    let best = fit
+        .history
+        .iter()
+        .map(|h| h.val_loss)
+        .fold(f64::INFINITY, f64::min);
+    let (kept, _) = evaluate(&fit.model, &val).unwrap();
+    assert!((kept - best).abs() < 1e-5, "kept {kept}, best {best}");
+    let last = fit.history.last().unwrap().val_loss;
+    assert!(last > best);
+}
