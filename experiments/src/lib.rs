@@ -7,6 +7,7 @@ pub mod decision_tree;
 pub mod dqn;
 pub mod ensembles;
 pub mod feature_scaling;
+pub mod feedforward;
 pub mod gradient_descent;
 pub mod hierarchical;
 pub mod initialization;
@@ -49,6 +50,7 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &kmeans::KMeansExperiment,
         &hierarchical::Hierarchical,
         &pca::PcaExperiment,
+        &feedforward::Feedforward,
         &backprop::Backprop,
         &initialization::Initialization,
         &value_iteration::ValueIterationExperiment,

@@ -351,3 +351,12 @@ fn initialization_experiment() {
     assert!((0.2..5.0).contains(&r.metrics["he_relu_ratio"]));
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn feedforward_experiment() {
+    let (r, dir) = run("feedforward");
+    assert!(r.find_claim("Without hidden layers").unwrap().held);
+    assert!(r.find_claim("Sigmoid suffers").unwrap().held);
+    assert!(r.metrics["sigmoid_gradient_ratio"] < r.metrics["relu_gradient_ratio"]);
+    std::fs::remove_dir_all(dir).ok();
+}
