@@ -1,4 +1,3 @@
-use burn::tensor::Device;
 use mlnotes_models::Activation;
 use ndarray::{Array2, array};
 use rand::rngs::StdRng;
@@ -52,7 +51,15 @@ fn hand_backprop_equals_burn_autodiff() {
     let (x, y) = data(8, 4, 3, 4);
     let (cost, grads) = net.backprop(x.view(), y.view(), 0.5).unwrap();
     let (j, auto) = net
-        .autodiff_gradients(x.view(), y.view(), 0.5, &Device::default())
+        .autodiff_gradients(
+            x.view(),
+            y.view(),
+            0.5,
+            &crate::backend::Backend::default_compiled()
+                .unwrap()
+                .device()
+                .unwrap(),
+        )
         .unwrap();
     assert!((j - cost).abs() < 1e-5, "{j} vs {cost}");
     for (a, h) in auto.iter().zip(&grads) {
@@ -103,7 +110,10 @@ fn a_hidden_layer_separates_moons_where_a_linear_model_cannot() {
         learning_rate: 1e-2,
         ..Trainer::new(60)
     };
-    let device = Device::default();
+    let device = crate::backend::Backend::default_compiled()
+        .unwrap()
+        .device()
+        .unwrap();
     let mlp = trainer
         .fit(
             &MlpConfig::new(2, vec![32, 32], 2),
@@ -131,7 +141,10 @@ fn training_errors_and_divergence() {
     use crate::data::generate;
     use mlnotes_models::MlpConfig;
     let d = generate::moons(64, 0.1, 3).unwrap();
-    let device = Device::default();
+    let device = crate::backend::Backend::default_compiled()
+        .unwrap()
+        .device()
+        .unwrap();
     let cfg = MlpConfig::new(2, vec![8], 2);
     assert!(
         Trainer {
@@ -179,7 +192,10 @@ fn early_stopping_keeps_the_best_validation_loss() {
             &MlpConfig::new(2, vec![128, 128], 2),
             &train,
             &val,
-            &Device::default(),
+            &crate::backend::Backend::default_compiled()
+                .unwrap()
+                .device()
+                .unwrap(),
             |_| {},
         )
         .unwrap();

@@ -217,8 +217,12 @@ fn bad_mdps_and_hyperparameters_are_errors() {
 
 #[test]
 fn huber_loss_value_and_gradient() {
-    use burn::tensor::{Device, Tensor, TensorData};
-    let device = Device::default().autodiff();
+    use burn::tensor::{Tensor, TensorData};
+    let device = crate::backend::Backend::default_compiled()
+        .unwrap()
+        .device()
+        .unwrap()
+        .autodiff();
     let d = Tensor::<1>::from_data(TensorData::new(vec![-3.0f32, -0.5, 0.2, 2.0], [4]), &device)
         .require_grad();
     let loss = huber(d.clone());
