@@ -19,7 +19,6 @@ pub fn sigmoid(z: f64) -> f64 {
     }
 }
 
-/// `log(1 + e^z)`, without overflow.
 /// Row-wise softmax `p_k = e^{z_k} / Σ_j e^{z_j}`, shifted by the row maximum (no overflow).
 pub fn softmax_rows(mut z: Array2<f64>) -> Array2<f64> {
     for mut row in z.rows_mut() {
@@ -31,6 +30,7 @@ pub fn softmax_rows(mut z: Array2<f64>) -> Array2<f64> {
     z
 }
 
+/// `log(1 + e^z)`, without overflow.
 fn softplus(z: f64) -> f64 {
     if z > 0.0 {
         z + (-z).exp().ln_1p()
@@ -79,6 +79,79 @@ fn for_rows(rows: Rows, m: usize, mut f: impl FnMut(usize)) -> usize {
     }
 }
 
+/// A cost that sums a per-example loss `ℓ(z, y)` of the score `z = θᵀx`, plus the L2 term:
+/// squared error and logistic cross-entropy share their gradient `1/m Xᵀ ∂ℓ/∂z` and Hessian
+/// `1/m Xᵀ diag(∂²ℓ/∂z²) X` code.
+trait Pointwise: Sync {
+    /// Design matrix `[1 | X]`, targets and `λ`.
+    fn parts(&self) -> (ArrayView2<'_, f64>, ArrayView1<'_, f64>, f64);
+    /// `(ℓ(z, y), ∂ℓ/∂z)`.
+    fn loss_slope(z: f64, y: f64) -> (f64, f64);
+    /// `∂²ℓ/∂z²`.
+    fn curvature(z: f64) -> f64;
+}
+
+fn pointwise_loss_grad<P: Pointwise>(
+    p: &P,
+    theta: ArrayView1<f64>,
+    rows: Rows,
+    grad: &mut Array1<f64>,
+) -> f64 {
+    let (x, y, l2) = p.parts();
+    grad.fill(0.0);
+    let (sum, b) = match rows {
+        Rows::All => {
+            // Row chunks in parallel: each gives its loss sum and its share of Xᵀ ∂ℓ/∂z.
+            let chunks: Vec<_> = x
+                .axis_chunks_iter(Axis(0), CHUNK)
+                .zip(y.axis_chunks_iter(Axis(0), CHUNK))
+                .collect();
+            let (s, g) = chunks
+                .into_par_iter()
+                .map(|(x, y)| {
+                    let z = x.dot(&theta);
+                    let mut slope = Array1::zeros(z.len());
+                    let mut sum = 0.0;
+                    Zip::from(&mut slope)
+                        .and(&z)
+                        .and(y)
+                        .for_each(|d, &zi, &yi| {
+                            let (l, dl) = P::loss_slope(zi, yi);
+                            sum += l;
+                            *d = dl;
+                        });
+                    (sum, x.t().dot(&slope))
+                })
+                .reduce(
+                    || (0.0, Array1::zeros(theta.len())),
+                    |a, b| (a.0 + b.0, a.1 + b.1),
+                );
+            grad.assign(&g);
+            (s, x.nrows())
+        }
+        subset => {
+            let mut sum = 0.0;
+            let b = for_rows(subset, x.nrows(), |i| {
+                let xi = x.row(i);
+                let (l, dl) = P::loss_slope(xi.dot(&theta), y[i]);
+                sum += l;
+                grad.scaled_add(dl, &xi);
+            });
+            (sum, b)
+        }
+    };
+    *grad /= b as f64;
+    sum / b as f64 + ridge(theta, l2, x.nrows(), grad, x.ncols())
+}
+
+fn pointwise_hessian<P: Pointwise>(p: &P, theta: ArrayView1<f64>) -> Array2<f64> {
+    let (x, _, l2) = p.parts();
+    let m = x.nrows() as f64;
+    let w = x.dot(&theta).mapv(P::curvature);
+    let xw = &x * &w.insert_axis(Axis(1));
+    ridge_hessian(x.t().dot(&xw) / m, l2 / m)
+}
+
 /// Squared error `J(θ) = 1/(2m) Σ (θᵀx⁽ⁱ⁾ - y⁽ⁱ⁾)² + λ/(2m) Σ_{j≥1} θ_j²`.
 pub struct SquaredError<'a> {
     /// Design matrix `[1 | X]`.
@@ -89,36 +162,15 @@ pub struct SquaredError<'a> {
     pub l2: f64,
 }
 
-impl Objective for SquaredError<'_> {
-    fn n_params(&self) -> usize {
-        self.x.ncols()
+impl Pointwise for SquaredError<'_> {
+    fn parts(&self) -> (ArrayView2<'_, f64>, ArrayView1<'_, f64>, f64) {
+        (self.x.view(), self.y.view(), self.l2)
     }
-    fn n_samples(&self) -> usize {
-        self.x.nrows()
+    fn loss_slope(z: f64, y: f64) -> (f64, f64) {
+        (0.5 * (z - y) * (z - y), z - y)
     }
-    fn loss_grad(&self, theta: ArrayView1<f64>, rows: Rows, grad: &mut Array1<f64>) -> f64 {
-        grad.fill(0.0);
-        let mut sum = 0.0;
-        let b = match rows {
-            Rows::All => {
-                let r = self.x.dot(&theta) - self.y;
-                sum = r.dot(&r);
-                grad.assign(&self.x.t().dot(&r));
-                self.x.nrows()
-            }
-            subset => for_rows(subset, self.x.nrows(), |i| {
-                let xi = self.x.row(i);
-                let r = xi.dot(&theta) - self.y[i];
-                sum += r * r;
-                grad.scaled_add(r, &xi);
-            }),
-        };
-        *grad /= b as f64;
-        sum / (2.0 * b as f64) + ridge(theta, self.l2, self.x.nrows(), grad, self.x.ncols())
-    }
-    fn hessian(&self, _theta: ArrayView1<f64>) -> Option<Array2<f64>> {
-        let m = self.x.nrows() as f64;
-        Some(ridge_hessian(self.x.t().dot(&self.x) / m, self.l2 / m))
+    fn curvature(_z: f64) -> f64 {
+        1.0
     }
 }
 
@@ -133,66 +185,32 @@ pub struct CrossEntropy<'a> {
     pub l2: f64,
 }
 
-impl Objective for CrossEntropy<'_> {
+impl Pointwise for CrossEntropy<'_> {
+    fn parts(&self) -> (ArrayView2<'_, f64>, ArrayView1<'_, f64>, f64) {
+        (self.x.view(), self.y.view(), self.l2)
+    }
+    /// `-[y log g(z) + (1 - y) log(1 - g(z))] = log(1 + e^z) - y z`, slope `g(z) - y`.
+    fn loss_slope(z: f64, y: f64) -> (f64, f64) {
+        (softplus(z) - y * z, sigmoid(z) - y)
+    }
+    fn curvature(z: f64) -> f64 {
+        let h = sigmoid(z);
+        h * (1.0 - h)
+    }
+}
+
+impl<P: Pointwise> Objective for P {
     fn n_params(&self) -> usize {
-        self.x.ncols()
+        self.parts().0.ncols()
     }
     fn n_samples(&self) -> usize {
-        self.x.nrows()
+        self.parts().0.nrows()
     }
     fn loss_grad(&self, theta: ArrayView1<f64>, rows: Rows, grad: &mut Array1<f64>) -> f64 {
-        grad.fill(0.0);
-        let mut sum = 0.0;
-        let b = match rows {
-            Rows::All => {
-                // Row chunks in parallel: each gives its loss sum and gradient Xᵀ(g(Xθ) - y).
-                let chunks: Vec<_> = self
-                    .x
-                    .axis_chunks_iter(Axis(0), CHUNK)
-                    .zip(self.y.axis_chunks_iter(Axis(0), CHUNK))
-                    .collect();
-                let (s, g) = chunks
-                    .into_par_iter()
-                    .map(|(x, y)| {
-                        let z = x.dot(&theta);
-                        let mut resid = Array1::zeros(z.len());
-                        let mut sum = 0.0;
-                        Zip::from(&mut resid)
-                            .and(&z)
-                            .and(y)
-                            .for_each(|r, &zi, &yi| {
-                                // -[y log g(z) + (1 - y) log(1 - g(z))] = log(1 + e^z) - y z
-                                sum += softplus(zi) - yi * zi;
-                                *r = sigmoid(zi) - yi;
-                            });
-                        (sum, x.t().dot(&resid))
-                    })
-                    .reduce(
-                        || (0.0, Array1::zeros(theta.len())),
-                        |a, b| (a.0 + b.0, a.1 + b.1),
-                    );
-                sum = s;
-                grad.assign(&g);
-                self.x.nrows()
-            }
-            subset => for_rows(subset, self.x.nrows(), |i| {
-                let xi = self.x.row(i);
-                let z = xi.dot(&theta);
-                sum += softplus(z) - self.y[i] * z;
-                grad.scaled_add(sigmoid(z) - self.y[i], &xi);
-            }),
-        };
-        *grad /= b as f64;
-        sum / b as f64 + ridge(theta, self.l2, self.x.nrows(), grad, self.x.ncols())
+        pointwise_loss_grad(self, theta, rows, grad)
     }
     fn hessian(&self, theta: ArrayView1<f64>) -> Option<Array2<f64>> {
-        let m = self.x.nrows() as f64;
-        let w = self.x.dot(&theta).mapv(|z| {
-            let h = sigmoid(z);
-            h * (1.0 - h)
-        });
-        let xw = &self.x * &w.insert_axis(ndarray::Axis(1));
-        Some(ridge_hessian(self.x.t().dot(&xw) / m, self.l2 / m))
+        Some(pointwise_hessian(self, theta))
     }
 }
 
