@@ -101,31 +101,42 @@ fn pointwise_loss_grad<P: Pointwise>(
     grad.fill(0.0);
     let (sum, b) = match rows {
         Rows::All => {
-            // Row chunks in parallel: each gives its loss sum and its share of Xᵀ ∂ℓ/∂z.
-            let chunks: Vec<_> = x
-                .axis_chunks_iter(Axis(0), CHUNK)
-                .zip(y.axis_chunks_iter(Axis(0), CHUNK))
-                .collect();
-            let (s, g) = chunks
-                .into_par_iter()
-                .map(|(x, y)| {
-                    let z = x.dot(&theta);
-                    let mut slope = Array1::zeros(z.len());
-                    let mut sum = 0.0;
-                    Zip::from(&mut slope)
-                        .and(&z)
-                        .and(y)
-                        .for_each(|d, &zi, &yi| {
-                            let (l, dl) = P::loss_slope(zi, yi);
-                            sum += l;
-                            *d = dl;
-                        });
-                    (sum, x.t().dot(&slope))
-                })
-                .reduce(
+            // One chunk's loss sum and share of Xᵀ ∂ℓ/∂z.
+            let part = |(x, y): (ArrayView2<f64>, ArrayView1<f64>)| {
+                let z = x.dot(&theta);
+                let mut slope = Array1::zeros(z.len());
+                // Compensated (Neumaier) summation: near the optimum a line search compares
+                // losses that differ in their last digits, which a plain running sum blurs.
+                let (mut sum, mut carry) = (0.0f64, 0.0f64);
+                Zip::from(&mut slope)
+                    .and(&z)
+                    .and(y)
+                    .for_each(|d, &zi, &yi| {
+                        let (l, dl) = P::loss_slope(zi, yi);
+                        let t = sum + l;
+                        carry += if sum.abs() >= l.abs() {
+                            (sum - t) + l
+                        } else {
+                            (l - t) + sum
+                        };
+                        sum = t;
+                        *d = dl;
+                    });
+                (sum + carry, x.t().dot(&slope))
+            };
+            // Threads only for several chunks: waking the pool costs more than a small gradient.
+            let (s, g) = if x.nrows() <= CHUNK {
+                part((x.view(), y.view()))
+            } else {
+                let chunks: Vec<_> = x
+                    .axis_chunks_iter(Axis(0), CHUNK)
+                    .zip(y.axis_chunks_iter(Axis(0), CHUNK))
+                    .collect();
+                chunks.into_par_iter().map(part).reduce(
                     || (0.0, Array1::zeros(theta.len())),
                     |a, b| (a.0 + b.0, a.1 + b.1),
-                );
+                )
+            };
             grad.assign(&g);
             (s, x.nrows())
         }
