@@ -209,12 +209,7 @@ impl GradientDescent {
         let mut order: Vec<usize> = (0..m).collect();
         let mut rng = StdRng::seed_from_u64(self.seed);
         let initial = obj.loss(theta.view());
-        check_loss(initial, initial, 0)?;
-        let mut history = History {
-            loss: vec![initial],
-            iterations: 0,
-            converged: false,
-        };
+        let mut history = History::start(initial)?;
         for epoch in 0..self.max_epochs {
             let lr = self.learning_rate / (1.0 + self.decay * epoch as f64);
             let size = match self.batching {

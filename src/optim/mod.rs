@@ -108,6 +108,18 @@ pub struct History {
     pub converged: bool,
 }
 
+impl History {
+    /// The history of a run starting at loss `initial` (an error if that is not finite).
+    pub(crate) fn start(initial: f64) -> Result<Self> {
+        check_loss(initial, initial, 0)?;
+        Ok(History {
+            loss: vec![initial],
+            iterations: 0,
+            converged: false,
+        })
+    }
+}
+
 /// Validate a method's settings and the starting point, before any work.
 pub(crate) fn prepare(
     method: &impl crate::estimator::Params,

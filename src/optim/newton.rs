@@ -42,12 +42,7 @@ impl Newton {
         let mut theta = theta0.to_owned();
         let mut grad = Array1::zeros(theta.len());
         let initial = obj.loss_grad(theta.view(), Rows::All, &mut grad);
-        check_loss(initial, initial, 0)?;
-        let mut history = History {
-            loss: vec![initial],
-            iterations: 0,
-            converged: false,
-        };
+        let mut history = History::start(initial)?;
         for it in 0..self.max_iter {
             if grad.dot(&grad).sqrt() <= self.tol {
                 history.converged = true;

@@ -106,15 +106,14 @@ fn finish<S: State<Param = Array1<f64>, Float = f64>>(
         .get_best_param()
         .cloned()
         .unwrap_or_else(|| theta0.to_owned());
-    let loss = obj.loss(theta.view());
+    let mut g = Array1::zeros(theta.len());
+    let loss = obj.loss_grad(theta.view(), Rows::All, &mut g);
     if !loss.is_finite() {
         return Err(Error::Diverged {
             iteration: state.get_iter() as usize,
             loss,
         });
     }
-    let mut g = Array1::zeros(theta.len());
-    obj.loss_grad(theta.view(), Rows::All, &mut g);
     let history = History {
         loss: vec![obj.loss(theta0), loss],
         iterations: state.get_iter() as usize,
