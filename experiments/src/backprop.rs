@@ -64,8 +64,8 @@ impl Experiment for Backprop {
             let (_, auto) = net.autodiff_gradients(x.view(), y.view(), 1.0, &ctx.device)?;
             let auto: Vec<f64> = auto.iter().flat_map(|g| g.iter().copied()).collect();
             let (e_num, e_auto) = (
-                relative_error(&analytic, &numeric),
-                relative_error(&analytic, &auto),
+                relative_error(&analytic, &numeric)?,
+                relative_error(&analytic, &auto)?,
             );
             worst_numeric = worst_numeric.max(e_num);
             worst_autodiff = worst_autodiff.max(e_auto);

@@ -155,7 +155,7 @@ impl Experiment for PolicyGradientExperiment {
                 params.gamma,
                 &mut rng,
             )?;
-            agent.fit_value(&big, 200, params.value_learning_rate);
+            agent.fit_value(&big, 200, params.value_learning_rate)?;
             let var = gradient_variance(
                 &agent,
                 &params,

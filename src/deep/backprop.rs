@@ -101,13 +101,34 @@ impl Network {
         })
     }
 
-    fn check(&self, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<()> {
+    /// Fails unless the weights chain (`Θ⁽ˡ⁺¹⁾` has `s_{l+1} + 1` columns) and `x` fits them;
+    /// returns the number of outputs.
+    fn check_input(&self, x: ArrayView2<f64>) -> Result<usize> {
+        let first = self
+            .thetas
+            .first()
+            .ok_or_else(|| Error::invalid("a network needs at least one weight matrix"))?;
+        for (l, w) in self.thetas.windows(2).enumerate() {
+            if w[1].ncols() != w[0].nrows() + 1 {
+                return Err(Error::shape(
+                    format!("Θ⁽{}⁾ after Θ⁽{}⁾", l + 2, l + 1),
+                    format!("{} columns", w[0].nrows() + 1),
+                    format!("{} columns", w[1].ncols()),
+                ));
+            }
+        }
+        if first.ncols() == 0 || self.thetas.iter().any(|t| t.iter().any(|v| !v.is_finite())) {
+            return Err(Error::invalid(
+                "weights must have a bias column and be finite",
+            ));
+        }
         validate::features(x, "network input")?;
-        let (inputs, outputs) = (
-            self.thetas[0].ncols() - 1,
-            self.thetas[self.thetas.len() - 1].nrows(),
-        );
-        validate::n_features(inputs, x, "network input")?;
+        validate::n_features(first.ncols() - 1, x, "network input")?;
+        Ok(self.thetas[self.thetas.len() - 1].nrows())
+    }
+
+    fn check(&self, x: ArrayView2<f64>, y: ArrayView2<f64>) -> Result<()> {
+        let outputs = self.check_input(x)?;
         validate::same_len(x.nrows(), y.nrows(), "targets")?;
         validate::n_features(outputs, y, "one-hot targets")
     }
@@ -130,14 +151,15 @@ impl Network {
     }
 
     /// `h_Θ(x)` for every row.
-    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Array2<f64> {
-        self.forward(x).pop().map(|l| l.1).unwrap_or_default()
+    pub fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        self.check_input(x)?;
+        Ok(self.forward(x).pop().map(|l| l.1).unwrap_or_default())
     }
 
     /// The regularised cost `J(Θ)` for one-hot targets `y` (`m x K`).
     pub fn cost(&self, x: ArrayView2<f64>, y: ArrayView2<f64>, lambda: f64) -> Result<f64> {
         self.check(x, y)?;
-        let h = self.predict_proba(x);
+        let h = self.forward(x).pop().map(|l| l.1).unwrap_or_default();
         let m = x.nrows() as f64;
         let ce: f64 = h
             .iter()
@@ -300,7 +322,8 @@ pub fn gradient_check(
 }
 
 /// `‖a - b‖ / (‖a‖ + ‖b‖)`: the gradient-check score (0 when both vanish).
-pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
+pub fn relative_error(a: &[f64], b: &[f64]) -> Result<f64> {
+    validate::same_len(a.len(), b.len(), "gradients compared")?;
     let diff: f64 = a
         .iter()
         .zip(b)
@@ -309,5 +332,5 @@ pub fn relative_error(a: &[f64], b: &[f64]) -> f64 {
         .sqrt();
     let norm =
         a.iter().map(|x| x * x).sum::<f64>().sqrt() + b.iter().map(|x| x * x).sum::<f64>().sqrt();
-    if norm == 0.0 { 0.0 } else { diff / norm }
+    Ok(if norm == 0.0 { 0.0 } else { diff / norm })
 }

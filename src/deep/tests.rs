@@ -40,7 +40,7 @@ fn backprop_passes_the_gradient_check() {
             1e-4,
         )
         .unwrap();
-        let err = relative_error(&analytic, &numeric);
+        let err = relative_error(&analytic, &numeric).unwrap();
         assert!(err < 1e-7, "{act:?}: relative error {err}");
     }
 }
@@ -63,7 +63,7 @@ fn hand_backprop_equals_burn_autodiff() {
         .unwrap();
     assert!((j - cost).abs() < 1e-5, "{j} vs {cost}");
     for (a, h) in auto.iter().zip(&grads) {
-        let err = relative_error(a.as_slice().unwrap(), h.as_slice().unwrap());
+        let err = relative_error(a.as_slice().unwrap(), h.as_slice().unwrap()).unwrap();
         assert!(err < 1e-5, "relative error {err}");
     }
 }
@@ -96,8 +96,28 @@ fn bad_shapes_are_errors() {
         .is_err()
     );
     assert!(Network::random(&[3], Activation::Relu, 0).is_err());
+    // Weights that do not chain, or no weights at all, are errors, not panics.
+    let broken = Network {
+        thetas: vec![Array2::zeros((3, 3)), Array2::zeros((2, 3))],
+        activation: Activation::Tanh,
+    };
+    assert!(broken.predict_proba(array![[1.0, 2.0]].view()).is_err());
+    let empty = Network {
+        thetas: vec![],
+        activation: Activation::Tanh,
+    };
+    assert!(
+        empty
+            .cost(array![[1.0]].view(), array![[1.0]].view(), 0.0)
+            .is_err()
+    );
+    assert_eq!(
+        net.predict_proba(array![[1.0, 2.0]].view()).unwrap().dim(),
+        (1, 2)
+    );
     assert!(net.rolled(&[0.0; 3]).is_err());
     assert!(gradient_check(|_| Ok(0.0), &[1.0], 0.0).is_err());
+    assert!(relative_error(&[1.0, 2.0], &[1.0]).is_err());
 }
 
 #[test]

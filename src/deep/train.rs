@@ -134,6 +134,17 @@ fn tensors(data: &Dataset, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
 
 /// Cross-entropy loss and accuracy of `model` on `data`.
 pub fn evaluate(model: &Mlp, data: &Dataset) -> Result<(f64, f64)> {
+    let (inputs, outputs) = match (model.layers.first(), model.layers.last()) {
+        (Some(first), Some(last)) => (first.weight.dims()[0], last.weight.dims()[1]),
+        _ => return Err(Error::invalid("a network without layers")),
+    };
+    validate::n_features(inputs, data.x(), "evaluation features")?;
+    if data.n_classes() > outputs {
+        return Err(Error::invalid(format!(
+            "{outputs} output units for {} classes",
+            data.n_classes()
+        )));
+    }
     let device = model.devices().first().cloned().unwrap_or_default();
     let (x, y) = tensors(data, &device);
     let logits = model.forward(x);

@@ -35,6 +35,11 @@ pub(crate) fn outputs(net: &Mlp, states: &[f32], softmax: bool) -> Result<Vec<f3
 /// Mean undiscounted return over `episodes` of CartPole when acting greedily on the
 /// network's two outputs (logits or Q-values): all episodes run as one batch.
 pub fn greedy_cartpole_return(net: &Mlp, episodes: usize, seed: u64) -> Result<f64> {
+    if episodes == 0 {
+        return Err(crate::Error::invalid(
+            "an evaluation needs at least one episode",
+        ));
+    }
     let mut rng = StdRng::seed_from_u64(seed);
     let mut envs: Vec<(CartPole, f64)> = (0..episodes)
         .map(|_| (CartPole::reset(&mut rng), 0.0))

@@ -87,7 +87,7 @@ impl PolicyGradient {
 }
 
 /// One step of an episode: state, action, reward.
-type Step = ([f64; 4], usize, f64);
+pub(crate) type Step = ([f64; 4], usize, f64);
 
 /// Steps of complete episodes collected with one policy.
 #[derive(Debug, Clone, Default)]
@@ -115,7 +115,7 @@ impl Rollout {
         self.actions.is_empty()
     }
 
-    fn push_episode(&mut self, steps: &[Step], gamma: f64) {
+    pub(crate) fn push_episode(&mut self, steps: &[Step], gamma: f64) {
         let mut g = 0.0;
         let mut to_go = vec![0.0; steps.len()];
         for (t, s) in steps.iter().enumerate().rev() {
@@ -165,6 +165,11 @@ impl Agent {
         gamma: f64,
         rng: &mut StdRng,
     ) -> Result<Rollout> {
+        if steps == 0 || n_envs == 0 {
+            return Err(Error::invalid(
+                "a rollout needs at least one step and one environment",
+            ));
+        }
         let policy = self.policy.valid();
         let mut rollout = Rollout::default();
         let mut envs: Vec<(CartPole, Vec<Step>)> = (0..n_envs)
@@ -233,6 +238,9 @@ impl Agent {
     /// The surrogate loss `-1/N Σ_t w_t log π(a_t|s_t)` whose gradient is `-∇J`.
     fn surrogate(&self, rollout: &Rollout, estimator: Estimator) -> Result<Tensor<1>> {
         let n = rollout.len();
+        if n == 0 {
+            return Err(Error::invalid("an empty rollout has no policy gradient"));
+        }
         let (x, a) = self.batch(rollout);
         let w = Tensor::<1>::from_data(
             TensorData::new(self.weights(rollout, estimator)?, [n]),
@@ -277,14 +285,17 @@ impl Agent {
             .policy_optim
             .step(params.learning_rate, self.policy.clone(), grads);
         if params.estimator == Estimator::Baseline {
-            self.fit_value(rollout, params.value_steps, params.value_learning_rate);
+            self.fit_value(rollout, params.value_steps, params.value_learning_rate)?;
         }
         Ok(())
     }
 
     /// Regresses `V(s)` on the standardised rewards-to-go of a rollout.
-    pub fn fit_value(&mut self, rollout: &Rollout, steps: usize, lr: f64) {
+    pub fn fit_value(&mut self, rollout: &Rollout, steps: usize, lr: f64) -> Result<()> {
         let n = rollout.len();
+        if n == 0 {
+            return Err(Error::invalid("an empty rollout has no returns to fit"));
+        }
         let (mean, std) = mean_std(&rollout.to_go);
         let target: Vec<f32> = rollout.to_go.iter().map(|g| (g - mean) / std).collect();
         let (x, _) = self.batch(rollout);
@@ -295,6 +306,7 @@ impl Agent {
             let grads = GradientsParams::from_grads(loss.backward(), &self.value);
             self.value = self.value_optim.step(lr, self.value.clone(), grads);
         }
+        Ok(())
     }
 
     /// Mean undiscounted return of the greedy policy (argmax action) over `episodes`.

@@ -120,6 +120,12 @@ impl FittedQ {
         max_steps: usize,
         seed: u64,
     ) -> Result<f64> {
+        if episodes == 0 || max_steps == 0 {
+            return Err(Error::invalid(
+                "a success rate needs at least one episode and one step",
+            ));
+        }
+        validate::same_len(mdp.n_states(), self.policy.len(), "policy")?;
         let mut rng = StdRng::seed_from_u64(seed);
         let mut wins = 0;
         for _ in 0..episodes {
@@ -134,6 +140,6 @@ impl FittedQ {
             }
             wins += usize::from(total > 0.0);
         }
-        Ok(wins as f64 / episodes.max(1) as f64)
+        Ok(wins as f64 / episodes as f64)
     }
 }

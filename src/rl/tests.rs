@@ -261,3 +261,53 @@ fn cartpole_drives_through_burn_rl_environment() {
     assert!(!after.done && after.next_state.iter().all(|v| v.abs() < 0.5));
     assert_eq!(<CartPoleEnv as Environment>::MAX_STEPS, 500);
 }
+
+#[test]
+fn rollout_rewards_to_go_by_hand() {
+    // Rewards 1, 1, 1 with γ = 0.5: G_2 = 1, G_1 = 1 + 0.5 = 1.5, G_0 = 1 + 0.75 = 1.75;
+    // the total discounted return 1.75 is repeated for every step, the undiscounted one is 3.
+    let mut rollout = Rollout::default();
+    let steps: Vec<policy_gradient::Step> = (0..3).map(|t| ([t as f64; 4], t % 2, 1.0)).collect();
+    rollout.push_episode(&steps, 0.5);
+    assert_eq!(rollout.to_go, vec![1.75, 1.5, 1.0]);
+    assert_eq!(rollout.total, vec![1.75; 3]);
+    assert_eq!(rollout.episode_returns, vec![3.0]);
+    assert_eq!(rollout.actions, vec![0, 1, 0]);
+    assert_eq!(&rollout.states[4..8], &[1.0; 4]);
+}
+
+#[test]
+fn bad_deep_rl_configurations_are_errors() {
+    let device = crate::backend::Backend::default_compiled()
+        .unwrap()
+        .device()
+        .unwrap();
+    let small_buffer = Dqn {
+        buffer_size: 64,
+        batch_size: 128,
+        ..Dqn::new(1_000)
+    };
+    assert!(small_buffer.fit(&device, |_, _| {}).is_err());
+    let no_sync = Dqn {
+        target_update: Some(0),
+        ..Dqn::new(1_000)
+    };
+    assert!(no_sync.fit(&device, |_, _| {}).is_err());
+    assert!(Dqn::new(0).fit(&device, |_, _| {}).is_err());
+    let pg = PolicyGradient::new(Estimator::Baseline, 0);
+    assert!(pg.fit(&device, |_| {}).is_err());
+    let bad_gamma = PolicyGradient {
+        gamma: 1.5,
+        ..PolicyGradient::new(Estimator::RewardsToGo, 1)
+    };
+    assert!(bad_gamma.fit(&device, |_| {}).is_err());
+    let (mut agent, _) = PolicyGradient {
+        batch_steps: 50,
+        n_envs: 2,
+        ..PolicyGradient::new(Estimator::Baseline, 1)
+    }
+    .fit(&device, |_| {})
+    .unwrap();
+    assert!(agent.fit_value(&Rollout::default(), 5, 0.01).is_err());
+    assert!(agent.evaluate(0, 1).is_err());
+}

@@ -59,7 +59,9 @@ impl Randomized for LinearSvm {
 }
 
 /// The notes' SVM cost `J(θ)` for labels `y ∈ {0, 1}`, `θ = [θ₀, θ₁, …]`.
-pub fn hinge_cost(theta: ArrayView1<f64>, x: ArrayView2<f64>, y: &[bool], c: f64) -> f64 {
+pub fn hinge_cost(theta: ArrayView1<f64>, x: ArrayView2<f64>, y: &[bool], c: f64) -> Result<f64> {
+    validate::input(theta.len().saturating_sub(1), x, "SVM cost features")?;
+    validate::same_len(x.nrows(), y.len(), "SVM labels")?;
     let w = theta.slice(s![1..]);
     let loss: f64 = x
         .rows()
@@ -74,7 +76,7 @@ pub fn hinge_cost(theta: ArrayView1<f64>, x: ArrayView2<f64>, y: &[bool], c: f64
             }
         })
         .sum();
-    c * loss + 0.5 * w.dot(&w)
+    Ok(c * loss + 0.5 * w.dot(&w))
 }
 
 /// A fitted linear SVM: one `θ` row per class (one-vs-rest), or a single row for two classes.
@@ -88,6 +90,7 @@ impl LinearSvm {
     /// Minimises `J` for one binary problem (`y_i = true` is the positive class).
     pub fn fit_binary(&self, x: ArrayView2<f64>, y: &[bool]) -> Result<Array1<f64>> {
         self.check()?;
+        validate::features(x, "SVM features")?;
         validate::same_len(x.nrows(), y.len(), "SVM labels")?;
         let (m, n) = x.dim();
         let lambda = 1.0 / (self.c * m as f64);

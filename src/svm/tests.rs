@@ -123,8 +123,8 @@ fn linear_svm_sgd_reaches_the_exact_optimum() {
                 .slice_mut(s![1..])
                 .scaled_add(-coef, &exact.support_vectors.row(sv));
         }
-        let j_sgd = hinge_cost(sgd.view(), data.x(), &y, c);
-        let j_exact = hinge_cost(theta.view(), data.x(), &y, c);
+        let j_sgd = hinge_cost(sgd.view(), data.x(), &y, c).unwrap();
+        let j_exact = hinge_cost(theta.view(), data.x(), &y, c).unwrap();
         assert!(
             j_sgd >= j_exact * (1.0 - 1e-6),
             "C = {c}: SMO is not optimal: {j_exact} > {j_sgd}"
@@ -146,7 +146,8 @@ fn hinge_cost_by_hand() {
         x.view(),
         &[true, false, false],
         2.0,
-    );
+    )
+    .unwrap();
     assert!((j - 3.5).abs() < 1e-15);
 }
 
@@ -192,5 +193,21 @@ fn bad_input_is_an_error() {
     assert!(KernelSvm::new(1.0, Kernel::Linear).fit(&one).is_err());
     let model = KernelSvm::new(1.0, Kernel::Linear).fit(&data).unwrap();
     assert!(model.predict(array![[1.0]].view()).is_err());
+    assert!(
+        hinge_cost(array![0.0, 1.0].view(), data.x(), &[true; 12], 1.0).is_err(),
+        "θ for 1 feature, data with 2"
+    );
+    assert!(hinge_cost(array![0.0, 1.0, 1.0].view(), data.x(), &[true; 3], 1.0).is_err());
+    assert!(
+        LinearSvm::new(1.0)
+            .fit_binary(Array2::zeros((0, 2)).view(), &[])
+            .is_err()
+    );
+    assert!(
+        Kernel::gaussian(0.0) != Kernel::Linear
+            && KernelSvm::new(1.0, Kernel::gaussian(0.0))
+                .fit(&data)
+                .is_err()
+    );
     assert!(model.predict(array![[f64::INFINITY, 1.0]].view()).is_err());
 }

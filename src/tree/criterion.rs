@@ -93,6 +93,9 @@ pub fn gain_ratio(children: &[Vec<f64>]) -> f64 {
 /// `GiniIndex(S, A) = Σ_v |S_v|/|S| Gini(S_v)`, children given as class counts.
 pub fn gini_index(children: &[Vec<f64>]) -> f64 {
     let total: f64 = children.iter().flatten().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
     children
         .iter()
         .map(|c| c.iter().sum::<f64>() / total * gini(c))

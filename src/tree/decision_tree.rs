@@ -380,8 +380,8 @@ impl<T> FittedTree<T> {
     }
 
     /// The node an example ends in: a leaf, or the node whose categorical test has not seen
-    /// the example's value.
-    pub fn leaf_of(&self, row: ArrayView1<f64>) -> usize {
+    /// the example's value (the row is trusted; [`FittedTree::apply`] validates).
+    pub(crate) fn leaf_of(&self, row: ArrayView1<f64>) -> usize {
         self.walk(row, |_| {})
     }
 
