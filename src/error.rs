@@ -74,6 +74,17 @@ pub enum Error {
         /// The underlying error.
         source: std::io::Error,
     },
+    /// A saved model could not be written, read, or applied to the network given.
+    #[error("model file {path}: {reason}")]
+    ModelFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong (missing file, other architecture, ...).
+        reason: String,
+    },
+    /// A model configuration that cannot be built.
+    #[error("{0}")]
+    ModelConfig(#[from] mlnotes_models::InvalidConfig),
     /// A plot could not be drawn.
     #[error("plot error: {0}")]
     Plot(String),
@@ -97,6 +108,14 @@ impl Error {
     /// Shorthand for [`Error::InvalidInput`].
     pub fn invalid(what: impl Into<String>) -> Self {
         Error::InvalidInput { what: what.into() }
+    }
+
+    /// Shorthand for [`Error::ModelFile`].
+    pub fn model_file(path: &std::path::Path, reason: impl std::fmt::Display) -> Self {
+        Error::ModelFile {
+            path: path.to_path_buf(),
+            reason: reason.to_string(),
+        }
     }
 
     /// Shorthand for [`Error::Config`].

@@ -3,11 +3,10 @@
 //! ReLU's do not, and ReLU trains fastest.
 
 use burn::nn::loss::CrossEntropyLossConfig;
-use burn::tensor::{Int, Tensor, TensorData};
 use mlnotes::Result;
 use mlnotes::backend::data_error;
 use mlnotes::data::{Dataset, digits, generate};
-use mlnotes::deep::{Trainer, evaluate};
+use mlnotes::deep::{Trainer, evaluate, tensors};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::selection::HoldOut;
 use mlnotes_models::{Activation, Init, MlpConfig};
@@ -23,21 +22,7 @@ fn gradient_norms(config: &MlpConfig, data: &Dataset, ctx: &Context) -> Result<V
     let device = ctx.device.clone().autodiff();
     device.seed(ctx.seed);
     let model = config.init(&device);
-    let n = data.n_samples();
-    let x = Tensor::<2>::from_data(
-        TensorData::new(
-            data.features.iter().map(|&v| v as f32).collect::<Vec<_>>(),
-            [n, data.n_features()],
-        ),
-        &device,
-    );
-    let y = Tensor::<1, Int>::from_data(
-        TensorData::new(
-            data.targets.iter().map(|&t| t as i64).collect::<Vec<_>>(),
-            [n],
-        ),
-        &device,
-    );
+    let (x, y) = tensors(data, &device);
     let loss = CrossEntropyLossConfig::new()
         .init(&device)
         .forward(model.forward(x), y);
@@ -102,18 +87,17 @@ impl Experiment for Feedforward {
                 generate::moons(400, 0.15, ctx.seed + 1)?,
             ),
         ] {
+            ctx.device.seed(ctx.seed);
             let linear = trainer.fit(
-                &MlpConfig::new(2, vec![], 2),
+                MlpConfig::new(2, vec![], 2).init(&ctx.device),
                 &train,
                 &val,
-                &ctx.device,
                 |_| {},
             )?;
             let mlp = trainer.fit(
-                &MlpConfig::new(2, vec![32], 2),
+                MlpConfig::new(2, vec![32], 2).init(&ctx.device),
                 &train,
                 &val,
-                &ctx.device,
                 |_| {},
             )?;
             let (a, b) = (
@@ -167,11 +151,12 @@ impl Experiment for Feedforward {
                 .with_activation(act)
                 .with_init(init);
             let norms = gradient_norms(&config, &train, ctx)?;
+            ctx.device.seed(ctx.seed);
             let trained = Trainer {
                 seed: ctx.seed,
                 ..Trainer::new(deep_epochs)
             }
-            .fit(&config, &train, &val, &ctx.device, |_| {})?;
+            .fit(config.init(&ctx.device), &train, &val, |_| {})?;
             let acc = evaluate(&trained.model, &val)?.1;
             let ratio = norms[0] / norms[norms.len() - 1];
             t2.row(vec![

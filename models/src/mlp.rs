@@ -1,11 +1,20 @@
 //! A feed-forward network (notes: *Feedforward Neural Network*): input layer, hidden layers
 //! with a nonlinearity `g`, and a linear output layer giving logits:
 //! `a⁽ˡ⁺¹⁾ = g(a⁽ˡ⁾ W⁽ˡ⁾ + b⁽ˡ⁾)`, `logits = a⁽ᴸ⁻¹⁾ W⁽ᴸ⁻¹⁾ + b⁽ᴸ⁻¹⁾`.
+//!
+//! Options from *Practical Training Techniques*: batch normalisation of every hidden layer's
+//! pre-activation, `ẑ = (z - μ_B) / √(σ²_B + ε)`, `BN(z) = γ ẑ + β` (batch statistics in
+//! training, running averages at inference), and dropout after every hidden nonlinearity (each
+//! unit zeroed with probability `p` in training, the kept ones scaled by `1 / (1 - p)`).
 
 use burn::config::Config;
 use burn::module::{Module, Param};
-use burn::nn::{Initializer, Linear, LinearConfig};
+use burn::nn::{
+    BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Initializer, Linear, LinearConfig,
+};
 use burn::tensor::{Device, Tensor, activation};
+
+use crate::InvalidConfig;
 
 /// The hidden layers' nonlinearity.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -77,6 +86,12 @@ pub struct MlpConfig {
     /// Weight initialisation.
     #[config(default = "Init::Default")]
     pub init: Init,
+    /// Batch-normalise every hidden layer's pre-activation.
+    #[config(default = false)]
+    pub batch_norm: bool,
+    /// Dropout probability after every hidden nonlinearity (0: none).
+    #[config(default = 0.0)]
+    pub dropout: f64,
 }
 
 /// A multilayer perceptron.
@@ -84,14 +99,46 @@ pub struct MlpConfig {
 pub struct Mlp {
     /// The affine layers, input to output.
     pub layers: Vec<Linear>,
+    /// One batch norm per hidden layer, or none.
+    pub norms: Vec<BatchNorm>,
+    /// Dropout after each hidden nonlinearity, if any.
+    pub dropout: Option<Dropout>,
     /// Hidden-layer nonlinearity.
     #[module(skip)]
     pub activation: Activation,
 }
 
 impl MlpConfig {
-    /// Build the network on `device` with Burn's default initialisation.
+    /// Sizes at least 1 and a dropout probability in `[0, 1)`.
+    pub fn check(&self) -> Result<(), InvalidConfig> {
+        if self.input == 0 || self.output == 0 || self.hidden.contains(&0) {
+            return Err(InvalidConfig::new(
+                "MlpConfig",
+                "every layer needs at least one unit",
+            ));
+        }
+        if !(0.0..1.0).contains(&self.dropout) {
+            return Err(InvalidConfig::new(
+                "MlpConfig",
+                format!("dropout must be in [0, 1), got {}", self.dropout),
+            ));
+        }
+        if let Init::Gaussian { std } = self.init
+            && !(std.is_finite() && std > 0.0)
+        {
+            return Err(InvalidConfig::new(
+                "MlpConfig",
+                format!("Gaussian std must be positive, got {std}"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Build the network on `device`. Panics (as Burn's layers do) if [`MlpConfig::check`] fails.
     pub fn init(&self, device: &Device) -> Mlp {
+        if let Err(e) = self.check() {
+            panic!("{e}");
+        }
         let sizes: Vec<usize> = std::iter::once(self.input)
             .chain(self.hidden.iter().copied())
             .chain(std::iter::once(self.output))
@@ -109,42 +156,65 @@ impl MlpConfig {
                 layer
             })
             .collect();
+        let norms = if self.batch_norm {
+            self.hidden
+                .iter()
+                .map(|&n| BatchNormConfig::new(n).init(device))
+                .collect()
+        } else {
+            vec![]
+        };
         Mlp {
             layers,
+            norms,
+            dropout: (self.dropout > 0.0).then(|| DropoutConfig::new(self.dropout).init()),
             activation: self.activation,
         }
     }
 }
 
 impl Mlp {
+    /// Hidden layer `l`: `a ↦ dropout(g(BN(a W + b)))`.
+    fn hidden(&self, l: usize, a: Tensor<2>) -> Tensor<2> {
+        let mut z = self.layers[l].forward(a);
+        if let Some(norm) = self.norms.get(l) {
+            z = norm.forward(z);
+        }
+        let a = self.activation.apply(z);
+        match &self.dropout {
+            Some(dropout) => dropout.forward(a),
+            None => a,
+        }
+    }
+
     /// Logits for a batch `[batch, input] -> [batch, output]`.
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
-        let last = self.layers.len().saturating_sub(1);
-        self.layers.iter().enumerate().fold(x, |a, (l, layer)| {
-            let z = layer.forward(a);
-            if l < last {
-                self.activation.apply(z)
-            } else {
-                z
-            }
-        })
+        let last = self.layers.len() - 1;
+        let a = (0..last).fold(x, |a, l| self.hidden(l, a));
+        self.layers[last].forward(a)
     }
 
     /// The activations `a⁽ˡ⁾` after every hidden layer, then the output logits.
     pub fn forward_layers(&self, x: Tensor<2>) -> Vec<Tensor<2>> {
-        let last = self.layers.len().saturating_sub(1);
+        let last = self.layers.len() - 1;
         let mut out = Vec::with_capacity(self.layers.len());
         let mut a = x;
-        for (l, layer) in self.layers.iter().enumerate() {
-            let z = layer.forward(a);
-            a = if l < last {
-                self.activation.apply(z)
-            } else {
-                z
-            };
+        for l in 0..last {
+            a = self.hidden(l, a);
             out.push(a.clone());
         }
+        out.push(self.layers[last].forward(a));
         out
+    }
+
+    /// Number of input features (0 for a network without layers).
+    pub fn n_inputs(&self) -> usize {
+        self.layers.first().map_or(0, |l| l.weight.dims()[0])
+    }
+
+    /// Number of outputs (0 for a network without layers).
+    pub fn n_outputs(&self) -> usize {
+        self.layers.last().map_or(0, |l| l.weight.dims()[1])
     }
 
     /// Number of trainable parameters.
@@ -187,6 +257,118 @@ mod tests {
         let x = Tensor::<2>::from_data(TensorData::new(vec![1.0f32, -2.0], [1, 2]), &device);
         let y: Vec<f32> = linear.forward(x).into_data().try_to_vec().expect("f32");
         assert!((y[0] - (w[0] - 2.0 * w[1] + b[0])).abs() < 1e-6);
+    }
+
+    #[test]
+    fn forward_layers_ends_with_the_logits() {
+        let device = Device::flex();
+        let mlp = MlpConfig::new(3, vec![5, 4], 2)
+            .with_batch_norm(true)
+            .with_dropout(0.3)
+            .init(&device);
+        let x = Tensor::<2>::from_data(
+            TensorData::new(vec![0.5f32, -1.0, 2.0, 1.0, 0.0, -0.5], [2, 3]),
+            &device,
+        );
+        let layers = mlp.forward_layers(x.clone());
+        assert_eq!(layers.len(), 3);
+        assert_eq!(layers[1].dims(), [2, 4]);
+        let (a, b): (Vec<f32>, Vec<f32>) = (
+            layers[2].clone().into_data().try_to_vec().unwrap(),
+            mlp.forward(x).into_data().try_to_vec().unwrap(),
+        );
+        assert_eq!(a, b);
+        assert!(MlpConfig::new(3, vec![0], 2).check().is_err());
+        assert!(
+            MlpConfig::new(3, vec![4], 2)
+                .with_dropout(-0.1)
+                .check()
+                .is_err()
+        );
+        assert!(
+            MlpConfig::new(3, vec![4], 2)
+                .with_init(Init::Gaussian { std: 0.0 })
+                .check()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn batch_norm_makes_training_outputs_scale_invariant() {
+        // In training a hidden layer sees (z - μ_B) / σ_B: scaling the inputs by 1000 scales z
+        // and σ_B alike (the bias cancels with μ_B), so the logits do not change. Without batch
+        // norm they do. At inference the running averages are used instead.
+        let device = Device::flex().autodiff();
+        let x: Vec<f32> = (0..32).map(|i| ((i * 7) % 11) as f32 / 5.0 - 1.0).collect();
+        let x = Tensor::<2>::from_data(TensorData::new(x, [8, 4]), &device);
+        let logits = |mlp: &Mlp, scale: f32| -> Vec<f32> {
+            mlp.forward(x.clone() * scale)
+                .into_data()
+                .try_to_vec()
+                .unwrap()
+        };
+        let max_diff = |a: Vec<f32>, b: Vec<f32>| {
+            a.iter()
+                .zip(&b)
+                .map(|(p, q)| (p - q).abs())
+                .fold(0.0, f32::max)
+        };
+        let bn = MlpConfig::new(4, vec![6], 3)
+            .with_batch_norm(true)
+            .init(&device);
+        assert!(max_diff(logits(&bn, 1.0), logits(&bn, 1000.0)) < 1e-3);
+        let plain = MlpConfig::new(4, vec![6], 3).init(&device);
+        assert!(max_diff(logits(&plain, 1.0), logits(&plain, 1000.0)) > 1.0);
+        // The running statistics moved towards the batch's: inference now differs from training.
+        let running: Vec<f32> = bn.norms[0]
+            .running_mean
+            .value()
+            .into_data()
+            .try_to_vec()
+            .unwrap();
+        assert!(running.iter().any(|&m| m.abs() > 1e-3));
+    }
+
+    #[test]
+    fn dropout_zeroes_units_and_scales_the_rest_in_training_only() {
+        let device = Device::flex().autodiff();
+        device.seed(7);
+        let mlp = MlpConfig::new(4, vec![2000], 2)
+            .with_dropout(0.5)
+            .init(&device);
+        let plain = Mlp {
+            dropout: None,
+            ..mlp.clone()
+        };
+        let x = Tensor::<2>::ones([1, 4], &device);
+        let hidden = |m: &Mlp| -> Vec<f32> {
+            m.forward_layers(x.clone())[0]
+                .clone()
+                .into_data()
+                .try_to_vec()
+                .unwrap()
+        };
+        let (dropped, full) = (hidden(&mlp), hidden(&plain));
+        let active = full.iter().filter(|&&v| v > 0.0).count();
+        let zeroed = full
+            .iter()
+            .zip(&dropped)
+            .filter(|&(&f, &d)| f > 0.0 && d == 0.0)
+            .count();
+        // Each active unit is dropped with probability 1/2: 3σ band around active / 2.
+        let sd = (active as f64 * 0.25).sqrt();
+        assert!(
+            (zeroed as f64 - active as f64 / 2.0).abs() < 3.0 * sd,
+            "{zeroed} of {active}"
+        );
+        assert!(
+            full.iter()
+                .zip(&dropped)
+                .all(|(&f, &d)| d == 0.0 || (d - 2.0 * f).abs() < 1e-5)
+        );
+        // At inference dropout is the identity.
+        let valid = hidden(&mlp.valid());
+        assert_eq!(valid, full);
     }
 
     #[test]

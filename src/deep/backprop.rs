@@ -236,6 +236,8 @@ impl Network {
             .collect();
         Mlp {
             layers,
+            norms: vec![],
+            dropout: None,
             activation: self.activation,
         }
     }

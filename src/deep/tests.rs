@@ -134,17 +134,22 @@ fn a_hidden_layer_separates_moons_where_a_linear_model_cannot() {
         .unwrap()
         .device()
         .unwrap();
+    device.seed(0);
     let mlp = trainer
         .fit(
-            &MlpConfig::new(2, vec![32, 32], 2),
+            MlpConfig::new(2, vec![32, 32], 2).init(&device),
             &train,
             &val,
-            &device,
             |_| {},
         )
         .unwrap();
     let linear = trainer
-        .fit(&MlpConfig::new(2, vec![], 2), &train, &val, &device, |_| {})
+        .fit(
+            MlpConfig::new(2, vec![], 2).init(&device),
+            &train,
+            &val,
+            |_| {},
+        )
         .unwrap();
     let (_, acc_mlp) = evaluate(&mlp.model, &val).unwrap();
     let (_, acc_linear) = evaluate(&linear.model, &val).unwrap();
@@ -171,17 +176,17 @@ fn training_errors_and_divergence() {
             batch_size: 0,
             ..Trainer::new(1)
         }
-        .fit(&cfg, &d, &d, &device, |_| {})
+        .fit(cfg.init(&device), &d, &d, |_| {})
         .is_err()
     );
     assert!(
         Trainer::new(1)
-            .fit(&MlpConfig::new(3, vec![8], 2), &d, &d, &device, |_| {})
+            .fit(MlpConfig::new(3, vec![8], 2).init(&device), &d, &d, |_| {})
             .is_err()
     );
     assert!(
         Trainer::new(1)
-            .fit(&MlpConfig::new(2, vec![8], 1), &d, &d, &device, |_| {})
+            .fit(MlpConfig::new(2, vec![8], 1).init(&device), &d, &d, |_| {})
             .is_err()
     );
     let wild = Trainer {
@@ -190,7 +195,7 @@ fn training_errors_and_divergence() {
         ..Trainer::new(50)
     };
     assert!(matches!(
-        wild.fit(&cfg, &d, &d, &device, |_| {}),
+        wild.fit(cfg.init(&device), &d, &d, |_| {}),
         Err(crate::Error::Diverged { .. })
     ));
 }
@@ -207,15 +212,16 @@ fn early_stopping_keeps_the_best_validation_loss() {
         patience: Some(5),
         ..Trainer::new(300)
     };
+    let device = crate::backend::Backend::default_compiled()
+        .unwrap()
+        .device()
+        .unwrap();
+    device.seed(0);
     let fit = trainer
         .fit(
-            &MlpConfig::new(2, vec![128, 128], 2),
+            MlpConfig::new(2, vec![128, 128], 2).init(&device),
             &train,
             &val,
-            &crate::backend::Backend::default_compiled()
-                .unwrap()
-                .device()
-                .unwrap(),
             |_| {},
         )
         .unwrap();
@@ -233,4 +239,172 @@ fn early_stopping_keeps_the_best_validation_loss() {
     assert!((kept - best).abs() < 1e-5, "kept {kept}, best {best}");
     let last = fit.history.last().unwrap().val_loss;
     assert!(last > best);
+}
+
+fn flex() -> burn::tensor::Device {
+    crate::backend::Backend::default_compiled()
+        .unwrap()
+        .device()
+        .unwrap()
+}
+
+/// Images `[n, 36]` (6×6) with 3 classes, as a data set.
+fn small_images(n: usize, seed: u64) -> crate::data::Dataset {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let x = Array2::from_shape_fn((n, 36), |_| rng.random_range(-1.0..1.0));
+    let y = (0..n).map(|i| i % 3).collect();
+    crate::data::Dataset::new(x, y).unwrap()
+}
+
+#[test]
+fn cnn_gradients_match_finite_differences() {
+    // Conv → batch norm → ReLU → max-pool → linear head: Burn's autodiff gradient of the
+    // cross-entropy with respect to the 18 kernel weights against central differences of the
+    // same f32 loss. ReLU and max-pooling are piecewise linear: a step of 1e-2 crosses kinks
+    // (relative error 3e-2 measured), 1e-4 drowns in f32 rounding; ε = 1e-3 gives 1.2e-4.
+    use burn::module::Param;
+    use burn::nn::loss::CrossEntropyLossConfig;
+    use burn::tensor::{Tensor, TensorData};
+    use mlnotes_models::CnnConfig;
+    let device = flex().autodiff();
+    device.seed(3);
+    let data = small_images(8, 4);
+    let (x, y) = tensors(&data, &device);
+    let cnn = CnnConfig::new(6, 6, vec![2], vec![], 3)
+        .with_batch_norm(true)
+        .init(&device);
+    let kernel: Vec<f32> = cnn.blocks[0]
+        .conv
+        .weight
+        .val()
+        .into_data()
+        .try_to_vec()
+        .unwrap();
+    let loss_at = |cnn: &mlnotes_models::Cnn| {
+        CrossEntropyLossConfig::new()
+            .init(&device)
+            .forward(cnn.forward_flat(x.clone()), y.clone())
+    };
+    let grads = loss_at(&cnn).backward();
+    let analytic: Vec<f64> = cnn.blocks[0]
+        .conv
+        .weight
+        .val()
+        .grad(&grads)
+        .unwrap()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap()
+        .into_iter()
+        .map(f64::from)
+        .collect();
+    let numeric = gradient_check(
+        |k| {
+            let w: Vec<f32> = k.iter().map(|&v| v as f32).collect();
+            let mut cnn = cnn.clone();
+            cnn.blocks[0].conv.weight =
+                Param::from_tensor(Tensor::from_data(TensorData::new(w, [2, 1, 3, 3]), &device));
+            let l = loss_at(&cnn).into_data().try_to_vec::<f32>().unwrap()[0];
+            Ok(f64::from(l))
+        },
+        &kernel.iter().map(|&v| f64::from(v)).collect::<Vec<_>>(),
+        1e-3,
+    )
+    .unwrap();
+    let err = relative_error(&analytic, &numeric).unwrap();
+    assert!(err < 1e-3, "relative error {err}");
+    assert!(analytic.iter().any(|g| g.abs() > 1e-3));
+}
+
+#[test]
+fn saved_models_load_back_with_their_batch_norm_statistics() {
+    use burn::module::Module;
+    use mlnotes_models::{CnnConfig, MlpConfig};
+    let device = flex();
+    let data = small_images(60, 5);
+    let dir = std::env::temp_dir().join(format!("mlnotes-save-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let trainer = Trainer::new(3);
+    let config = CnnConfig::new(6, 6, vec![4], vec![8], 3).with_batch_norm(true);
+    device.seed(1);
+    let trained = trainer
+        .fit(config.init(&device), &data, &data, |_| {})
+        .unwrap();
+    let path = dir.join("cnn.bpk");
+    trained.save(&path).unwrap();
+    device.seed(2);
+    let loaded = load(config.init(&device), &path).unwrap();
+    let (x, _) = tensors(&data, &device);
+    let a: Vec<f32> = trained
+        .model
+        .forward_flat(x.clone())
+        .into_data()
+        .try_to_vec()
+        .unwrap();
+    let b: Vec<f32> = loaded
+        .valid()
+        .forward_flat(x)
+        .into_data()
+        .try_to_vec()
+        .unwrap();
+    assert_eq!(a, b);
+    assert_eq!(
+        evaluate(&trained.model, &data).unwrap(),
+        evaluate(&loaded, &data).unwrap()
+    );
+    // Another architecture, a missing file: errors that name the file.
+    let other = CnnConfig::new(6, 6, vec![5], vec![8], 3).init(&device);
+    assert!(matches!(
+        load(other, &path),
+        Err(crate::Error::ModelFile { .. })
+    ));
+    let missing = load(
+        MlpConfig::new(36, vec![], 3).init(&device),
+        dir.join("none.bpk"),
+    );
+    assert!(missing.unwrap_err().to_string().contains("none.bpk"));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn frozen_features_do_not_change_while_the_head_learns() {
+    use mlnotes_models::CnnConfig;
+    let device = flex();
+    device.seed(6);
+    let data = small_images(60, 7);
+    let cnn = CnnConfig::new(6, 6, vec![4], vec![], 3)
+        .with_batch_norm(true)
+        .init(&device);
+    let kernel = |c: &mlnotes_models::Cnn| -> Vec<f32> {
+        c.blocks[0]
+            .conv
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec()
+            .unwrap()
+    };
+    let running = |c: &mlnotes_models::Cnn| -> Vec<f32> {
+        let norm = c.blocks[0].norm.as_ref().unwrap();
+        norm.running_mean.value().into_data().try_to_vec().unwrap()
+    };
+    let head = |c: &mlnotes_models::Cnn| -> Vec<f32> {
+        c.head.layers[0]
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec()
+            .unwrap()
+    };
+    let (k0, r0, h0) = (kernel(&cnn), running(&cnn), head(&cnn));
+    let trained = Trainer {
+        learning_rate: 1e-2,
+        ..Trainer::new(5)
+    }
+    .fit(cnn.freeze_features(), &data, &data, |_| {})
+    .unwrap();
+    assert_eq!(kernel(&trained.model), k0);
+    assert_eq!(running(&trained.model), r0);
+    assert_ne!(head(&trained.model), h0);
+    assert!(trained.history[4].train_loss < trained.history[0].train_loss);
 }

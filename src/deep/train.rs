@@ -1,7 +1,11 @@
 //! Training a Burn classifier (notes: *Practical Training Techniques*): shuffled mini-batches,
 //! SGD with momentum or Adam (optionally with weight decay), the softmax cross-entropy, a
 //! validation pass every epoch, early stopping on the validation loss (the best weights are
-//! kept), and a clear error when the loss turns NaN or infinite.
+//! kept), a progress bar, and a clear error when the loss turns NaN or infinite. A trained
+//! model is saved and loaded as a Burn record (burnpack file).
+
+use std::path::Path;
+use std::time::Duration;
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -9,7 +13,8 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData};
-use mlnotes_models::{Mlp, MlpConfig};
+use indicatif::{ProgressBar, ProgressStyle};
+use mlnotes_models::{Cnn, Mlp};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -45,12 +50,14 @@ pub struct Trainer {
     pub weight_decay: f64,
     /// Stop after this many epochs without a better validation loss.
     pub patience: Option<usize>,
-    /// Seed of initialisation and shuffling.
+    /// Seed of shuffling and dropout masks.
     pub seed: u64,
+    /// Show a progress bar (on a terminal) over the mini-batches.
+    pub progress: bool,
 }
 
 impl Trainer {
-    /// Adam at 1e-3, batches of 64, `epochs` epochs, no early stopping.
+    /// Adam at 1e-3, batches of 64, `epochs` epochs, no early stopping, no progress bar.
     pub fn new(epochs: usize) -> Self {
         Trainer {
             epochs,
@@ -60,6 +67,7 @@ impl Trainer {
             weight_decay: 0.0,
             patience: None,
             seed: 0,
+            progress: false,
         }
     }
 
@@ -111,16 +119,90 @@ pub struct EpochStats {
     pub val_accuracy: f64,
 }
 
+/// A Burn network mapping rows of features to class logits: what [`Trainer`] trains.
+pub trait Classifier: Module {
+    /// Logits `[batch, classes]` of rows `[batch, features]`.
+    fn logits(&self, x: Tensor<2>) -> Tensor<2>;
+    /// Features per row (0 for a network without layers).
+    fn n_inputs(&self) -> usize;
+    /// Number of classes.
+    fn n_classes(&self) -> usize;
+}
+
+impl Classifier for Mlp {
+    fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        self.forward(x)
+    }
+    fn n_inputs(&self) -> usize {
+        Mlp::n_inputs(self)
+    }
+    fn n_classes(&self) -> usize {
+        self.n_outputs()
+    }
+}
+
+impl Classifier for Cnn {
+    /// Rows are images, pixels in row-major order.
+    fn logits(&self, x: Tensor<2>) -> Tensor<2> {
+        self.forward_flat(x)
+    }
+    fn n_inputs(&self) -> usize {
+        self.image.iter().product()
+    }
+    fn n_classes(&self) -> usize {
+        self.head.n_outputs()
+    }
+}
+
+/// Fails unless `model` can classify `data`: matching features, enough output units.
+fn check_fits(model: &impl Classifier, data: &Dataset, what: &str) -> Result<()> {
+    if model.n_inputs() == 0 || model.n_classes() == 0 {
+        return Err(Error::invalid("a network without layers"));
+    }
+    validate::n_features(model.n_inputs(), data.x(), what)?;
+    if data.n_samples() == 0 {
+        return Err(Error::invalid(format!("{what}: no examples")));
+    }
+    if data.n_classes() > model.n_classes() {
+        return Err(Error::invalid(format!(
+            "{what}: {} output units for {} classes",
+            model.n_classes(),
+            data.n_classes()
+        )));
+    }
+    Ok(())
+}
+
 /// A trained classifier.
-pub struct Trained {
+pub struct Trained<M> {
     /// The weights with the lowest validation loss (no autodiff).
-    pub model: Mlp,
+    pub model: M,
     /// One entry per epoch run.
     pub history: Vec<EpochStats>,
 }
 
-/// A data set as tensors on `device`.
-fn tensors(data: &Dataset, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
+impl<M: Classifier> Trained<M> {
+    /// Writes the weights (and batch-norm statistics) to a burnpack file at `path`.
+    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
+        let path = path.as_ref();
+        self.model
+            .clone()
+            .save_file(path)
+            .map_err(|e| Error::model_file(path, e))
+    }
+}
+
+/// Loads weights saved by [`Trained::save`] into `model`, a network of the same architecture
+/// (built from the same config); its own weights are replaced.
+pub fn load<M: Classifier>(model: M, path: impl AsRef<Path>) -> Result<M> {
+    let path = path.as_ref();
+    model
+        .try_load_file(path)
+        .map_err(|e| Error::model_file(path, e))
+}
+
+/// A data set as tensors on `device`: features `[n, d]` in f32, labels `[n]`.
+pub fn tensors(data: &Dataset, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
     let x: Vec<f32> = data.features.iter().map(|&v| v as f32).collect();
     let y: Vec<i64> = data.targets.iter().map(|&t| t as i64).collect();
     (
@@ -132,22 +214,14 @@ fn tensors(data: &Dataset, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
     )
 }
 
-/// Cross-entropy loss and accuracy of `model` on `data`.
-pub fn evaluate(model: &Mlp, data: &Dataset) -> Result<(f64, f64)> {
-    let (inputs, outputs) = match (model.layers.first(), model.layers.last()) {
-        (Some(first), Some(last)) => (first.weight.dims()[0], last.weight.dims()[1]),
-        _ => return Err(Error::invalid("a network without layers")),
-    };
-    validate::n_features(inputs, data.x(), "evaluation features")?;
-    if data.n_classes() > outputs {
-        return Err(Error::invalid(format!(
-            "{outputs} output units for {} classes",
-            data.n_classes()
-        )));
-    }
+/// Cross-entropy loss and accuracy of `model` on `data` (in inference mode: no dropout,
+/// batch norm with its running statistics).
+pub fn evaluate<M: Classifier>(model: &M, data: &Dataset) -> Result<(f64, f64)> {
+    check_fits(model, data, "evaluation data")?;
+    let model = model.valid();
     let device = model.devices().first().cloned().unwrap_or_default();
     let (x, y) = tensors(data, &device);
-    let logits = model.forward(x);
+    let logits = model.logits(x);
     let loss = CrossEntropyLossConfig::new()
         .init(&device)
         .forward(logits.clone(), y.clone());
@@ -162,38 +236,55 @@ pub fn evaluate(model: &Mlp, data: &Dataset) -> Result<(f64, f64)> {
     Ok((loss, f64::from(hits) / data.n_samples() as f64))
 }
 
+/// A bar over all mini-batches of the run, hidden unless asked for.
+fn progress_bar(show: bool, len: u64) -> ProgressBar {
+    if !show {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg:>28} [{bar:30}] {pos}/{len} batches ({elapsed}, eta {eta})",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
+}
+
 impl Trainer {
-    /// Trains a fresh network of shape `config` on `train`, validating on `val` every epoch;
-    /// `on_epoch` sees each epoch's numbers (progress display).
-    pub fn fit(
+    /// Trains `model` (fresh from its config's `init`, or pretrained, with parts frozen) on
+    /// `train`, validating on `val` every epoch; `on_epoch` sees each epoch's numbers.
+    pub fn fit<M: Classifier>(
         &self,
-        config: &MlpConfig,
+        model: M,
         train: &Dataset,
         val: &Dataset,
-        device: &Device,
         mut on_epoch: impl FnMut(&EpochStats),
-    ) -> Result<Trained> {
+    ) -> Result<Trained<M>> {
         self.check()?;
-        validate::n_features(config.input, train.x(), "training features")?;
-        validate::n_features(config.input, val.x(), "validation features")?;
-        if train.n_classes() > config.output || val.n_classes() > config.output {
-            return Err(Error::invalid(format!(
-                "{} output units for {} classes",
-                config.output,
-                train.n_classes().max(val.n_classes())
-            )));
-        }
-        let device = device.clone().autodiff();
+        check_fits(&model, train, "training data")?;
+        check_fits(&model, val, "validation data")?;
+        validate::finite(train.x(), "training features")?;
+        // Back to training mode on the autodiff device (frozen parts stay frozen).
+        let mut model = model.train();
+        let device = model
+            .devices()
+            .first()
+            .cloned()
+            .unwrap_or_default()
+            .autodiff();
         device.seed(self.seed);
-        let mut model = config.init(&device);
         let mut optim = self.optimizer();
         let loss_fn = CrossEntropyLossConfig::new().init(&device);
         let (x, y) = tensors(train, &device);
         let mut order: Vec<usize> = (0..train.n_samples()).collect();
         let mut rng = StdRng::seed_from_u64(self.seed);
-        let mut best: Option<(f64, Mlp)> = None;
+        let mut best: Option<(f64, M)> = None;
         let (mut history, mut since_best) = (Vec::with_capacity(self.epochs), 0);
+        let per_epoch = order.len().div_ceil(self.batch_size);
+        let bar = progress_bar(self.progress, (self.epochs * per_epoch) as u64);
         for epoch in 1..=self.epochs {
+            bar.set_message(format!("epoch {epoch}/{}", self.epochs));
             order.shuffle(&mut rng);
             let (mut total, mut batches) = (0.0, 0);
             for chunk in order.chunks(self.batch_size) {
@@ -205,7 +296,7 @@ impl Trainer {
                     &device,
                 );
                 let loss = loss_fn.forward(
-                    model.forward(x.clone().select(0, idx.clone())),
+                    model.logits(x.clone().select(0, idx.clone())),
                     y.clone().select(0, idx),
                 );
                 let value = f64::from(
@@ -215,13 +306,15 @@ impl Trainer {
                         .map_err(data_error)?[0],
                 );
                 if !value.is_finite() {
+                    bar.abandon();
                     return Err(Error::Diverged {
-                        iteration: history.len() * order.len().div_ceil(self.batch_size) + batches,
+                        iteration: history.len() * per_epoch + batches,
                         loss: value,
                     });
                 }
                 total += value;
                 batches += 1;
+                bar.inc(1);
                 let grads = GradientsParams::from_grads(loss.backward(), &model);
                 model = optim.step(self.learning_rate, model, grads);
             }
@@ -232,6 +325,10 @@ impl Trainer {
                 val_loss,
                 val_accuracy,
             };
+            bar.set_message(format!(
+                "epoch {epoch}/{}: val loss {val_loss:.4}",
+                self.epochs
+            ));
             on_epoch(&stats);
             history.push(stats);
             if best.as_ref().is_none_or(|b| val_loss < b.0) {
@@ -244,6 +341,7 @@ impl Trainer {
                 }
             }
         }
+        bar.finish_and_clear();
         let model = best.map_or_else(|| model.valid(), |b| b.1);
         Ok(Trained { model, history })
     }

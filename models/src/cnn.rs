@@ -1,0 +1,276 @@
+//! A convolutional network (notes: *Convolutional Neural Network*): blocks of
+//! convolution → (batch norm) → ReLU → 2×2 max-pooling extract features, then fully connected
+//! layers classify them.
+//!
+//! A convolution slides one small kernel over the whole image,
+//! `z[c', i, j] = b[c'] + Σ_c Σ_{u,v} K[c', c, u, v] · x[c, i + u, j + v]`, so a feature is
+//! detected with the same weights wherever it appears (parameter sharing: a 3×3 kernel has 9
+//! weights per channel pair whatever the image size). Max-pooling keeps the largest value of
+//! each 2×2 window: it halves the resolution and makes the features robust to small shifts.
+//!
+//! Transfer learning (notes: *Transfer Learning*) trains the blocks on one task, then
+//! [`Cnn::freeze_features`] stops their gradients so only the head learns the next task.
+
+use burn::config::Config;
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
+use burn::tensor::{Device, Tensor, activation};
+
+use crate::{InvalidConfig, Mlp, MlpConfig};
+
+/// Image size, convolution blocks and head of a [`Cnn`].
+#[derive(Config, Debug)]
+pub struct CnnConfig {
+    /// Image height in pixels.
+    pub height: usize,
+    /// Image width in pixels.
+    pub width: usize,
+    /// Input channels (1 for grey images).
+    #[config(default = 1)]
+    pub in_channels: usize,
+    /// Output channels of each convolution block; each block halves height and width.
+    pub channels: Vec<usize>,
+    /// Side of the square convolution kernels (odd; "same" padding keeps the size).
+    #[config(default = 3)]
+    pub kernel: usize,
+    /// Batch-normalise each convolution's output (and the head's hidden layers).
+    #[config(default = false)]
+    pub batch_norm: bool,
+    /// Widths of the head's hidden layers.
+    pub hidden: Vec<usize>,
+    /// Number of classes.
+    pub classes: usize,
+    /// Dropout probability in the head (0: none).
+    #[config(default = 0.0)]
+    pub dropout: f64,
+}
+
+impl CnnConfig {
+    /// For 8×8 digit images: blocks of 16 and 32 channels (8×8 → 4×4 → 2×2), a hidden layer
+    /// of 64, 10 classes.
+    pub fn digits() -> Self {
+        CnnConfig::new(8, 8, vec![16, 32], vec![64], 10)
+    }
+
+    /// For 28×28 images (MNIST's size): blocks of 16 and 32 channels (28 → 14 → 7), a hidden
+    /// layer of 128, 10 classes.
+    pub fn mnist() -> Self {
+        CnnConfig::new(28, 28, vec![16, 32], vec![128], 10)
+    }
+
+    /// Height and width after the convolution blocks.
+    pub fn feature_size(&self) -> (usize, usize) {
+        let halvings = self.channels.len() as u32;
+        (self.height >> halvings, self.width >> halvings)
+    }
+
+    /// The head: an MLP on the flattened features.
+    fn head(&self) -> MlpConfig {
+        let (h, w) = self.feature_size();
+        let features = self.channels.last().map_or(self.in_channels, |&c| c) * h * w;
+        MlpConfig::new(features, self.hidden.clone(), self.classes)
+            .with_batch_norm(self.batch_norm)
+            .with_dropout(self.dropout)
+    }
+
+    /// Sizes at least 1, an odd kernel, and an image that survives every 2×2 pooling.
+    pub fn check(&self) -> Result<(), InvalidConfig> {
+        if self.in_channels == 0 || self.channels.contains(&0) {
+            return Err(InvalidConfig::new(
+                "CnnConfig",
+                "every block needs at least one channel",
+            ));
+        }
+        if self.kernel.is_multiple_of(2) {
+            return Err(InvalidConfig::new(
+                "CnnConfig",
+                format!("kernel must be odd, got {}", self.kernel),
+            ));
+        }
+        let (h, w) = self.feature_size();
+        if h == 0 || w == 0 {
+            return Err(InvalidConfig::new(
+                "CnnConfig",
+                format!(
+                    "a {}x{} image cannot be halved {} times",
+                    self.height,
+                    self.width,
+                    self.channels.len()
+                ),
+            ));
+        }
+        self.head().check()
+    }
+
+    /// Build the network on `device`. Panics (as Burn's layers do) if [`CnnConfig::check`] fails.
+    pub fn init(&self, device: &Device) -> Cnn {
+        if let Err(e) = self.check() {
+            panic!("{e}");
+        }
+        let mut c_in = self.in_channels;
+        let blocks = self
+            .channels
+            .iter()
+            .map(|&c_out| {
+                let block = ConvBlock {
+                    conv: Conv2dConfig::new([c_in, c_out], [self.kernel, self.kernel])
+                        .with_padding(PaddingConfig2d::Same)
+                        .init(device),
+                    norm: self
+                        .batch_norm
+                        .then(|| BatchNormConfig::new(c_out).init(device)),
+                    pool: MaxPool2dConfig::new([2, 2]).init(),
+                };
+                c_in = c_out;
+                block
+            })
+            .collect();
+        Cnn {
+            blocks,
+            head: self.head().init(device),
+            image: [self.in_channels, self.height, self.width],
+        }
+    }
+}
+
+/// Convolution → (batch norm) → ReLU → 2×2 max-pool.
+#[derive(Module, Debug)]
+pub struct ConvBlock {
+    /// The convolution ("same" padding).
+    pub conv: Conv2d,
+    /// Batch norm over channels, if any.
+    pub norm: Option<BatchNorm>,
+    /// 2×2 max-pooling with stride 2.
+    pub pool: MaxPool2d,
+}
+
+impl ConvBlock {
+    /// `[batch, c_in, h, w] -> [batch, c_out, h/2, w/2]`.
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let mut z = self.conv.forward(x);
+        if let Some(norm) = &self.norm {
+            z = norm.forward(z);
+        }
+        self.pool.forward(activation::relu(z))
+    }
+}
+
+/// A convolutional classifier.
+#[derive(Module, Debug)]
+pub struct Cnn {
+    /// The feature extractor.
+    pub blocks: Vec<ConvBlock>,
+    /// The fully connected classifier on the flattened features.
+    pub head: Mlp,
+    /// Input `[channels, height, width]`.
+    #[module(skip)]
+    pub image: [usize; 3],
+}
+
+impl Cnn {
+    /// The flattened features of images `[batch, channels, height, width]`.
+    pub fn features(&self, images: Tensor<4>) -> Tensor<2> {
+        let z = self.blocks.iter().fold(images, |x, block| block.forward(x));
+        z.flatten(1, 3)
+    }
+
+    /// Logits `[batch, classes]` of images `[batch, channels, height, width]`.
+    pub fn forward(&self, images: Tensor<4>) -> Tensor<2> {
+        self.head.forward(self.features(images))
+    }
+
+    /// Logits of images given as flat rows `[batch, channels · height · width]` (row-major
+    /// pixels, as in a tabular data set).
+    pub fn forward_flat(&self, x: Tensor<2>) -> Tensor<2> {
+        let [c, h, w] = self.image;
+        let batch = x.dims()[0];
+        self.forward(x.reshape([batch, c, h, w]))
+    }
+
+    /// The same network with the convolution blocks frozen: no gradients reach them and their
+    /// batch norms keep their running statistics, so training changes only the head.
+    pub fn freeze_features(self) -> Self {
+        Cnn {
+            blocks: self.blocks.freeze(),
+            ..self
+        }
+    }
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+    use burn::module::Param;
+    use burn::tensor::TensorData;
+
+    #[test]
+    fn shapes_and_parameter_sharing() {
+        let device = Device::flex();
+        let cnn = CnnConfig::digits().init(&device);
+        // conv 1·16·9 + 16, conv 16·32·9 + 32, head 128·64 + 64, 64·10 + 10.
+        assert_eq!(cnn.num_params(), 160 + 4_640 + 8_256 + 650);
+        let y = cnn.forward_flat(Tensor::zeros([5, 64], &device));
+        assert_eq!(y.dims(), [5, 10]);
+        let big = CnnConfig::mnist().init(&device);
+        assert_eq!(
+            big.forward(Tensor::zeros([2, 1, 28, 28], &device)).dims(),
+            [2, 10]
+        );
+        // The same two kernels on a 28×28 image: only the head grows.
+        assert_eq!(big.num_params() - big.head.num_params(), 160 + 4_640);
+    }
+
+    #[test]
+    fn a_convolution_and_a_pool_by_hand() {
+        // One 3×3 kernel that sums the neighbourhood, on a 4×4 image with a single 1 at (1, 2):
+        // the "same" convolution is 1 on the 3×3 window around it, ReLU keeps it, and every
+        // 2×2 pooling window overlaps that window.
+        let device = Device::flex();
+        let mut cnn = CnnConfig::new(4, 4, vec![1], vec![], 1).init(&device);
+        let block = &mut cnn.blocks[0];
+        block.conv.weight = Param::from_tensor(Tensor::ones([1, 1, 3, 3], &device));
+        block.conv.bias = Some(Param::from_tensor(Tensor::zeros([1], &device)));
+        let mut img = vec![0.0f32; 16];
+        img[4 + 2] = 1.0;
+        let x = Tensor::<4>::from_data(TensorData::new(img, [1, 1, 4, 4]), &device);
+        let conv = block.conv.forward(x.clone());
+        let conv: Vec<f32> = conv.into_data().try_to_vec().unwrap();
+        #[rustfmt::skip]
+        let expected = [
+            0.0, 1.0, 1.0, 1.0,
+            0.0, 1.0, 1.0, 1.0,
+            0.0, 1.0, 1.0, 1.0,
+            0.0, 0.0, 0.0, 0.0,
+        ];
+        assert_eq!(conv, expected);
+        let pooled: Vec<f32> = block.forward(x).into_data().try_to_vec().unwrap();
+        assert_eq!(pooled, vec![1.0, 1.0, 1.0, 1.0]);
+        // A pixel in the bottom-right corner spreads over the bottom-right 2×2 only: one
+        // pooling window sees it.
+        let mut img = vec![0.0f32; 16];
+        img[15] = 2.0;
+        let x = Tensor::<4>::from_data(TensorData::new(img, [1, 1, 4, 4]), &device);
+        let pooled: Vec<f32> = block.forward(x).into_data().try_to_vec().unwrap();
+        assert_eq!(pooled, vec![0.0, 0.0, 0.0, 2.0]);
+    }
+
+    #[test]
+    fn bad_configs_are_reported() {
+        assert!(
+            CnnConfig::new(8, 8, vec![16, 32, 64, 64], vec![], 10)
+                .check()
+                .is_err()
+        );
+        assert!(
+            CnnConfig::new(8, 8, vec![16], vec![], 10)
+                .with_kernel(2)
+                .check()
+                .is_err()
+        );
+        assert!(CnnConfig::new(8, 8, vec![0], vec![], 10).check().is_err());
+        assert!(CnnConfig::digits().with_dropout(1.0).check().is_err());
+        assert!(CnnConfig::digits().check().is_ok());
+    }
+}
