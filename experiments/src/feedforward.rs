@@ -5,14 +5,13 @@
 use burn::nn::loss::CrossEntropyLossConfig;
 use mlnotes::Result;
 use mlnotes::backend::data_error;
-use mlnotes::data::{Dataset, digits, generate};
+use mlnotes::data::{Dataset, generate};
 use mlnotes::deep::{Trainer, evaluate, tensors};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
-use mlnotes::selection::HoldOut;
 use mlnotes_models::{Activation, Init, MlpConfig};
 use ndarray::array;
 
-use crate::f4;
+use crate::{digits_split, f4};
 
 /// The `feedforward` experiment.
 pub struct Feedforward;
@@ -115,13 +114,7 @@ impl Experiment for Feedforward {
         );
 
         // 2. Ten hidden layers on digits: gradient norms at initialisation and training.
-        let d = digits();
-        let d = d.with_features(d.features.mapv(|v| v / 16.0))?;
-        let labels = d.targets.to_vec();
-        let split = HoldOut::train_test(0.75, ctx.seed)
-            .stratified()
-            .split(d.n_samples(), Some(&labels))?;
-        let (train, val) = (d.select(&split.train)?, d.select(&split.test)?);
+        let (train, val) = digits_split(ctx.seed)?;
         let deep_epochs = ctx.size(20, 4);
         let mut t2 = Table::new(
             "Digits, 10 hidden layers of 32 units (Xavier for sigmoid and tanh, He for ReLU): gradient norm ‖∂J/∂W‖ at initialisation and accuracy after training",

@@ -2,7 +2,9 @@
 //! top to bottom: data, model, measurement, the notes' claim with its verdict.
 
 pub mod backprop;
+pub mod batch_norm_dropout;
 pub mod bias_variance;
+pub mod cnn;
 pub mod decision_tree;
 pub mod dqn;
 pub mod ensembles;
@@ -25,6 +27,7 @@ pub mod q_learning;
 pub mod regularization;
 pub mod second_order;
 pub mod svm;
+pub mod transfer_learning;
 pub mod value_iteration;
 
 use mlnotes::experiment::Experiment;
@@ -53,6 +56,9 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &feedforward::Feedforward,
         &backprop::Backprop,
         &initialization::Initialization,
+        &batch_norm_dropout::BatchNormDropout,
+        &cnn::CnnExperiment,
+        &transfer_learning::TransferLearning,
         &value_iteration::ValueIterationExperiment,
         &q_learning::QLearningExperiment,
         &dqn::DqnExperiment,
@@ -83,6 +89,19 @@ pub fn cv_accuracy(
     let scores =
         mlnotes::selection::cross_val_score(params, data, &folds, mlnotes::metrics::accuracy)?;
     Ok(mean_std(&scores).0)
+}
+
+/// Digits with pixels scaled to `[0, 1]`, split 75 / 25 stratified: (train, test).
+pub fn digits_split(
+    seed: u64,
+) -> mlnotes::Result<(mlnotes::data::Dataset, mlnotes::data::Dataset)> {
+    let d = mlnotes::data::digits();
+    let d = d.with_features(d.features.mapv(|v| v / 16.0))?;
+    let labels = d.targets.to_vec();
+    let split = mlnotes::selection::HoldOut::train_test(0.75, seed)
+        .stratified()
+        .split(d.n_samples(), Some(&labels))?;
+    Ok((d.select(&split.train)?, d.select(&split.test)?))
 }
 
 /// Format a float with 4 decimals (for tables and evidence strings).

@@ -66,8 +66,8 @@ impl CnnConfig {
         (self.height >> halvings, self.width >> halvings)
     }
 
-    /// The head: an MLP on the flattened features.
-    fn head(&self) -> MlpConfig {
+    /// The head: an MLP on the flattened features (to replace a pretrained network's head).
+    pub fn head(&self) -> MlpConfig {
         let (h, w) = self.feature_size();
         let features = self.channels.last().map_or(self.in_channels, |&c| c) * h * w;
         MlpConfig::new(features, self.hidden.clone(), self.classes)
