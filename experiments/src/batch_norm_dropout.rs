@@ -122,16 +122,17 @@ impl Experiment for BatchNormDropout {
             .iter()
             .filter(|r| broken(r.1) && r.2.is_some_and(|a| a > 0.8))
             .collect();
-        let best_rate = |pick: fn(&(f64, Option<f64>, Option<f64>)) -> Option<f64>| {
+        // The rate with the best accuracy without (k = 0) or with (k = 1) batch norm.
+        let best_rate = |k: usize| {
             results
                 .iter()
-                .filter_map(|r| pick(r).map(|a| (r.0, a)))
+                .filter_map(|r| [r.1, r.2][k].map(|a| (r.0, a)))
                 .fold(
                     (0.0, f64::NEG_INFINITY),
                     |b, c| if c.1 > b.1 { c } else { b },
                 )
         };
-        let (plain_best, bn_best) = (best_rate(|r| r.1), best_rate(|r| r.2));
+        let (plain_best, bn_best) = (best_rate(0), best_rate(1));
         report.metric("bn_best_learning_rate", bn_best.0);
         report.metric("plain_best_learning_rate", plain_best.0);
         report.claim(
