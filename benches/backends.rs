@@ -1,6 +1,8 @@
-//! Throughput of each compiled Burn backend: 512x512 f32 matmul (GFLOP/s) and training steps of
-//! the MLP 64-256-256-10 with Adam (samples/s). This is the measurement behind the default
-//! backend. Run: `cargo bench --bench backends --all-features`.
+//! Throughput of each compiled Burn backend: 512x512 f32 matmul (GFLOP/s) and training steps
+//! with Adam, batches of 64 (samples/s), of the MLP 64-256-256-10 and of the digits CNN (conv
+//! 3×3×16, pool, conv 3×3×32, pool, 64, 10). This is the measurement behind the default backend;
+//! `benches/pytorch_reference.py` times the same models in PyTorch.
+//! Run: `cargo bench --bench backends --all-features`.
 
 use std::time::Instant;
 
@@ -8,7 +10,8 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Int, Tensor};
 use mlnotes::backend::Backend;
-use mlnotes_models::MlpConfig;
+use mlnotes::deep::Classifier;
+use mlnotes_models::{CnnConfig, MlpConfig};
 
 fn sync(t: Tensor<2>) {
     let _ = t.into_data();
@@ -25,12 +28,13 @@ fn matmul_gflops(device: &Device, n: usize, iters: usize) -> f64 {
     2.0 * (n * n * n * iters) as f64 / start.elapsed().as_secs_f64() / 1e9
 }
 
-fn mlp_samples_per_sec(device: &Device, batch: usize, steps: usize) -> f64 {
-    let device = device.clone().autodiff();
-    let mut model = MlpConfig::new(64, vec![256, 256], 10).init(&device);
+/// Training samples per second of `model` (Adam, batches of `batch`) over `steps` steps.
+fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: usize) -> f64 {
+    let mut model = model.train();
+    let device = model.devices()[0].clone().autodiff();
     let mut optim = AdamConfig::new().init();
     let loss_fn = CrossEntropyLossConfig::new().init(&device);
-    let x = Tensor::<2>::random([batch, 64], Distribution::Default, &device);
+    let x = Tensor::<2>::random([batch, model.n_inputs()], Distribution::Default, &device);
     let y = Tensor::<1, Int>::from_data(
         burn::tensor::TensorData::new(
             (0..batch as i64).map(|i| i % 10).collect::<Vec<_>>(),
@@ -38,14 +42,14 @@ fn mlp_samples_per_sec(device: &Device, batch: usize, steps: usize) -> f64 {
         ),
         &device,
     );
-    let mut run = |n: usize, model: mlnotes_models::Mlp| {
-        let mut m = model;
+    let mut run = |n: usize, mut m: M| {
         for _ in 0..n {
-            let loss = loss_fn.forward(m.forward(x.clone()), y.clone());
+            let loss = loss_fn.forward(m.logits(x.clone()), y.clone());
             let grads = GradientsParams::from_grads(loss.backward(), &m);
             m = optim.step(1e-3, m, grads);
         }
-        let _ = m.layers[0].weight.val().into_data();
+        // Wait for the device: read one output back.
+        let _ = m.logits(x.clone()).into_data();
         m
     };
     model = run(2, model);
@@ -56,8 +60,8 @@ fn mlp_samples_per_sec(device: &Device, batch: usize, steps: usize) -> f64 {
 
 fn main() {
     println!(
-        "{:<8} {:>18} {:>26}",
-        "backend", "matmul 512 GFLOP/s", "MLP 64-256-256-10 samples/s"
+        "{:<8} {:>18} {:>28} {:>24}",
+        "backend", "matmul 512 GFLOP/s", "MLP 64-256-256-10 samples/s", "digits CNN samples/s"
     );
     for backend in Backend::compiled() {
         let device = match backend.device() {
@@ -69,7 +73,19 @@ fn main() {
         };
         let iters = if backend == Backend::Wgpu { 3 } else { 20 };
         let gflops = matmul_gflops(&device, 512, iters);
-        let sps = mlp_samples_per_sec(&device, 64, if backend == Backend::Wgpu { 5 } else { 50 });
-        println!("{:<8} {:>18.1} {:>26.0}", backend.name(), gflops, sps);
+        let steps = if backend == Backend::Wgpu { 5 } else { 50 };
+        let mlp = train_samples_per_sec(
+            MlpConfig::new(64, vec![256, 256], 10).init(&device),
+            64,
+            steps,
+        );
+        let cnn = train_samples_per_sec(CnnConfig::digits().init(&device), 64, steps);
+        println!(
+            "{:<8} {:>18.1} {:>28.0} {:>24.0}",
+            backend.name(),
+            gflops,
+            mlp,
+            cnn
+        );
     }
 }

@@ -10,6 +10,7 @@ pub mod dqn;
 pub mod ensembles;
 pub mod feature_scaling;
 pub mod feedforward;
+pub mod gan;
 pub mod gradient_descent;
 pub mod hierarchical;
 pub mod initialization;
@@ -25,9 +26,11 @@ pub mod pca;
 pub mod policy_gradient;
 pub mod q_learning;
 pub mod regularization;
+pub mod rnn_vs_lstm;
 pub mod second_order;
 pub mod svm;
 pub mod transfer_learning;
+pub mod transformer;
 pub mod value_iteration;
 
 use mlnotes::experiment::Experiment;
@@ -59,6 +62,9 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &batch_norm_dropout::BatchNormDropout,
         &cnn::CnnExperiment,
         &transfer_learning::TransferLearning,
+        &rnn_vs_lstm::RnnVsLstm,
+        &transformer::TransformerExperiment,
+        &gan::GanExperiment,
         &value_iteration::ValueIterationExperiment,
         &q_learning::QLearningExperiment,
         &dqn::DqnExperiment,

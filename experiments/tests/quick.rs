@@ -394,3 +394,37 @@ fn transfer_learning_experiment() {
     assert!(r.metrics["frozen_seconds"] > 0.0 && r.metrics["scratch_seconds"] > 0.0);
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn rnn_vs_lstm_experiment() {
+    let (r, dir) = run("rnn-vs-lstm");
+    // Quick mode (T = 10 and 50, 400 steps): the LSTM already beats the 0.167 baseline at T = 50.
+    assert!(
+        r.metrics["lstm_mse_longest"] < 0.1,
+        "LSTM MSE at T = 50: {}",
+        r.metrics["lstm_mse_longest"]
+    );
+    assert!(r.find_claim("Gradients vanish").unwrap().held);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn transformer_experiment() {
+    let (r, dir) = run("transformer");
+    assert!(r.metrics["copy_with_positions"] > r.metrics["copy_without_positions"] + 0.3);
+    assert!(r.find_claim("Positional encoding is needed").unwrap().held);
+    assert!(r.metrics["transformer_adding_mse_longest"] < 0.05);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn gan_experiment() {
+    let (r, dir) = run("gan");
+    assert!(
+        r.find_claim("Minimising log(1 - D(G(z))) saturates")
+            .unwrap()
+            .held
+    );
+    assert!(r.metrics["ns_modes"] >= 4.0, "{}", r.metrics["ns_modes"]);
+    std::fs::remove_dir_all(dir).ok();
+}

@@ -3,11 +3,20 @@
 //! the `Device`. Each config has a `check()` that says what is wrong with it; `init` panics on a
 //! config that fails it, as Burn's own layers do.
 
+pub mod attention;
 pub mod cnn;
 pub mod mlp;
+pub mod rnn;
+pub mod sequence;
 
+pub use attention::{
+    EncoderLayer, SelfAttention, SelfAttentionConfig, Transformer, TransformerConfig,
+    positional_encoding, scaled_dot_product_attention,
+};
 pub use cnn::{Cnn, CnnConfig, ConvBlock};
 pub use mlp::{Activation, Init, Mlp, MlpConfig};
+pub use rnn::{LstmCell, LstmState, RecurrentConfig, RnnCell};
+pub use sequence::{Architecture, Encoder, SequenceModel, SequenceModelConfig};
 
 /// A model configuration that cannot be built, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,0 +1,244 @@
+//! Recurrent networks (notes: *Recurrent Neural Network*, *LSTM*), written from the notes'
+//! equations and unrolled over a sequence `[batch, time, features]`.
+//!
+//! Vanilla RNN: `h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)`.
+//!
+//! LSTM, with `[h_{t-1}, x_t]` the concatenation (here `W · [h, x] = W_h h + W_x x`):
+//! `f_t = σ(W_f·[h_{t-1}, x_t] + b_f)`, `i_t = σ(W_i·[h_{t-1}, x_t] + b_i)`,
+//! `c̃_t = tanh(W_c·[h_{t-1}, x_t] + b_c)`, `o_t = σ(W_o·[h_{t-1}, x_t] + b_o)`,
+//! `c_t = f_t ⊙ c_{t-1} + i_t ⊙ c̃_t`, `h_t = o_t ⊙ tanh(c_t)`.
+//!
+//! The four gates share one matrix product (their weights side by side, in the order f, i, c̃,
+//! o), and the input projections `W_x x_t` of all time steps are computed in one product before
+//! the recurrence: only `W_h h_{t-1}` is left inside the loop.
+
+use burn::config::Config;
+use burn::module::{Module, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::tensor::{Device, Tensor, activation};
+
+/// Sizes of a recurrent layer.
+#[derive(Config, Debug)]
+pub struct RecurrentConfig {
+    /// Features per time step.
+    pub d_input: usize,
+    /// Hidden state size.
+    pub d_hidden: usize,
+    /// Initial bias of the LSTM's forget gate (1 keeps memory at the start of training).
+    #[config(default = 1.0)]
+    pub forget_bias: f64,
+}
+
+/// Input projections `[batch, time, 4·hidden or hidden]` and the input of step `t`.
+fn step_input(xw: &Tensor<3>, t: usize) -> Tensor<2> {
+    let [batch, _, width] = xw.dims();
+    xw.clone()
+        .slice([0..batch, t..t + 1, 0..width])
+        .reshape([batch, width])
+}
+
+/// The vanilla RNN cell: `h_t = tanh(W_hh h_{t-1} + W_xh x_t + b)`.
+#[derive(Module, Debug)]
+pub struct RnnCell {
+    /// `W_xh` and the bias `b`.
+    pub input: Linear,
+    /// `W_hh` (no bias).
+    pub hidden: Linear,
+}
+
+impl RecurrentConfig {
+    /// A vanilla RNN cell.
+    pub fn init_rnn(&self, device: &Device) -> RnnCell {
+        RnnCell {
+            input: LinearConfig::new(self.d_input, self.d_hidden).init(device),
+            hidden: LinearConfig::new(self.d_hidden, self.d_hidden)
+                .with_bias(false)
+                .init(device),
+        }
+    }
+
+    /// An LSTM cell, the forget gate's bias set to `forget_bias`.
+    pub fn init_lstm(&self, device: &Device) -> LstmCell {
+        let h = self.d_hidden;
+        let mut input = LinearConfig::new(self.d_input, 4 * h).init(device);
+        let bias: Vec<f32> = (0..4 * h)
+            .map(|k| if k < h { self.forget_bias as f32 } else { 0.0 })
+            .collect();
+        input.bias = Some(Param::from_tensor(Tensor::from_data(
+            burn::tensor::TensorData::new(bias, [4 * h]),
+            device,
+        )));
+        LstmCell {
+            input,
+            hidden: LinearConfig::new(h, 4 * h).with_bias(false).init(device),
+        }
+    }
+}
+
+impl RnnCell {
+    /// Hidden size.
+    pub fn d_hidden(&self) -> usize {
+        self.hidden.weight.dims()[0]
+    }
+
+    /// One step: `h_t` from the input projection `W_xh x_t + b` and `h_{t-1}`.
+    pub fn step(&self, xw_t: Tensor<2>, h: Tensor<2>) -> Tensor<2> {
+        activation::tanh(xw_t + self.hidden.forward(h))
+    }
+
+    /// Unrolled over `x: [batch, time, d_input]` from `h_0 = 0`: every `h_t` as
+    /// `[batch, time, hidden]`.
+    pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
+        let [batch, time, _] = x.dims();
+        let xw = self.input.forward(x);
+        let mut h = Tensor::zeros([batch, self.d_hidden()], &xw.device());
+        let mut hs = Vec::with_capacity(time);
+        for t in 0..time {
+            h = self.step(step_input(&xw, t), h);
+            hs.push(h.clone());
+        }
+        Tensor::stack(hs, 1)
+    }
+}
+
+/// The LSTM cell: forget, input and output gates and the candidate memory from one product.
+#[derive(Module, Debug)]
+pub struct LstmCell {
+    /// `[W_fx W_ix W_cx W_ox]` and the biases `[b_f b_i b_c b_o]`.
+    pub input: Linear,
+    /// `[W_fh W_ih W_ch W_oh]` (no bias).
+    pub hidden: Linear,
+}
+
+/// The LSTM's state: cell `c` (long-term memory) and hidden `h` (output), `[batch, hidden]`.
+#[derive(Debug, Clone)]
+pub struct LstmState {
+    /// Cell state `c_t`.
+    pub c: Tensor<2>,
+    /// Hidden state `h_t`.
+    pub h: Tensor<2>,
+}
+
+impl LstmCell {
+    /// Hidden size.
+    pub fn d_hidden(&self) -> usize {
+        self.hidden.weight.dims()[0]
+    }
+
+    /// One step from the input projection `W_x x_t + b` (all four gates) and the state.
+    pub fn step(&self, xw_t: Tensor<2>, state: LstmState) -> LstmState {
+        let z = xw_t + self.hidden.forward(state.h);
+        let [f, i, g, o]: [Tensor<2>; 4] =
+            z.chunk(4, 1).try_into().expect("four gates of equal width");
+        let (f, i, g, o) = (
+            activation::sigmoid(f),
+            activation::sigmoid(i),
+            activation::tanh(g),
+            activation::sigmoid(o),
+        );
+        let c = f * state.c + i * g;
+        let h = o * activation::tanh(c.clone());
+        LstmState { c, h }
+    }
+
+    /// Unrolled over `x: [batch, time, d_input]` from zero states: every `h_t` as
+    /// `[batch, time, hidden]`, and the final state.
+    pub fn forward(&self, x: Tensor<3>) -> (Tensor<3>, LstmState) {
+        let [batch, time, _] = x.dims();
+        let xw = self.input.forward(x);
+        let zeros = Tensor::zeros([batch, self.d_hidden()], &xw.device());
+        let mut state = LstmState {
+            c: zeros.clone(),
+            h: zeros,
+        };
+        let mut hs = Vec::with_capacity(time);
+        for t in 0..time {
+            state = self.step(step_input(&xw, t), state);
+            hs.push(state.h.clone());
+        }
+        (Tensor::stack(hs, 1), state)
+    }
+}
+
+#[cfg(all(test, feature = "flex"))]
+mod tests {
+    use super::*;
+    use burn::nn::LstmConfig;
+    use burn::tensor::TensorData;
+
+    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec().unwrap()
+    }
+
+    #[test]
+    fn one_rnn_step_by_hand() {
+        // 1 input, 1 hidden unit: W_xh = 0.5, b = 0.1, W_hh = -1; x = (2, 1).
+        // h_1 = tanh(0.5·2 + 0.1) = tanh(1.1); h_2 = tanh(0.5 + 0.1 - h_1).
+        let device = Device::flex();
+        let mut cell = RecurrentConfig::new(1, 1).init_rnn(&device);
+        let scalar = |v: f32, shape: [usize; 2]| {
+            Param::from_tensor(Tensor::from_data(TensorData::new(vec![v], shape), &device))
+        };
+        cell.input.weight = scalar(0.5, [1, 1]);
+        cell.input.bias = Some(Param::from_tensor(Tensor::from_data(
+            TensorData::new(vec![0.1f32], [1]),
+            &device,
+        )));
+        cell.hidden.weight = scalar(-1.0, [1, 1]);
+        let x = Tensor::<3>::from_data(TensorData::new(vec![2.0f32, 1.0], [1, 2, 1]), &device);
+        let h = values(cell.forward(x));
+        let h1 = 1.1f32.tanh();
+        let h2 = (0.6 - h1).tanh();
+        assert!(
+            (h[0] - h1).abs() < 1e-6 && (h[1] - h2).abs() < 1e-6,
+            "{h:?}"
+        );
+    }
+
+    #[test]
+    fn lstm_from_the_gate_equations_equals_burns_lstm() {
+        let device = Device::flex();
+        device.seed(5);
+        let (d_in, h) = (3, 4);
+        let burn_lstm = LstmConfig::new(d_in, h, true)
+            .with_batch_first(true)
+            .init(&device);
+        // Copy Burn's per-gate weights into ours, side by side in the order f, i, c̃, o; the
+        // two biases of each gate add up.
+        let forget = burn_lstm.forget_gate.as_ref().expect("forget gate");
+        let gates = [
+            forget,
+            &burn_lstm.input_gate,
+            &burn_lstm.cell_gate,
+            &burn_lstm.output_gate,
+        ];
+        let cat = |f: &dyn Fn(&burn::nn::GateController) -> Tensor<2>| {
+            Tensor::cat(gates.iter().map(|g| f(g)).collect(), 1)
+        };
+        let bias = |l: &Linear| l.bias.as_ref().expect("bias").val();
+        let mut ours = RecurrentConfig::new(d_in, h).init_lstm(&device);
+        ours.input.weight = Param::from_tensor(cat(&|g| g.input_transform.weight.val()));
+        ours.hidden.weight = Param::from_tensor(cat(&|g| g.hidden_transform.weight.val()));
+        ours.input.bias = Some(Param::from_tensor(Tensor::cat(
+            gates
+                .iter()
+                .map(|g| bias(&g.input_transform) + bias(&g.hidden_transform))
+                .collect(),
+            0,
+        )));
+        let x: Vec<f32> = (0..2 * 5 * d_in)
+            .map(|i| ((i * 7) % 13) as f32 / 6.0 - 1.0)
+            .collect();
+        let x = Tensor::<3>::from_data(TensorData::new(x, [2, 5, d_in]), &device);
+        let (expected, expected_state) = burn_lstm.forward(x.clone(), None);
+        let (got, state) = ours.forward(x);
+        let diff = |a: Vec<f32>, b: Vec<f32>| {
+            a.iter()
+                .zip(&b)
+                .map(|(p, q)| (p - q).abs())
+                .fold(0.0f32, f32::max)
+        };
+        assert!(diff(values(expected), values(got)) < 1e-6);
+        assert!(diff(values(expected_state.cell), values(state.c)) < 1e-6);
+    }
+}

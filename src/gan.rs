@@ -1,0 +1,343 @@
+//! Generative adversarial networks (notes: *Generative Adversarial Network*): a generator `G`
+//! maps noise `z ~ N(0, I)` to samples, a discriminator `D` scores real against generated, and
+//! they play `min_G max_D V(D, G) = E[log D(x)] + E[log(1 - D(G(z)))]`, alternating one `D`
+//! step and one `G` step.
+//!
+//! With `D(x) = σ(l(x))` for the discriminator's logit `l`: `log D = -softplus(-l)` and
+//! `log(1 - D) = -softplus(l)`. The generator's loss is the saturating `log(1 - D(G(z)))` of
+//! the minimax game, whose gradient `-σ(l)` vanishes while `D` confidently rejects the fakes,
+//! or the non-saturating `-log D(G(z))` (gradient `-(1 - σ(l))`) that the notes recommend.
+
+use burn::module::Module;
+use burn::optim::{AdamConfig, GradientsParams};
+use burn::tensor::{Device, Distribution, Tensor, TensorData, activation};
+use mlnotes_models::{Mlp, MlpConfig};
+use ndarray::{Array2, ArrayView2};
+use rand::SeedableRng;
+use rand::rngs::StdRng;
+use rand_distr::{Distribution as _, Normal};
+
+use crate::backend::data_error;
+use crate::{Error, Result, validate};
+
+/// The generator's loss.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum GeneratorLoss {
+    /// Minimise `log(1 - D(G(z)))` (the minimax game; saturates early).
+    Saturating,
+    /// Minimise `-log D(G(z))` (stronger gradients early).
+    NonSaturating,
+}
+
+/// GAN hyperparameters.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Gan {
+    /// Noise dimension.
+    pub noise_dim: usize,
+    /// Hidden widths of the generator and of the discriminator.
+    pub hidden: Vec<usize>,
+    /// Generator loss.
+    pub loss: GeneratorLoss,
+    /// Alternating `D` / `G` steps.
+    pub steps: usize,
+    /// Real and generated samples per step.
+    pub batch_size: usize,
+    /// Adam's learning rate (β₁ = 0.5, as usual for GANs).
+    pub learning_rate: f64,
+    /// Seed of initialisation, noise and batches.
+    pub seed: u64,
+}
+
+impl Gan {
+    /// Two hidden ReLU layers of 128 for both networks, noise of dimension 2, Adam 1e-3, batches
+    /// of 256, the non-saturating loss.
+    pub fn new(steps: usize) -> Self {
+        Gan {
+            noise_dim: 2,
+            hidden: vec![128, 128],
+            loss: GeneratorLoss::NonSaturating,
+            steps,
+            batch_size: 256,
+            learning_rate: 1e-3,
+            seed: 0,
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.noise_dim == 0 || self.steps == 0 || self.batch_size == 0 {
+            return Err(Error::config(
+                "steps",
+                "noise_dim, steps and batch_size must be at least 1",
+            ));
+        }
+        validate::positive(self.learning_rate, "learning_rate")
+    }
+}
+
+/// What one step measured.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct GanStep {
+    /// 1-based step.
+    pub step: usize,
+    /// `-E[log D(x)] - E[log(1 - D(G(z)))]`.
+    pub d_loss: f64,
+    /// The generator's loss.
+    pub g_loss: f64,
+    /// Norm of the generator loss's gradient over all generator weights.
+    pub g_grad_norm: f64,
+    /// Mean `D(G(z))`.
+    pub d_fake: f64,
+}
+
+/// A trained generator and discriminator.
+pub struct FittedGan {
+    /// `G`.
+    pub generator: Mlp,
+    /// `D` (logits).
+    pub discriminator: Mlp,
+    /// One entry per step.
+    pub history: Vec<GanStep>,
+}
+
+fn to_tensor(x: ArrayView2<f64>, device: &Device) -> Tensor<2> {
+    let v: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    Tensor::from_data(TensorData::new(v, [x.nrows(), x.ncols()]), device)
+}
+
+fn scalar(t: Tensor<1>) -> Result<f64> {
+    Ok(f64::from(
+        t.into_data().try_to_vec::<f32>().map_err(data_error)?[0],
+    ))
+}
+
+/// `Σ_l ‖∂L/∂W⁽ˡ⁾‖²` square-rooted, from a backward pass.
+fn weight_gradient_norm(model: &Mlp, grads: &burn::tensor::Gradients) -> Result<f64> {
+    let mut sum = 0.0;
+    for layer in &model.layers {
+        if let Some(g) = layer.weight.val().grad(grads) {
+            sum += scalar(g.powi_scalar(2).sum())?;
+        }
+    }
+    Ok(sum.sqrt())
+}
+
+impl Gan {
+    /// Trains on the rows of `data` (real samples), calling `on_step` after each step.
+    pub fn fit(
+        &self,
+        data: ArrayView2<f64>,
+        device: &Device,
+        mut on_step: impl FnMut(&GanStep),
+    ) -> Result<FittedGan> {
+        self.check()?;
+        validate::non_empty(data, "real samples")?;
+        validate::finite(data, "real samples")?;
+        let device = device.clone().autodiff();
+        device.seed(self.seed);
+        let dim = data.ncols();
+        let mut g = MlpConfig::new(self.noise_dim, self.hidden.clone(), dim).init(&device);
+        let mut d = MlpConfig::new(dim, self.hidden.clone(), 1).init(&device);
+        let adam = || AdamConfig::new().with_beta_1(0.5).init();
+        let (mut g_optim, mut d_optim) = (adam(), adam());
+        let real_all = to_tensor(data, &device);
+        let mut rng = StdRng::seed_from_u64(self.seed);
+        let n = self.batch_size;
+        let mut history = Vec::with_capacity(self.steps);
+        for step in 1..=self.steps {
+            let rows: Vec<i64> = (0..n)
+                .map(|_| rand::Rng::random_range(&mut rng, 0..data.nrows()) as i64)
+                .collect();
+            let idx =
+                Tensor::<1, burn::tensor::Int>::from_data(TensorData::new(rows, [n]), &device);
+            let real = real_all.clone().select(0, idx);
+            let noise = || {
+                Tensor::<2>::random([n, self.noise_dim], Distribution::Normal(0.0, 1.0), &device)
+            };
+
+            // D step: maximise log D(x) + log(1 - D(G(z))), the fakes held fixed.
+            let fake = g.forward(noise()).detach();
+            let d_loss = activation::softplus(d.forward(real).neg(), 1.0).mean()
+                + activation::softplus(d.forward(fake), 1.0).mean();
+            let d_value = scalar(d_loss.clone())?;
+            let grads = GradientsParams::from_grads(d_loss.backward(), &d);
+            d = d_optim.step(self.learning_rate, d, grads);
+
+            // G step.
+            let logits = d.forward(g.forward(noise()));
+            let d_fake = scalar(activation::sigmoid(logits.clone()).mean())?;
+            let g_loss = match self.loss {
+                GeneratorLoss::Saturating => activation::softplus(logits, 1.0).mean().neg(),
+                GeneratorLoss::NonSaturating => activation::softplus(logits.neg(), 1.0).mean(),
+            };
+            let g_value = scalar(g_loss.clone())?;
+            let backward = g_loss.backward();
+            let g_grad_norm = weight_gradient_norm(&g, &backward)?;
+            let grads = GradientsParams::from_grads(backward, &g);
+            g = g_optim.step(self.learning_rate, g, grads);
+
+            if !(d_value.is_finite() && g_value.is_finite()) {
+                return Err(Error::Diverged {
+                    iteration: step,
+                    loss: if d_value.is_finite() {
+                        g_value
+                    } else {
+                        d_value
+                    },
+                });
+            }
+            let s = GanStep {
+                step,
+                d_loss: d_value,
+                g_loss: g_value,
+                g_grad_norm,
+                d_fake,
+            };
+            on_step(&s);
+            history.push(s);
+        }
+        Ok(FittedGan {
+            generator: g.valid(),
+            discriminator: d.valid(),
+            history,
+        })
+    }
+}
+
+impl FittedGan {
+    /// `n` generated samples.
+    pub fn sample(&self, n: usize, seed: u64) -> Result<Array2<f64>> {
+        if n == 0 {
+            return Err(Error::invalid("at least one sample"));
+        }
+        let device = self
+            .generator
+            .devices()
+            .first()
+            .cloned()
+            .unwrap_or_default();
+        let mut rng = StdRng::seed_from_u64(seed);
+        let normal = Normal::new(0.0f32, 1.0).map_err(|e| Error::invalid(e.to_string()))?;
+        let z: Vec<f32> = (0..n * self.generator.n_inputs())
+            .map(|_| normal.sample(&mut rng))
+            .collect();
+        let z = Tensor::<2>::from_data(TensorData::new(z, [n, self.generator.n_inputs()]), &device);
+        let x = self.generator.forward(z);
+        let [rows, cols] = x.dims();
+        let v = x.into_data().try_to_vec::<f32>().map_err(data_error)?;
+        Array2::from_shape_vec((rows, cols), v.into_iter().map(f64::from).collect())
+            .map_err(|e| Error::invalid(e.to_string()))
+    }
+}
+
+/// The 8-Gaussians ring: `n` points from `modes` Gaussians of standard deviation `std` centred
+/// on a circle of radius `radius`; returns the points and the centres.
+pub fn ring(
+    n: usize,
+    modes: usize,
+    radius: f64,
+    std: f64,
+    seed: u64,
+) -> Result<(Array2<f64>, Array2<f64>)> {
+    if n == 0 || modes == 0 {
+        return Err(Error::invalid("a ring needs points and modes"));
+    }
+    validate::positive(radius, "radius")?;
+    validate::positive(std, "std")?;
+    let centres = Array2::from_shape_fn((modes, 2), |(k, c)| {
+        let a = 2.0 * std::f64::consts::PI * k as f64 / modes as f64;
+        radius * if c == 0 { a.cos() } else { a.sin() }
+    });
+    let mut rng = StdRng::seed_from_u64(seed);
+    let noise = Normal::new(0.0, std).map_err(|e| Error::invalid(e.to_string()))?;
+    let points = Array2::from_shape_fn((n, 2), |(i, c)| {
+        centres[[i % modes, c]] + noise.sample(&mut rng)
+    });
+    Ok((points, centres))
+}
+
+/// Mode coverage of generated `samples` around `centres`: the number of modes with at least
+/// one sample within `3σ`, and the share of samples within `3σ` of some mode ("high quality").
+pub fn mode_coverage(
+    samples: ArrayView2<f64>,
+    centres: ArrayView2<f64>,
+    std: f64,
+) -> Result<(usize, f64)> {
+    validate::non_empty(samples, "samples")?;
+    validate::n_features(centres.ncols(), samples, "samples")?;
+    let mut hit = vec![false; centres.nrows()];
+    let mut good = 0;
+    for s in samples.rows() {
+        let near = centres
+            .rows()
+            .into_iter()
+            .position(|c| (&c - &s).mapv(|v| v * v).sum().sqrt() <= 3.0 * std);
+        if let Some(k) = near {
+            hit[k] = true;
+            good += 1;
+        }
+    }
+    Ok((
+        hit.iter().filter(|&&h| h).count(),
+        good as f64 / samples.nrows() as f64,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::array;
+
+    #[test]
+    fn ring_and_mode_coverage_by_hand() {
+        let (points, centres) = ring(800, 4, 2.0, 0.01, 1).unwrap();
+        // Centres at angles 0, 90, 180, 270 degrees.
+        let expected = array![[2.0, 0.0], [0.0, 2.0], [-2.0, 0.0], [0.0, -2.0]];
+        assert!((&centres - &expected).iter().all(|d| d.abs() < 1e-12));
+        assert_eq!(
+            mode_coverage(points.view(), centres.view(), 0.01)
+                .unwrap()
+                .0,
+            4
+        );
+        // Two samples on modes 0 and 2, one far from all: 2 modes, 2 of 3 samples good.
+        let samples = array![[2.0, 0.01], [-2.0, 0.0], [0.0, 0.0]];
+        let (modes, share) = mode_coverage(samples.view(), centres.view(), 0.01).unwrap();
+        assert_eq!(modes, 2);
+        assert!((share - 2.0 / 3.0).abs() < 1e-12);
+        assert!(mode_coverage(array![[1.0]].view(), centres.view(), 0.1).is_err());
+        assert!(ring(10, 0, 2.0, 0.1, 0).is_err());
+    }
+
+    #[test]
+    fn the_first_steps_measure_the_notes_losses() {
+        // At step 1 the discriminator is barely trained, D ≈ 1/2 everywhere: the discriminator's
+        // loss is about 2 ln 2, the non-saturating generator loss about ln 2 and the saturating
+        // one about -ln 2.
+        let device = crate::backend::Backend::default_compiled()
+            .unwrap()
+            .device()
+            .unwrap();
+        let (real, _) = ring(512, 8, 2.0, 0.05, 2).unwrap();
+        let ln2 = std::f64::consts::LN_2;
+        for (loss, g_expected) in [
+            (GeneratorLoss::NonSaturating, ln2),
+            (GeneratorLoss::Saturating, -ln2),
+        ] {
+            let gan = Gan {
+                loss,
+                learning_rate: 1e-6,
+                hidden: vec![16],
+                ..Gan::new(1)
+            };
+            let fitted = gan.fit(real.view(), &device, |_| {}).unwrap();
+            let s = fitted.history[0];
+            assert!((s.d_loss - 2.0 * ln2).abs() < 0.3, "{s:?}");
+            assert!((s.g_loss - g_expected).abs() < 0.2, "{s:?}");
+            assert!(s.g_grad_norm > 0.0);
+            assert_eq!(fitted.sample(5, 0).unwrap().dim(), (5, 2));
+        }
+        assert!(Gan::new(0).fit(real.view(), &device, |_| {}).is_err());
+        let bad = array![[f64::NAN, 0.0]];
+        assert!(Gan::new(1).fit(bad.view(), &device, |_| {}).is_err());
+    }
+}
