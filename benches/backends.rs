@@ -1,6 +1,7 @@
 //! Throughput of each compiled Burn backend: 512x512 f32 matmul (GFLOP/s) and training steps
 //! with Adam, batches of 64 (samples/s), of the MLP 64-256-256-10 and of the digits CNN (conv
-//! 3×3×16, pool, conv 3×3×32, pool, 64, 10). This is the measurement behind the default backend;
+//! 3×3×16, pool, conv 3×3×32, pool, 64, 10); training sequences/s of the RNN, LSTM and
+//! Transformer on the adding problem at T = 100. This is the measurement behind the default backend;
 //! `benches/pytorch_reference.py` times the same models in PyTorch.
 //! Run: `cargo bench --bench backends --all-features`.
 
@@ -11,7 +12,8 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Int, Tensor};
 use mlnotes::backend::Backend;
 use mlnotes::deep::Classifier;
-use mlnotes_models::{CnnConfig, MlpConfig};
+use mlnotes::sequence::{SequenceTrainer, Task};
+use mlnotes_models::{Architecture, CnnConfig, MlpConfig, SequenceModelConfig, TransformerConfig};
 
 fn sync(t: Tensor<2>) {
     let _ = t.into_data();
@@ -58,11 +60,31 @@ fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: usize) ->
     (batch * steps) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Training sequences per second on the adding problem at T = 100 (batches of 64).
+fn sequences_per_sec(config: &SequenceModelConfig, device: &Device, steps: usize) -> f64 {
+    let task = Task::Adding { length: 100 };
+    let trainer = |steps| SequenceTrainer {
+        eval_every: usize::MAX,
+        ..SequenceTrainer::new(steps)
+    };
+    let (warm, _) = trainer(1)
+        .fit(config.init(device), &task, |_, _| {})
+        .expect("valid task and model");
+    let start = Instant::now();
+    let (trained, _) = trainer(steps)
+        .fit(warm, &task, |_, _| {})
+        .expect("valid task and model");
+    // Wait for the device.
+    let _ = trained.head.weight.val().into_data();
+    (64 * steps) as f64 / start.elapsed().as_secs_f64()
+}
+
 fn main() {
     println!(
         "{:<8} {:>18} {:>28} {:>24}",
         "backend", "matmul 512 GFLOP/s", "MLP 64-256-256-10 samples/s", "digits CNN samples/s"
     );
+    let mut sequences = vec![];
     for backend in Backend::compiled() {
         let device = match backend.device() {
             Ok(d) => d,
@@ -86,6 +108,23 @@ fn main() {
             gflops,
             mlp,
             cnn
+        );
+        sequences.push((backend, device));
+    }
+    println!(
+        "\nAdding problem, T = 100, batches of 64, training sequences/s (width 32)\n{:<8} {:>10} {:>10} {:>12}",
+        "backend", "RNN", "LSTM", "Transformer"
+    );
+    for (backend, device) in sequences {
+        let steps = if backend == Backend::Wgpu { 2 } else { 10 };
+        let rate =
+            |arch| sequences_per_sec(&SequenceModelConfig::new(2, 32, 1, arch), &device, steps);
+        println!(
+            "{:<8} {:>10.0} {:>10.0} {:>12.0}",
+            backend.name(),
+            rate(Architecture::Rnn),
+            rate(Architecture::Lstm),
+            rate(Architecture::Transformer(TransformerConfig::new(2)))
         );
     }
 }

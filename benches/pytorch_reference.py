@@ -26,11 +26,33 @@ class Cnn(nn.Module):
         return self.head(self.features(x.view(-1, 1, 8, 8)).flatten(1))
 
 
-def samples_per_sec(model, batch=64, steps=200):
-    x = torch.rand(batch, 64)
-    y = torch.arange(batch) % 10
+class Sequence(nn.Module):
+    """Encoder over [batch, T, 2] and a linear read-out of the last step (adding problem)."""
+
+    def __init__(self, kind):
+        super().__init__()
+        self.kind = kind
+        if kind == "transformer":
+            self.embed = nn.Linear(2, 32)
+            layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2)
+        else:
+            self.encoder = (nn.RNN if kind == "rnn" else nn.LSTM)(2, 32, batch_first=True)
+        self.head = nn.Linear(32, 1)
+
+    def forward(self, x):
+        if self.kind == "transformer":
+            h = self.encoder(self.embed(x))
+        else:
+            h = self.encoder(x)[0]
+        return self.head(h[:, -1, :]).squeeze(1)
+
+
+def samples_per_sec(model, batch=64, steps=200, x=None, y=None, loss_fn=None):
+    x = torch.rand(batch, 64) if x is None else x
+    y = torch.arange(batch) % 10 if y is None else y
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
+    loss_fn = loss_fn or nn.CrossEntropyLoss()
 
     def run(n):
         for _ in range(n):
@@ -48,3 +70,7 @@ if __name__ == "__main__":
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"MLP 64-256-256-10 samples/s: {samples_per_sec(mlp()):.0f}")
     print(f"digits CNN samples/s: {samples_per_sec(Cnn()):.0f}")
+    x, y = torch.rand(64, 100, 2), torch.rand(64)
+    for kind in ["rnn", "lstm", "transformer"]:
+        rate = samples_per_sec(Sequence(kind), steps=20, x=x, y=y, loss_fn=nn.MSELoss())
+        print(f"adding problem T = 100, {kind} sequences/s: {rate:.0f}")
