@@ -128,6 +128,27 @@ pub fn data_error(e: impl std::fmt::Debug) -> crate::Error {
     }
 }
 
+/// The first value of a tensor (a loss, a sum, a count), read back as `f64`.
+pub fn scalar(t: burn::tensor::Tensor<1>) -> Result<f64> {
+    let v = t
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec::<f32>()
+        .map_err(data_error)?;
+    v.first()
+        .map(|&x| f64::from(x))
+        .ok_or_else(|| Error::invalid("an empty tensor has no value"))
+}
+
+/// The device the library's tests run on: the first compiled backend (flex), not
+/// `Device::default()` (wgpu on lavapipe when compiled: slow).
+#[cfg(test)]
+pub(crate) fn test_device() -> Device {
+    Backend::default_compiled()
+        .and_then(Backend::device)
+        .expect("a compiled backend")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

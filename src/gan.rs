@@ -17,7 +17,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, Normal};
 
-use crate::backend::data_error;
+use crate::backend::{data_error, scalar};
 use crate::{Error, Result, validate};
 
 /// The generator's loss.
@@ -70,7 +70,9 @@ impl Gan {
                 "noise_dim, steps and batch_size must be at least 1",
             ));
         }
-        validate::positive(self.learning_rate, "learning_rate")
+        validate::positive(self.learning_rate, "learning_rate")?;
+        MlpConfig::new(self.noise_dim, self.hidden.clone(), 1).check()?;
+        Ok(())
     }
 }
 
@@ -104,21 +106,18 @@ fn to_tensor(x: ArrayView2<f64>, device: &Device) -> Tensor<2> {
     Tensor::from_data(TensorData::new(v, [x.nrows(), x.ncols()]), device)
 }
 
-fn scalar(t: Tensor<1>) -> Result<f64> {
-    Ok(f64::from(
-        t.into_data().try_to_vec::<f32>().map_err(data_error)?[0],
-    ))
-}
-
-/// `Σ_l ‖∂L/∂W⁽ˡ⁾‖²` square-rooted, from a backward pass.
+/// `Σ_l ‖∂L/∂W⁽ˡ⁾‖²` square-rooted, from a backward pass (summed on the device, one read).
 fn weight_gradient_norm(model: &Mlp, grads: &burn::tensor::Gradients) -> Result<f64> {
-    let mut sum = 0.0;
-    for layer in &model.layers {
-        if let Some(g) = layer.weight.val().grad(grads) {
-            sum += scalar(g.powi_scalar(2).sum())?;
-        }
+    let sum = model
+        .layers
+        .iter()
+        .filter_map(|layer| layer.weight.val().grad(grads))
+        .map(|g| g.powi_scalar(2).sum())
+        .reduce(|a, b| a + b);
+    match sum {
+        Some(s) => Ok(scalar(s)?.sqrt()),
+        None => Ok(0.0),
     }
-    Ok(sum.sqrt())
 }
 
 impl Gan {
@@ -262,7 +261,9 @@ pub fn mode_coverage(
     centres: ArrayView2<f64>,
     std: f64,
 ) -> Result<(usize, f64)> {
+    validate::positive(std, "std")?;
     validate::non_empty(samples, "samples")?;
+    validate::non_empty(centres, "centres")?;
     validate::n_features(centres.ncols(), samples, "samples")?;
     let mut hit = vec![false; centres.nrows()];
     let mut good = 0;
@@ -305,6 +306,7 @@ mod tests {
         assert_eq!(modes, 2);
         assert!((share - 2.0 / 3.0).abs() < 1e-12);
         assert!(mode_coverage(array![[1.0]].view(), centres.view(), 0.1).is_err());
+        assert!(mode_coverage(samples.view(), centres.view(), 0.0).is_err());
         assert!(ring(10, 0, 2.0, 0.1, 0).is_err());
     }
 
@@ -313,10 +315,7 @@ mod tests {
         // At step 1 the discriminator is barely trained, D ≈ 1/2 everywhere: the discriminator's
         // loss is about 2 ln 2, the non-saturating generator loss about ln 2 and the saturating
         // one about -ln 2.
-        let device = crate::backend::Backend::default_compiled()
-            .unwrap()
-            .device()
-            .unwrap();
+        let device = crate::backend::test_device();
         let (real, _) = ring(512, 8, 2.0, 0.05, 2).unwrap();
         let ln2 = std::f64::consts::LN_2;
         for (loss, g_expected) in [
@@ -337,6 +336,14 @@ mod tests {
             assert_eq!(fitted.sample(5, 0).unwrap().dim(), (5, 2));
         }
         assert!(Gan::new(0).fit(real.view(), &device, |_| {}).is_err());
+        let no_width = Gan {
+            hidden: vec![0],
+            ..Gan::new(1)
+        };
+        assert!(matches!(
+            no_width.fit(real.view(), &device, |_| {}),
+            Err(Error::ModelConfig(_))
+        ));
         let bad = array![[f64::NAN, 0.0]];
         assert!(Gan::new(1).fit(bad.view(), &device, |_| {}).is_err());
     }

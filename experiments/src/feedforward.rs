@@ -4,7 +4,7 @@
 
 use burn::nn::loss::CrossEntropyLossConfig;
 use mlnotes::Result;
-use mlnotes::backend::data_error;
+use mlnotes::backend::scalar;
 use mlnotes::data::{Dataset, generate};
 use mlnotes::deep::{Trainer, evaluate, tensors};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
@@ -29,18 +29,9 @@ fn gradient_norms(config: &MlpConfig, data: &Dataset, ctx: &Context) -> Result<V
     model
         .layers
         .iter()
-        .map(|l| {
-            let g = l
-                .weight
-                .val()
-                .grad(&grads)
-                .map(|g| g.powi_scalar(2).sum().sqrt());
-            match g {
-                Some(g) => Ok(f64::from(
-                    g.into_data().try_to_vec::<f32>().map_err(data_error)?[0],
-                )),
-                None => Ok(0.0),
-            }
+        .map(|l| match l.weight.val().grad(&grads) {
+            Some(g) => scalar(g.powi_scalar(2).sum().sqrt()),
+            None => Ok(0.0),
         })
         .collect()
 }

@@ -24,12 +24,12 @@ impl Experiment for RnnVsLstm {
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
-        let lengths = ctx.size(vec![10, 50, 100, 200], vec![10, 50]);
+        let lengths = ctx.size(vec![10, 50, 100], vec![10, 50]);
         let hidden = 32;
         let trainer = SequenceTrainer {
             learning_rate: 3e-3,
             seed: ctx.seed,
-            ..SequenceTrainer::new(ctx.size(1500, 400))
+            ..SequenceTrainer::new(ctx.size(1000, 400))
         };
         let baseline = Task::Adding { length: 2 }.baseline();
         let mut table = Table::new(

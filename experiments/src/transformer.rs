@@ -80,11 +80,11 @@ impl Experiment for TransformerExperiment {
         let mut report = Report::new(self);
         let trainer = SequenceTrainer {
             seed: ctx.seed,
-            ..SequenceTrainer::new(ctx.size(1500, 300))
+            ..SequenceTrainer::new(ctx.size(1000, 300))
         };
 
         // 1. The adding problem: accuracy and time per step against the sequence length.
-        let lengths = ctx.size(vec![10, 50, 100, 200], vec![10, 50]);
+        let lengths = ctx.size(vec![10, 50, 100], vec![10, 50]);
         let mut table = Table::new(
             &format!(
                 "Adding problem: Transformer (width 32, 4 heads, 2 layers) test MSE after {} steps (baseline 0.167), and milliseconds per training step of 64 sequences",

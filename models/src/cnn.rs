@@ -62,8 +62,9 @@ impl CnnConfig {
 
     /// Height and width after the convolution blocks.
     pub fn feature_size(&self) -> (usize, usize) {
-        let halvings = self.channels.len() as u32;
-        (self.height >> halvings, self.width >> halvings)
+        let halvings = u32::try_from(self.channels.len()).unwrap_or(u32::MAX);
+        let halve = |side: usize| side.checked_shr(halvings).unwrap_or(0);
+        (halve(self.height), halve(self.width))
     }
 
     /// The head: an MLP on the flattened features (to replace a pretrained network's head).

@@ -51,15 +51,7 @@ fn hand_backprop_equals_burn_autodiff() {
     let (x, y) = data(8, 4, 3, 4);
     let (cost, grads) = net.backprop(x.view(), y.view(), 0.5).unwrap();
     let (j, auto) = net
-        .autodiff_gradients(
-            x.view(),
-            y.view(),
-            0.5,
-            &crate::backend::Backend::default_compiled()
-                .unwrap()
-                .device()
-                .unwrap(),
-        )
+        .autodiff_gradients(x.view(), y.view(), 0.5, &crate::backend::test_device())
         .unwrap();
     assert!((j - cost).abs() < 1e-5, "{j} vs {cost}");
     for (a, h) in auto.iter().zip(&grads) {
@@ -130,10 +122,7 @@ fn a_hidden_layer_separates_moons_where_a_linear_model_cannot() {
         learning_rate: 1e-2,
         ..Trainer::new(60)
     };
-    let device = crate::backend::Backend::default_compiled()
-        .unwrap()
-        .device()
-        .unwrap();
+    let device = crate::backend::test_device();
     device.seed(0);
     let mlp = trainer
         .fit(
@@ -166,10 +155,7 @@ fn training_errors_and_divergence() {
     use crate::data::generate;
     use mlnotes_models::MlpConfig;
     let d = generate::moons(64, 0.1, 3).unwrap();
-    let device = crate::backend::Backend::default_compiled()
-        .unwrap()
-        .device()
-        .unwrap();
+    let device = crate::backend::test_device();
     let cfg = MlpConfig::new(2, vec![8], 2);
     assert!(
         Trainer {
@@ -212,10 +198,7 @@ fn early_stopping_keeps_the_best_validation_loss() {
         patience: Some(5),
         ..Trainer::new(300)
     };
-    let device = crate::backend::Backend::default_compiled()
-        .unwrap()
-        .device()
-        .unwrap();
+    let device = crate::backend::test_device();
     device.seed(0);
     let fit = trainer
         .fit(
@@ -241,13 +224,6 @@ fn early_stopping_keeps_the_best_validation_loss() {
     assert!(last > best);
 }
 
-fn flex() -> burn::tensor::Device {
-    crate::backend::Backend::default_compiled()
-        .unwrap()
-        .device()
-        .unwrap()
-}
-
 /// Images `[n, 36]` (6×6) with 3 classes, as a data set.
 fn small_images(n: usize, seed: u64) -> crate::data::Dataset {
     let mut rng = StdRng::seed_from_u64(seed);
@@ -266,7 +242,7 @@ fn cnn_gradients_match_finite_differences() {
     use burn::nn::loss::CrossEntropyLossConfig;
     use burn::tensor::{Tensor, TensorData};
     use mlnotes_models::CnnConfig;
-    let device = flex().autodiff();
+    let device = crate::backend::test_device().autodiff();
     device.seed(3);
     let data = small_images(8, 4);
     let (x, y) = tensors(&data, &device);
@@ -320,11 +296,15 @@ fn cnn_gradients_match_finite_differences() {
 fn saved_models_load_back_with_their_batch_norm_statistics() {
     use burn::module::Module;
     use mlnotes_models::{CnnConfig, MlpConfig};
-    let device = flex();
+    let device = crate::backend::test_device();
     let data = small_images(60, 5);
     let dir = std::env::temp_dir().join(format!("mlnotes-save-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let trainer = Trainer::new(3);
+    // The progress bar is drawn only on a terminal; here it must not get in the way.
+    let trainer = Trainer {
+        progress: true,
+        ..Trainer::new(3)
+    };
     let config = CnnConfig::new(6, 6, vec![4], vec![8], 3).with_batch_norm(true);
     device.seed(1);
     let trained = trainer
@@ -369,7 +349,7 @@ fn saved_models_load_back_with_their_batch_norm_statistics() {
 #[test]
 fn frozen_features_do_not_change_while_the_head_learns() {
     use mlnotes_models::CnnConfig;
-    let device = flex();
+    let device = crate::backend::test_device();
     device.seed(6);
     let data = small_images(60, 7);
     let cnn = CnnConfig::new(6, 6, vec![4], vec![], 3)

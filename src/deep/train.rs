@@ -19,7 +19,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::backend::data_error;
+use crate::backend::scalar;
 use crate::data::Dataset;
 use crate::{Error, Result, validate};
 
@@ -163,6 +163,7 @@ fn check_fits(model: &impl Classifier, data: &Dataset, what: &str) -> Result<()>
     if data.n_samples() == 0 {
         return Err(Error::invalid(format!("{what}: no examples")));
     }
+    validate::finite(data.x(), what)?;
     if data.n_classes() > model.n_classes() {
         return Err(Error::invalid(format!(
             "{what}: {} output units for {} classes",
@@ -225,15 +226,14 @@ pub fn evaluate<M: Classifier>(model: &M, data: &Dataset) -> Result<(f64, f64)> 
     let loss = CrossEntropyLossConfig::new()
         .init(&device)
         .forward(logits.clone(), y.clone());
-    let loss = f64::from(loss.into_data().try_to_vec::<f32>().map_err(data_error)?[0]);
+    let loss = scalar(loss)?;
     let hits = logits
         .argmax(1)
         .reshape([data.n_samples()])
         .equal(y)
         .float()
         .sum();
-    let hits = hits.into_data().try_to_vec::<f32>().map_err(data_error)?[0];
-    Ok((loss, f64::from(hits) / data.n_samples() as f64))
+    Ok((loss, scalar(hits)? / data.n_samples() as f64))
 }
 
 /// A bar over all mini-batches of the run, hidden unless asked for.
@@ -264,7 +264,6 @@ impl Trainer {
         self.check()?;
         check_fits(&model, train, "training data")?;
         check_fits(&model, val, "validation data")?;
-        validate::finite(train.x(), "training features")?;
         // Back to training mode on the autodiff device (frozen parts stay frozen).
         let mut model = model.train();
         let device = model
@@ -299,12 +298,7 @@ impl Trainer {
                     model.logits(x.clone().select(0, idx.clone())),
                     y.clone().select(0, idx),
                 );
-                let value = f64::from(
-                    loss.clone()
-                        .into_data()
-                        .try_to_vec::<f32>()
-                        .map_err(data_error)?[0],
-                );
+                let value = scalar(loss.clone())?;
                 if !value.is_finite() {
                     bar.abandon();
                     return Err(Error::Diverged {

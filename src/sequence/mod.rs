@@ -18,7 +18,7 @@ use rand::rngs::StdRng;
 
 pub use tasks::{Batch, Target, Task};
 
-use crate::backend::data_error;
+use crate::backend::{data_error, scalar};
 use crate::{Error, Result, validate};
 
 /// The inputs of a batch as a tensor `[n, time, d_input]`.
@@ -51,15 +51,6 @@ fn loss(task: &Task, out: Tensor<3>, batch: &Batch) -> Tensor<1> {
         }
         (Target::Classes(_), Task::Adding { .. }) => unreachable!("adding batches hold values"),
     }
-}
-
-fn scalar(t: Tensor<1>) -> Result<f64> {
-    Ok(f64::from(
-        t.into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .map_err(data_error)?[0],
-    ))
 }
 
 /// Fails unless `model` reads the task's inputs and writes its outputs.

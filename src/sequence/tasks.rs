@@ -102,11 +102,6 @@ impl Task {
         }
     }
 
-    /// Whether a lower score is better (MSE) or a higher one (accuracy).
-    pub fn lower_is_better(&self) -> bool {
-        matches!(self, Task::Adding { .. })
-    }
-
     /// `n` random sequences.
     pub fn batch(&self, n: usize, rng: &mut StdRng) -> Batch {
         let (t, d) = (self.time(), self.d_input());

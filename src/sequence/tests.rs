@@ -4,12 +4,7 @@ use rand::rngs::StdRng;
 
 use super::*;
 
-fn device() -> Device {
-    crate::backend::Backend::default_compiled()
-        .unwrap()
-        .device()
-        .unwrap()
-}
+use crate::backend::test_device;
 
 #[test]
 fn adding_problem_sequences_and_baseline() {
@@ -58,7 +53,7 @@ fn copy_task_sequences() {
 fn the_loss_is_what_the_task_says() {
     // A model whose outputs are all zero scores MSE E[S²] = 7/6 on adding (E[S] = 1, Var 1/6)
     // and the chance accuracy of always answering symbol 0 on copying.
-    let d = device();
+    let d = test_device();
     let mut model = SequenceModelConfig::new(2, 4, 1, Architecture::Lstm).init(&d);
     model.head.weight = burn::module::Param::from_tensor(Tensor::zeros([4, 1], &d));
     model.head.bias = Some(burn::module::Param::from_tensor(Tensor::zeros([1], &d)));
@@ -70,7 +65,7 @@ fn the_loss_is_what_the_task_says() {
 fn gradients_reach_back_further_in_an_lstm_than_in_an_rnn_at_initialisation() {
     // The first step's share of the input gradient at T = 40: the RNN's decays with the product
     // of T Jacobians; the LSTM's cell path (forget bias 1) keeps more of it.
-    let d = device();
+    let d = test_device();
     d.seed(4);
     let task = Task::Adding { length: 40 };
     let ratio = |arch: Architecture| {
@@ -85,7 +80,7 @@ fn gradients_reach_back_further_in_an_lstm_than_in_an_rnn_at_initialisation() {
 
 #[test]
 fn bad_tasks_models_and_settings_are_errors() {
-    let d = device();
+    let d = test_device();
     let lstm = SequenceModelConfig::new(2, 4, 1, Architecture::Lstm).init(&d);
     assert!(evaluate(&lstm, &Task::Adding { length: 1 }, 10, 0).is_err());
     let copy = Task::Copy {
@@ -124,7 +119,7 @@ fn bad_tasks_models_and_settings_are_errors() {
 
 #[test]
 fn an_lstm_learns_a_short_adding_problem() {
-    let d = device();
+    let d = test_device();
     d.seed(6);
     let task = Task::Adding { length: 10 };
     let model = SequenceModelConfig::new(2, 16, 1, Architecture::Lstm).init(&d);
