@@ -7,11 +7,14 @@
 //! `log(1 - D) = -softplus(l)`. The generator's loss is the saturating `log(1 - D(G(z)))` of
 //! the minimax game, whose gradient `-σ(l)` vanishes while `D` confidently rejects the fakes,
 //! or the non-saturating `-log D(G(z))` (gradient `-(1 - σ(l))`) that the notes recommend.
+//!
+//! Generated images are scored with a classifier trained on the real ones
+//! ([`classifier_score`]): confident and diverse predictions mean recognisable, varied samples.
 
 use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Tensor, TensorData, activation};
-use mlnotes_models::{Mlp, MlpConfig};
+use mlnotes_models::{Activation, Mlp, MlpConfig};
 use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -36,6 +39,9 @@ pub struct Gan {
     pub noise_dim: usize,
     /// Hidden widths of the generator and of the discriminator.
     pub hidden: Vec<usize>,
+    /// Squashing of the generator's output: `None` (linear) for unbounded data such as the
+    /// ring, `Some(Activation::Sigmoid)` for pixels in `[0, 1]`.
+    pub output: Option<Activation>,
     /// Generator loss.
     pub loss: GeneratorLoss,
     /// Alternating `D` / `G` steps.
@@ -49,12 +55,13 @@ pub struct Gan {
 }
 
 impl Gan {
-    /// Two hidden ReLU layers of 128 for both networks, noise of dimension 2, Adam 1e-3, batches
-    /// of 256, the non-saturating loss.
+    /// Two hidden ReLU layers of 128 for both networks, noise of dimension 2, a linear output,
+    /// Adam 1e-3, batches of 256, the non-saturating loss.
     pub fn new(steps: usize) -> Self {
         Gan {
             noise_dim: 2,
             hidden: vec![128, 128],
+            output: None,
             loss: GeneratorLoss::NonSaturating,
             steps,
             batch_size: 256,
@@ -93,12 +100,23 @@ pub struct GanStep {
 
 /// A trained generator and discriminator.
 pub struct FittedGan {
-    /// `G`.
+    /// `G` before its output squashing.
     pub generator: Mlp,
+    /// `G`'s output squashing.
+    pub output: Option<Activation>,
     /// `D` (logits).
     pub discriminator: Mlp,
     /// One entry per step.
     pub history: Vec<GanStep>,
+}
+
+/// `G(z)`: the generator's network, then its output squashing.
+fn generate(g: &Mlp, output: Option<Activation>, z: Tensor<2>) -> Tensor<2> {
+    let x = g.forward(z);
+    match output {
+        Some(a) => a.apply(x),
+        None => x,
+    }
 }
 
 fn to_tensor(x: ArrayView2<f64>, device: &Device) -> Tensor<2> {
@@ -154,7 +172,7 @@ impl Gan {
             };
 
             // D step: maximise log D(x) + log(1 - D(G(z))), the fakes held fixed.
-            let fake = g.forward(noise()).detach();
+            let fake = generate(&g, self.output, noise()).detach();
             let d_loss = activation::softplus(d.forward(real).neg(), 1.0).mean()
                 + activation::softplus(d.forward(fake), 1.0).mean();
             let d_value = scalar(d_loss.clone())?;
@@ -162,7 +180,7 @@ impl Gan {
             d = d_optim.step(self.learning_rate, d, grads);
 
             // G step.
-            let logits = d.forward(g.forward(noise()));
+            let logits = d.forward(generate(&g, self.output, noise()));
             let d_fake = scalar(activation::sigmoid(logits.clone()).mean())?;
             let g_loss = match self.loss {
                 GeneratorLoss::Saturating => activation::softplus(logits, 1.0).mean().neg(),
@@ -196,6 +214,7 @@ impl Gan {
         }
         Ok(FittedGan {
             generator: g.valid(),
+            output: self.output,
             discriminator: d.valid(),
             history,
         })
@@ -220,12 +239,66 @@ impl FittedGan {
             .map(|_| normal.sample(&mut rng))
             .collect();
         let z = Tensor::<2>::from_data(TensorData::new(z, [n, self.generator.n_inputs()]), &device);
-        let x = self.generator.forward(z);
+        let x = generate(&self.generator, self.output, z);
         let [rows, cols] = x.dims();
         let v = x.into_data().try_to_vec::<f32>().map_err(data_error)?;
         Array2::from_shape_vec((rows, cols), v.into_iter().map(f64::from).collect())
             .map_err(|e| Error::invalid(e.to_string()))
     }
+}
+
+/// A classifier's verdict on generated samples.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ClassifierScore {
+    /// `exp(E_x KL(p(y|x) ‖ p(y)))`: from 1 (every sample gets the same class distribution) to
+    /// the number of classes (each sample classified with certainty, classes equally often).
+    pub score: f64,
+    /// Mean of `max_y p(y|x)`: how recognisable the samples are.
+    pub mean_confidence: f64,
+    /// Share of the samples predicted as each class (`argmax_y p(y|x)`).
+    pub class_shares: Vec<f64>,
+}
+
+/// Scores generated samples from a classifier's probabilities `p(y|x)` for them (one row per
+/// sample), as the Inception score (Salimans et al., 2016) does with a classifier trained on
+/// the real data in place of Inception: `exp(E_x KL(p(y|x) ‖ p(y)))` with `p(y)` the mean row.
+/// High when each sample is confidently one class and the classes are varied (no mode
+/// collapse).
+pub fn classifier_score(probs: ArrayView2<f64>) -> Result<ClassifierScore> {
+    validate::features(probs, "class probabilities")?;
+    for (i, row) in probs.rows().into_iter().enumerate() {
+        if row.iter().any(|&p| p < 0.0) || (row.sum() - 1.0).abs() > 1e-4 {
+            return Err(Error::invalid(format!(
+                "class probabilities: row {i} is not a distribution (sum {})",
+                row.sum()
+            )));
+        }
+    }
+    let n = probs.nrows() as f64;
+    let marginal = probs.mean_axis(ndarray::Axis(0)).unwrap_or_default();
+    let mut kl = 0.0;
+    let mut shares = vec![0.0; probs.ncols()];
+    let mut confidence = 0.0;
+    for row in probs.rows() {
+        kl += row
+            .iter()
+            .zip(&marginal)
+            .filter(|&(&p, _)| p > 0.0)
+            .map(|(&p, &m)| p * (p / m).ln())
+            .sum::<f64>();
+        let (best, &top) =
+            row.iter().enumerate().fold(
+                (0, &f64::NEG_INFINITY),
+                |a, b| if b.1 > a.1 { b } else { a },
+            );
+        shares[best] += 1.0 / n;
+        confidence += top / n;
+    }
+    Ok(ClassifierScore {
+        score: (kl / n).exp(),
+        mean_confidence: confidence,
+        class_shares: shares,
+    })
 }
 
 /// The 8-Gaussians ring: `n` points from `modes` Gaussians of standard deviation `std` centred
@@ -311,6 +384,28 @@ mod tests {
     }
 
     #[test]
+    fn classifier_score_by_hand() {
+        // Certain and balanced over 4 classes: the number of classes.
+        let s = classifier_score(Array2::eye(4).view()).unwrap();
+        assert!((s.score - 4.0).abs() < 1e-12);
+        assert_eq!(s.mean_confidence, 1.0);
+        assert_eq!(s.class_shares, vec![0.25; 4]);
+        // Every sample the same distribution: 1 (collapse).
+        let same = array![[0.7, 0.3], [0.7, 0.3]];
+        assert!((classifier_score(same.view()).unwrap().score - 1.0).abs() < 1e-12);
+        // p(y) = (0.75, 0.25); KL of row 1 = ln(4/3), of row 2 = ½ ln(2/3) + ½ ln 2.
+        let mixed = array![[1.0, 0.0], [0.5, 0.5]];
+        let s = classifier_score(mixed.view()).unwrap();
+        let kl = ((4.0f64 / 3.0).ln() + 0.5 * (2.0f64 / 3.0).ln() + 0.5 * 2.0f64.ln()) / 2.0;
+        assert!((s.score - kl.exp()).abs() < 1e-12);
+        assert!((s.score - 1.240_806).abs() < 1e-6);
+        assert_eq!(s.mean_confidence, 0.75);
+        assert!(classifier_score(array![[0.5, 0.6]].view()).is_err());
+        assert!(classifier_score(array![[1.5, -0.5]].view()).is_err());
+        assert!(classifier_score(array![[f64::NAN, 1.0]].view()).is_err());
+    }
+
+    #[test]
     fn the_first_steps_measure_the_notes_losses() {
         // At step 1 the discriminator is barely trained, D ≈ 1/2 everywhere: the discriminator's
         // loss is about 2 ln 2, the non-saturating generator loss about ln 2 and the saturating
@@ -344,6 +439,17 @@ mod tests {
             no_width.fit(real.view(), &device, |_| {}),
             Err(Error::ModelConfig(_))
         ));
+        // A sigmoid output keeps samples in (0, 1), as pixels.
+        let pixels = Gan {
+            output: Some(Activation::Sigmoid),
+            hidden: vec![8],
+            ..Gan::new(2)
+        }
+        .fit(real.view(), &device, |_| {})
+        .unwrap()
+        .sample(50, 1)
+        .unwrap();
+        assert!(pixels.iter().all(|&v| v > 0.0 && v < 1.0));
         let bad = array![[f64::NAN, 0.0]];
         assert!(Gan::new(1).fit(bad.view(), &device, |_| {}).is_err());
     }

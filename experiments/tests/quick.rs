@@ -29,6 +29,10 @@ fn run(name: &str) -> (Report, PathBuf) {
         let svg = std::fs::read_to_string(written.join(&p.file)).unwrap();
         assert!(svg.starts_with("<svg"), "{}", p.file);
     }
+    for g in &report.images {
+        let svg = std::fs::read_to_string(written.join(&g.file)).unwrap();
+        assert!(svg.starts_with("<svg"), "{}", g.file);
+    }
     (report, dir)
 }
 
@@ -426,5 +430,23 @@ fn gan_experiment() {
             .held
     );
     assert!(r.metrics["ns_modes"] >= 4.0, "{}", r.metrics["ns_modes"]);
+    // Quick mode: 1500 steps already put the digits GAN well above random pixels, below real.
+    let (real, ns, noise) = (
+        r.metrics["digits_real_score"],
+        r.metrics["digits_ns_score"],
+        r.metrics["digits_noise_score"],
+    );
+    assert!(
+        real > 7.0 && ns > 1.3 * noise && ns < real,
+        "{real} {ns} {noise}"
+    );
+    // Its samples lie much nearer the training digits than random pixels do.
+    let (ns_d, noise_d) = (
+        r.metrics["digits_ns_distance"],
+        r.metrics["digits_noise_distance"],
+    );
+    assert!(ns_d < 0.7 * noise_d, "{ns_d} {noise_d}");
+    let grid = std::fs::read_to_string(dir.join("gan/digits_generated.svg")).unwrap();
+    assert!(grid.matches("<rect").count() >= 60 * 64);
     std::fs::remove_dir_all(dir).ok();
 }

@@ -7,7 +7,9 @@ mod backprop;
 mod train;
 
 pub use backprop::{Network, gradient_check, relative_error};
-pub use train::{Classifier, EpochStats, Optimizer, Trained, Trainer, evaluate, load, tensors};
+pub use train::{
+    Classifier, EpochStats, Optimizer, Trained, Trainer, evaluate, load, predict_proba, tensors,
+};
 
 #[cfg(test)]
 mod tests;

@@ -12,14 +12,15 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
-use burn::tensor::{Device, Int, Tensor, TensorData};
+use burn::tensor::{Device, Int, Tensor, TensorData, activation};
 use indicatif::{ProgressBar, ProgressStyle};
 use mlnotes_models::{Cnn, Mlp};
+use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::backend::scalar;
+use crate::backend::{data_error, scalar};
 use crate::data::Dataset;
 use crate::{Error, Result, validate};
 
@@ -234,6 +235,32 @@ pub fn evaluate<M: Classifier>(model: &M, data: &Dataset) -> Result<(f64, f64)> 
         .float()
         .sum();
     Ok((loss, scalar(hits)? / data.n_samples() as f64))
+}
+
+/// Class probabilities `softmax(logits)` of `model` for the rows of `x` (inference mode), one
+/// row per example: scikit-learn's `predict_proba` for a Burn classifier.
+pub fn predict_proba<M: Classifier>(model: &M, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+    if model.n_inputs() == 0 || model.n_classes() == 0 {
+        return Err(Error::invalid("a network without layers"));
+    }
+    validate::non_empty(x, "examples to classify")?;
+    validate::input(model.n_inputs(), x, "examples to classify")?;
+    let model = model.valid();
+    let device = model.devices().first().cloned().unwrap_or_default();
+    let v: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let logits = model.logits(Tensor::from_data(
+        TensorData::new(v, [x.nrows(), x.ncols()]),
+        &device,
+    ));
+    let p = activation::softmax(logits, 1)
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(data_error)?;
+    Array2::from_shape_vec(
+        (x.nrows(), model.n_classes()),
+        p.into_iter().map(f64::from).collect(),
+    )
+    .map_err(|e| Error::invalid(e.to_string()))
 }
 
 /// A bar over all mini-batches of the run, hidden unless asked for.

@@ -19,7 +19,7 @@ pub mod cli;
 mod plot;
 mod report;
 
-pub use plot::{Plot, Series, SeriesStyle};
+pub use plot::{ImageGrid, Plot, Series, SeriesStyle};
 pub use report::{Claim, Report, Table};
 
 use std::path::PathBuf;

@@ -172,6 +172,102 @@ impl Plot {
     }
 }
 
+/// Grey-scale images side by side (generated digits, for example), rendered to SVG.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ImageGrid {
+    /// File name inside the report folder, e.g. `"samples.svg"`.
+    pub file: String,
+    /// Title.
+    pub title: String,
+    /// `(height, width)` of every image in pixels.
+    pub shape: (usize, usize),
+    /// Images per row of the grid.
+    pub columns: usize,
+    /// Intensities in `[0, 1]` (1 is black ink; values outside are clamped), row-major, one
+    /// entry per image (not written to `report.json`).
+    #[serde(skip)]
+    pub images: Vec<Vec<f64>>,
+    /// A caption under each image (empty for none).
+    pub captions: Vec<String>,
+}
+
+/// Screen pixels per image pixel, and the caption's height.
+const CELL: i32 = 6;
+const CAPTION: i32 = 14;
+
+impl ImageGrid {
+    /// An empty grid of `shape`-sized images, `columns` to a row.
+    pub fn new(file: &str, title: &str, shape: (usize, usize), columns: usize) -> Self {
+        ImageGrid {
+            file: file.into(),
+            title: title.into(),
+            shape,
+            columns,
+            images: vec![],
+            captions: vec![],
+        }
+    }
+
+    /// Add an image with its caption (builder style).
+    pub fn with(mut self, pixels: Vec<f64>, caption: impl Into<String>) -> Self {
+        self.images.push(pixels);
+        self.captions.push(caption.into());
+        self
+    }
+
+    /// Draw to an SVG file; fails on an image of the wrong size or an empty grid.
+    pub fn render_svg(&self, path: &Path) -> Result<()> {
+        let (h, w) = self.shape;
+        if h == 0 || w == 0 || self.columns == 0 || self.images.is_empty() {
+            return Err(plot_err(format!("{}: an empty image grid", self.file)));
+        }
+        if let Some(i) = self.images.iter().position(|im| im.len() != h * w) {
+            return Err(plot_err(format!(
+                "{}: image {i} has {} pixels, expected {h}x{w}",
+                self.file,
+                self.images[i].len()
+            )));
+        }
+        let (h, w) = (h as i32, w as i32);
+        let (cell_w, cell_h) = (w * CELL + 8, h * CELL + CAPTION + 8);
+        let rows = self.images.len().div_ceil(self.columns) as i32;
+        let size = (
+            (self.columns as i32 * cell_w + 16) as u32,
+            (rows * cell_h + 48) as u32,
+        );
+        let root = SVGBackend::new(path, size).into_drawing_area();
+        root.fill(&WHITE).map_err(plot_err)?;
+        let area = root
+            .titled(&self.title, ("sans-serif", 18))
+            .map_err(plot_err)?;
+        for (k, (image, caption)) in self.images.iter().zip(&self.captions).enumerate() {
+            let (x0, y0) = (
+                8 + (k % self.columns) as i32 * cell_w,
+                8 + (k / self.columns) as i32 * cell_h,
+            );
+            for (p, &v) in image.iter().enumerate() {
+                let (i, j) = (p as i32 / w, p as i32 % w);
+                let grey = (255.0 * (1.0 - v.clamp(0.0, 1.0))).round() as u8;
+                let (x, y) = (x0 + j * CELL, y0 + i * CELL);
+                area.draw(&Rectangle::new(
+                    [(x, y), (x + CELL, y + CELL)],
+                    RGBColor(grey, grey, grey).filled(),
+                ))
+                .map_err(plot_err)?;
+            }
+            if !caption.is_empty() {
+                area.draw(&Text::new(
+                    caption.as_str(),
+                    (x0, y0 + h * CELL + 2),
+                    ("sans-serif", 11),
+                ))
+                .map_err(plot_err)?;
+            }
+        }
+        root.present().map_err(plot_err)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,6 +287,35 @@ mod tests {
             .unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         assert!(svg.contains("<svg") && svg.contains("Loss curve") && svg.contains("train"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn draws_an_image_grid_and_rejects_bad_images() {
+        let dir = std::env::temp_dir().join(format!("mlnotes-grid-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("g.svg");
+        // Two 2x2 images: a black pixel and a white one; three on a row of two.
+        ImageGrid::new("g.svg", "Samples", (2, 2), 2)
+            .with(vec![1.0, 0.0, 0.0, 0.0], "a")
+            .with(vec![0.0; 4], "")
+            .with(vec![2.0, -1.0, 0.5, 0.5], "c")
+            .render_svg(&path)
+            .unwrap();
+        let svg = std::fs::read_to_string(&path).unwrap();
+        // The title and the two non-empty captions.
+        assert!(svg.contains("Samples"));
+        assert_eq!(svg.matches("<text").count(), 3);
+        // 12 pixels drawn (plus the background).
+        assert!(svg.matches("<rect").count() >= 12);
+        assert!(svg.contains("#000000") && svg.contains("#808080"));
+        let wrong = ImageGrid::new("g.svg", "t", (2, 2), 2).with(vec![0.0; 3], "");
+        assert!(matches!(wrong.render_svg(&path), Err(Error::Plot(m)) if m.contains("image 0")));
+        assert!(
+            ImageGrid::new("g.svg", "t", (2, 2), 2)
+                .render_svg(&path)
+                .is_err()
+        );
         std::fs::remove_dir_all(dir).ok();
     }
 }

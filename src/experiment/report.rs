@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::{Experiment, Plot};
+use super::{Experiment, ImageGrid, Plot};
 use crate::{Error, Result};
 
 /// A sentence of the notes, the measured evidence, and whether it held.
@@ -77,6 +77,8 @@ pub struct Report {
     pub tables: Vec<Table>,
     /// Plots (rendered to `<file>` next to the report).
     pub plots: Vec<Plot>,
+    /// Image grids (rendered to `<file>` next to the report).
+    pub images: Vec<ImageGrid>,
     /// Free-form notes (settings, caveats).
     pub notes: Vec<String>,
 }
@@ -91,6 +93,7 @@ impl Report {
             metrics: BTreeMap::new(),
             tables: vec![],
             plots: vec![],
+            images: vec![],
             notes: vec![],
         }
     }
@@ -117,6 +120,11 @@ impl Report {
     /// Add a plot.
     pub fn plot(&mut self, plot: Plot) {
         self.plots.push(plot);
+    }
+
+    /// Add an image grid.
+    pub fn images(&mut self, grid: ImageGrid) {
+        self.images.push(grid);
     }
 
     /// Add a note.
@@ -154,10 +162,11 @@ impl Report {
             out.push_str("\n## Tables\n\n");
             self.tables.iter().for_each(|t| t.markdown(&mut out));
         }
-        if !self.plots.is_empty() {
+        if !(self.plots.is_empty() && self.images.is_empty()) {
             out.push_str("## Plots\n\n");
-            for p in &self.plots {
-                let _ = writeln!(out, "![{}]({})\n", p.title, p.file);
+            let figures = self.plots.iter().map(|p| (&p.title, &p.file));
+            for (title, file) in figures.chain(self.images.iter().map(|g| (&g.title, &g.file))) {
+                let _ = writeln!(out, "![{title}]({file})\n");
             }
         }
         if !self.notes.is_empty() {
@@ -179,6 +188,9 @@ impl Report {
         std::fs::write(&md, self.markdown()).map_err(|e| Error::io(&md, e))?;
         self.plots
             .iter()
-            .try_for_each(|p| p.render_svg(&dir.join(&p.file)))
+            .try_for_each(|p| p.render_svg(&dir.join(&p.file)))?;
+        self.images
+            .iter()
+            .try_for_each(|g| g.render_svg(&dir.join(&g.file)))
     }
 }
