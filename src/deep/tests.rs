@@ -388,3 +388,30 @@ fn frozen_features_do_not_change_while_the_head_learns() {
     assert_ne!(head(&trained.model), h0);
     assert!(trained.history[4].train_loss < trained.history[0].train_loss);
 }
+
+#[test]
+fn predict_proba_is_the_softmax_of_the_logits() {
+    use burn::tensor::{Tensor, TensorData};
+    use mlnotes_models::MlpConfig;
+    let device = crate::backend::test_device();
+    device.seed(8);
+    let mlp = MlpConfig::new(3, vec![5], 4).init(&device);
+    let x = array![[0.5, -1.0, 2.0], [0.0, 0.0, 0.0]];
+    let p = predict_proba(&mlp, x.view()).unwrap();
+    // softmax written out in f64 from the network's f32 logits.
+    let v: Vec<f32> = x.iter().map(|&v| v as f32).collect();
+    let logits: Vec<f32> = mlp
+        .forward(Tensor::from_data(TensorData::new(v, [2, 3]), &device))
+        .into_data()
+        .try_to_vec()
+        .unwrap();
+    for (i, row) in logits.chunks(4).enumerate() {
+        let z: f64 = row.iter().map(|&l| f64::from(l).exp()).sum();
+        for (k, &l) in row.iter().enumerate() {
+            assert!((p[[i, k]] - f64::from(l).exp() / z).abs() < 1e-6);
+        }
+    }
+    assert!(predict_proba(&mlp, array![[1.0, 2.0]].view()).is_err());
+    assert!(predict_proba(&mlp, array![[1.0, f64::NAN, 0.0]].view()).is_err());
+    assert!(predict_proba(&mlp, Array2::<f64>::zeros((0, 3)).view()).is_err());
+}
