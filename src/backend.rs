@@ -141,12 +141,18 @@ pub fn scalar(t: burn::tensor::Tensor<1>) -> Result<f64> {
 }
 
 /// The device the library's tests run on: the first compiled backend (flex), not
-/// `Device::default()` (wgpu on lavapipe when compiled: slow).
+/// `Device::default()` (wgpu on lavapipe when compiled: slow); with the test's turn at Burn's
+/// random numbers. Burn's CPU backends draw every random number (weights, dropout masks,
+/// shuffles) from one process-wide generator, so a seeded test gets the same numbers in every
+/// run only while no other test thread draws from it: hold the turn for the whole test.
 #[cfg(test)]
-pub(crate) fn test_device() -> Device {
-    Backend::default_compiled()
+pub(crate) fn test_device() -> (Device, std::sync::MutexGuard<'static, ()>) {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let device = Backend::default_compiled()
         .and_then(Backend::device)
-        .expect("a compiled backend")
+        .expect("a compiled backend");
+    (device, turn)
 }
 
 #[cfg(test)]

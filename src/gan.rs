@@ -410,7 +410,7 @@ mod tests {
         // At step 1 the discriminator is barely trained, D ≈ 1/2 everywhere: the discriminator's
         // loss is about 2 ln 2, the non-saturating generator loss about ln 2 and the saturating
         // one about -ln 2.
-        let device = crate::backend::test_device();
+        let (device, _turn) = crate::backend::test_device();
         let (real, _) = ring(512, 8, 2.0, 0.05, 2).unwrap();
         let ln2 = std::f64::consts::LN_2;
         for (loss, g_expected) in [

@@ -355,10 +355,12 @@ mod tests {
             .zip(&dropped)
             .filter(|&(&f, &d)| f > 0.0 && d == 0.0)
             .count();
-        // Each active unit is dropped with probability 1/2: 3σ band around active / 2.
+        // Each active unit is dropped with probability 1/2: a 5σ band around active / 2 (other
+        // test threads may draw from Burn's one generator: the mask is random, not fixed; a
+        // rate of 0.4 or 0.6 would lie about 6σ away).
         let sd = (active as f64 * 0.25).sqrt();
         assert!(
-            (zeroed as f64 - active as f64 / 2.0).abs() < 3.0 * sd,
+            (zeroed as f64 - active as f64 / 2.0).abs() < 5.0 * sd,
             "{zeroed} of {active}"
         );
         assert!(

@@ -218,7 +218,8 @@ fn bad_mdps_and_hyperparameters_are_errors() {
 #[test]
 fn huber_loss_value_and_gradient() {
     use burn::tensor::{Tensor, TensorData};
-    let device = crate::backend::test_device().autodiff();
+    let (device, _turn) = crate::backend::test_device();
+    let device = device.autodiff();
     let d = Tensor::<1>::from_data(TensorData::new(vec![-3.0f32, -0.5, 0.2, 2.0], [4]), &device)
         .require_grad();
     let loss = huber(d.clone());
@@ -274,7 +275,7 @@ fn rollout_rewards_to_go_by_hand() {
 
 #[test]
 fn bad_deep_rl_configurations_are_errors() {
-    let device = crate::backend::test_device();
+    let (device, _turn) = crate::backend::test_device();
     let small_buffer = Dqn {
         buffer_size: 64,
         batch_size: 128,

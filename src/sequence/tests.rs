@@ -53,7 +53,7 @@ fn copy_task_sequences() {
 fn the_loss_is_what_the_task_says() {
     // A model whose outputs are all zero scores MSE E[S²] = 7/6 on adding (E[S] = 1, Var 1/6)
     // and the chance accuracy of always answering symbol 0 on copying.
-    let d = test_device();
+    let (d, _turn) = test_device();
     let mut model = SequenceModelConfig::new(2, 4, 1, Architecture::Lstm).init(&d);
     model.head.weight = burn::module::Param::from_tensor(Tensor::zeros([4, 1], &d));
     model.head.bias = Some(burn::module::Param::from_tensor(Tensor::zeros([1], &d)));
@@ -65,7 +65,7 @@ fn the_loss_is_what_the_task_says() {
 fn gradients_reach_back_further_in_an_lstm_than_in_an_rnn_at_initialisation() {
     // The first step's share of the input gradient at T = 40: the RNN's decays with the product
     // of T Jacobians; the LSTM's cell path (forget bias 1) keeps more of it.
-    let d = test_device();
+    let (d, _turn) = test_device();
     d.seed(4);
     let task = Task::Adding { length: 40 };
     let ratio = |arch: Architecture| {
@@ -80,7 +80,7 @@ fn gradients_reach_back_further_in_an_lstm_than_in_an_rnn_at_initialisation() {
 
 #[test]
 fn bad_tasks_models_and_settings_are_errors() {
-    let d = test_device();
+    let (d, _turn) = test_device();
     let lstm = SequenceModelConfig::new(2, 4, 1, Architecture::Lstm).init(&d);
     assert!(evaluate(&lstm, &Task::Adding { length: 1 }, 10, 0).is_err());
     let copy = Task::Copy {
@@ -119,7 +119,7 @@ fn bad_tasks_models_and_settings_are_errors() {
 
 #[test]
 fn an_lstm_learns_a_short_adding_problem() {
-    let d = test_device();
+    let (d, _turn) = test_device();
     d.seed(6);
     let task = Task::Adding { length: 10 };
     let model = SequenceModelConfig::new(2, 16, 1, Architecture::Lstm).init(&d);
@@ -145,7 +145,12 @@ fn weight_gradient_error<M: Clone>(
     let w = weight(&mut m).val();
     let (shape, device) = (w.dims(), w.device());
     let grads = loss(model).backward();
-    let analytic = w.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
+    let analytic = w
+        .grad(&grads)
+        .unwrap()
+        .into_data()
+        .try_to_vec::<f32>()
+        .unwrap();
     let start: Vec<f64> = w
         .into_data()
         .try_to_vec::<f32>()
@@ -180,7 +185,8 @@ fn rnn_and_lstm_cells_pass_the_gradient_check() {
     // (relative errors 1e-5 to 1e-4 measured).
     use burn::tensor::Distribution;
     use mlnotes_models::RecurrentConfig;
-    let device = test_device().autodiff();
+    let (device, _turn) = test_device();
+    let device = device.autodiff();
     device.seed(5);
     let x = Tensor::<3>::random([3, 6, 2], Distribution::Normal(0.0, 1.0), &device);
     let proj = Tensor::<3>::random([3, 6, 4], Distribution::Normal(0.0, 1.0), &device);
