@@ -102,7 +102,7 @@ pub fn main(experiment: &dyn Experiment) -> ExitCode {
 }
 
 /// `main` of the `all` binary: run every experiment, then write `<out>/README.md` with each
-/// claim's verdict. A failing experiment is reported and the others still run.
+/// claim's verdict and the HTML gallery `<out>/index.html`. A failing experiment is reported and the others still run.
 pub fn main_all(experiments: &[&dyn Experiment]) -> ExitCode {
     let cli = Cli::parse_for(
         "all",
@@ -127,6 +127,10 @@ pub fn main_all(experiments: &[&dyn Experiment]) -> ExitCode {
     match write_summary(&ctx.out_dir, &results) {
         Ok(path) => eprintln!("summary: {}", path.display()),
         Err(e) => eprintln!("error writing summary: {e}"),
+    }
+    match super::write_gallery(&ctx.out_dir, &results) {
+        Ok(path) => eprintln!("gallery: {}", path.display()),
+        Err(e) => eprintln!("error writing the gallery: {e}"),
     }
     if results.iter().all(|(_, r)| r.is_ok()) {
         ExitCode::SUCCESS

@@ -16,9 +16,11 @@
 //! ```
 
 pub mod cli;
+mod gallery;
 mod plot;
 mod report;
 
+pub use gallery::write_gallery;
 pub use plot::{ImageGrid, Plot, Series, SeriesStyle};
 pub use report::{Claim, Report, Table};
 

@@ -1,0 +1,174 @@
+//! The HTML gallery that `all` writes next to the reports: every experiment's claims with their
+//! verdicts, its tables and its figures on one page (`<out>/index.html`, open it in a browser).
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use super::{Report, Table};
+use crate::{Error, Result};
+
+/// `text` with `&`, `<`, `>` and `"` escaped for HTML.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for ch in text.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn table(t: &Table, out: &mut String) {
+    let cells = |row: &[String], tag: &str| {
+        row.iter()
+            .map(|c| format!("<{tag}>{}</{tag}>", escape(c)))
+            .collect::<String>()
+    };
+    let _ = write!(
+        out,
+        "<table><caption>{}</caption><tr>{}</tr>",
+        escape(&t.title),
+        cells(&t.headers, "th")
+    );
+    for r in &t.rows {
+        let _ = write!(out, "<tr>{}</tr>", cells(r, "td"));
+    }
+    out.push_str("</table>\n");
+}
+
+fn experiment(name: &str, r: &Report, out: &mut String) {
+    let _ = writeln!(
+        out,
+        "<section id=\"{0}\"><h2>{0} <small>{1}</small></h2>",
+        escape(name),
+        escape(&r.section)
+    );
+    out.push_str(
+        "<table class=\"claims\"><tr><th>verdict</th><th>claim</th><th>evidence</th></tr>",
+    );
+    for c in &r.claims {
+        let _ = write!(
+            out,
+            "<tr class=\"{0}\"><td>{0}</td><td>{1}</td><td>{2}</td></tr>",
+            if c.held { "held" } else { "not-held" },
+            escape(&c.statement),
+            escape(&c.evidence)
+        );
+    }
+    out.push_str("</table>\n");
+    r.tables.iter().for_each(|t| table(t, out));
+    let figures = r.plots.iter().map(|p| (&p.title, &p.file));
+    for (title, file) in figures.chain(r.images.iter().map(|g| (&g.title, &g.file))) {
+        let _ = writeln!(
+            out,
+            "<figure><img src=\"{}/{}\" alt=\"{2}\"><figcaption>{2}</figcaption></figure>",
+            escape(name),
+            escape(file),
+            escape(title)
+        );
+    }
+    for n in &r.notes {
+        let _ = writeln!(out, "<p class=\"note\">{}</p>", escape(n));
+    }
+    out.push_str("</section>\n");
+}
+
+/// Writes `<out>/index.html`: a contents table (claims held / not held per experiment, failures
+/// with their error), then each experiment's claims, tables and figures (the SVGs its report
+/// wrote under `<out>/<name>/`).
+pub fn write_gallery(out: &Path, results: &[(&str, Result<Report>)]) -> Result<PathBuf> {
+    let mut html = String::from(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mlnotes results</title><style>\
+body{font-family:sans-serif;max-width:1100px;margin:auto;padding:1em}\
+table{border-collapse:collapse;margin:1em 0}td,th{border:1px solid #ccc;padding:3px 6px;vertical-align:top}\
+caption{font-weight:bold;text-align:left}.held td:first-child{color:#070}\
+.not-held td:first-child{color:#b00;font-weight:bold}figure{display:inline-block;margin:0.5em}\
+img{max-width:100%}small{color:#666;font-weight:normal}.note{color:#444}\
+</style></head><body><h1>mlnotes results</h1>\n<p>Every claim of the notes that an experiment measured, and whether it held.</p>\n\
+<table><tr><th>experiment</th><th>section</th><th>held</th><th>not held</th></tr>",
+    );
+    for (name, r) in results {
+        match r {
+            Ok(rep) => {
+                let held = rep.claims.iter().filter(|c| c.held).count();
+                let _ = write!(
+                    html,
+                    "<tr><td><a href=\"#{0}\">{0}</a></td><td>{1}</td><td>{held}</td><td>{2}</td></tr>",
+                    escape(name),
+                    escape(&rep.section),
+                    rep.claims.len() - held
+                );
+            }
+            Err(e) => {
+                let _ = write!(
+                    html,
+                    "<tr class=\"not-held\"><td>{}</td><td colspan=\"3\">failed: {}</td></tr>",
+                    escape(name),
+                    escape(&e.to_string())
+                );
+            }
+        }
+    }
+    html.push_str("</table>\n");
+    for (name, r) in results {
+        if let Ok(rep) = r {
+            experiment(name, rep, &mut html);
+        }
+    }
+    html.push_str("</body></html>\n");
+    std::fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    let path = out.join("index.html");
+    std::fs::write(&path, html).map_err(|e| Error::io(&path, e))?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::{ImageGrid, Plot};
+
+    #[test]
+    fn the_gallery_lists_claims_tables_figures_and_failures() {
+        let mut r = Report {
+            name: "demo".into(),
+            section: "A <section>".into(),
+            claims: vec![],
+            metrics: Default::default(),
+            tables: vec![],
+            plots: vec![],
+            images: vec![],
+            notes: vec![],
+        };
+        r.claim("x < y", true, "1 < 2");
+        r.claim("y & z", false, "no");
+        let mut t = Table::new("Numbers", &["a", "b"]);
+        t.row(vec!["1".into(), "2".into()]);
+        r.table(t);
+        r.plot(Plot::new("loss.svg", "Loss", "epoch", "loss"));
+        r.images(ImageGrid::new("grid.svg", "Samples", (8, 8), 10));
+        r.note("a note");
+        let dir = std::env::temp_dir().join(format!("mlnotes-gallery-{}", std::process::id()));
+        let failed = Err(Error::invalid("broken"));
+        let path = write_gallery(&dir, &[("demo", Ok(r)), ("other", failed)]).unwrap();
+        let html = std::fs::read_to_string(path).unwrap();
+        assert!(
+            html.contains("<a href=\"#demo\">demo</a>") && html.contains("<section id=\"demo\">")
+        );
+        assert!(html.contains("A &lt;section&gt;") && html.contains("x &lt; y"));
+        assert!(html.contains("<tr class=\"held\"><td>held</td>"));
+        assert!(html.contains("<tr class=\"not-held\"><td>not-held</td><td>y &amp; z</td>"));
+        assert!(
+            html.contains("<td>1</td><td>1</td>"),
+            "held / not held counts"
+        );
+        assert!(html.contains("<caption>Numbers</caption>"));
+        assert!(html.contains("src=\"demo/loss.svg\"") && html.contains("src=\"demo/grid.svg\""));
+        assert!(html.contains("a note"));
+        assert!(html.contains("failed: ") && html.contains("broken"));
+        std::fs::remove_dir_all(dir).ok();
+    }
+}
