@@ -24,12 +24,12 @@ impl Experiment for RnnVsLstm {
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
-        let lengths = ctx.size(vec![10, 50, 100], vec![10, 50]);
+        let lengths = ctx.size(vec![10, 50, 100, 200], vec![10, 50]);
         let hidden = 32;
         let trainer = SequenceTrainer {
             learning_rate: 3e-3,
             seed: ctx.seed,
-            ..SequenceTrainer::new(ctx.size(1000, 400))
+            ..SequenceTrainer::new(ctx.size(1000, 700))
         };
         let baseline = Task::Adding { length: 2 }.baseline();
         let mut table = Table::new(
@@ -45,21 +45,23 @@ impl Experiment for RnnVsLstm {
                 "LSTM gradient ratio",
             ],
         );
-        let bar = ctx.progress(2 * lengths.len() as u64, "adding problem");
+        let total = 2 * lengths.len() * trainer.steps;
+        let bar = ctx.progress(total as u64, "adding problem, RNN and LSTM");
         let (mut rnn_curve, mut lstm_curve) = (vec![], vec![]);
         let mut rows = vec![];
         for &t in &lengths {
             let task = Task::Adding { length: t };
             let mut cells = vec![];
-            for arch in [Architecture::Rnn, Architecture::Lstm] {
+            for (name, arch) in [("RNN", Architecture::Rnn), ("LSTM", Architecture::Lstm)] {
                 ctx.device.seed(ctx.seed);
                 let model = SequenceModelConfig::new(2, hidden, 1, arch).init(&ctx.device);
                 let g = input_gradient_norms(&model, &task, 64, ctx.seed)?;
                 let ratio = g[0] / g[t - 1];
-                let (trained, _) = trainer.fit(model, &task, |_, _| {})?;
+                bar.set_message(format!("adding problem, {name}, T = {t}"));
+                let every = trainer.eval_every as u64;
+                let (trained, _) = trainer.fit(model, &task, |_, _| bar.inc(every))?;
                 let mse = evaluate(&trained, &task, 2000, ctx.seed + 7)?;
                 cells.push((mse, ratio));
-                bar.inc(1);
             }
             table.row(vec![
                 t.to_string(),
@@ -98,10 +100,31 @@ impl Experiment for RnnVsLstm {
             longest.1.0 > 0.8 * baseline,
             format!("at T = {} the RNN's MSE is {} against the baseline {:.4}", longest.0, f4(longest.1.0), baseline),
         );
+        // Lengths where the RNN stays near the baseline and the LSTM goes well below it.
+        let rnn_fails = |r: &(usize, (f64, f64), (f64, f64))| r.1.0 > 0.8 * baseline;
+        let lstm_learns = |r: &(usize, (f64, f64), (f64, f64))| r.2.0 < 0.5 * baseline;
+        let solved: Vec<String> = rows
+            .iter()
+            .filter(|r| rnn_fails(r) && lstm_learns(r))
+            .map(|r| r.0.to_string())
+            .collect();
+        let per_length = rows
+            .iter()
+            .map(|r| format!("T = {}: LSTM {}, RNN {}", r.0, f4(r.2.0), f4(r.1.0)))
+            .collect::<Vec<_>>()
+            .join("; ");
         report.claim(
-            "The LSTM's gated cell solves the vanishing gradient problem: it goes well below the baseline where the RNN does not",
-            longest.2.0 < 0.5 * baseline && longest.2.0 < 0.5 * longest.1.0,
-            format!("at T = {}: LSTM {}, RNN {}", longest.0, f4(longest.2.0), f4(longest.1.0)),
+            "The LSTM's gated cell handles long-term dependencies where the vanilla RNN does not: it goes well below the baseline where the RNN stays near it",
+            !solved.is_empty(),
+            format!("such lengths: T = {}; {per_length}", if solved.is_empty() { "none".into() } else { solved.join(", ") }),
+        );
+        report.claim(
+            "The LSTM solves the vanishing gradient problem: it learns at every length tried",
+            rows.iter().all(lstm_learns),
+            format!(
+                "{per_length} ({} steps each); the LSTM's own gradient ratio ‖∂L/∂x₁‖ / ‖∂L/∂x_T‖ at initialisation falls to {:.1e} at T = {}: gating slows the decay, it does not remove it",
+                trainer.steps, longest.2.1, longest.0
+            ),
         );
         report.claim(
             "Gradients vanish through time in the RNN: the loss's gradient with respect to the first input is orders of magnitude smaller than to the last",

@@ -84,7 +84,7 @@ impl Experiment for TransformerExperiment {
         };
 
         // 1. The adding problem: accuracy and time per step against the sequence length.
-        let lengths = ctx.size(vec![10, 50, 100], vec![10, 50]);
+        let lengths = ctx.size(vec![10, 50, 100, 200], vec![10, 50]);
         let mut table = Table::new(
             &format!(
                 "Adding problem: Transformer (width 32, 4 heads, 2 layers) test MSE after {} steps (baseline 0.167), and milliseconds per training step of 64 sequences",
@@ -98,14 +98,19 @@ impl Experiment for TransformerExperiment {
                 "RNN ms/step",
             ],
         );
-        let bar = ctx.progress(lengths.len() as u64, "adding problem");
+        let bar = ctx.progress(
+            (lengths.len() * trainer.steps) as u64,
+            "adding problem, Transformer",
+        );
+        let every = trainer.eval_every as u64;
         let mut times = vec![];
         let mut mses = vec![];
         for &t in &lengths {
             let task = Task::Adding { length: t };
             let config = transformer(&task, true);
             ctx.device.seed(ctx.seed);
-            let (model, _) = trainer.fit(config.init(&ctx.device), &task, |_, _| {})?;
+            bar.set_message(format!("adding problem, Transformer, T = {t}"));
+            let (model, _) = trainer.fit(config.init(&ctx.device), &task, |_, _| bar.inc(every))?;
             let mse = evaluate(&model, &task, 2000, ctx.seed + 7)?;
             let timing_steps = ctx.size(30, 10);
             let ms = [
@@ -132,7 +137,6 @@ impl Experiment for TransformerExperiment {
             ]);
             times.push((t as f64, ms));
             mses.push((t, mse));
-            bar.inc(1);
         }
         bar.finish_and_clear();
         report.table(table);
