@@ -147,7 +147,7 @@ pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<P
     for (name, r) in results {
         match r {
             Ok(rep) => {
-                let held = rep.claims.iter().filter(|c| c.held).count();
+                let held = rep.claims_held();
                 let _ = writeln!(
                     md,
                     "| [{name}]({name}/report.md) | {} | {held} | {} |",

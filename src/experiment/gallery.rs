@@ -94,7 +94,7 @@ img{max-width:100%}small{color:#666;font-weight:normal}.note{color:#444}\
     for (name, r) in results {
         match r {
             Ok(rep) => {
-                let held = rep.claims.iter().filter(|c| c.held).count();
+                let held = rep.claims_held();
                 let _ = write!(
                     html,
                     "<tr><td><a href=\"#{0}\">{0}</a></td><td>{1}</td><td>{held}</td><td>{2}</td></tr>",
@@ -145,6 +145,7 @@ mod tests {
         };
         r.claim("x < y", true, "1 < 2");
         r.claim("y & z", false, "no");
+        assert_eq!(r.claims_held(), 1);
         let mut t = Table::new("Numbers", &["a", "b"]);
         t.row(vec!["1".into(), "2".into()]);
         r.table(t);

@@ -107,6 +107,11 @@ impl Report {
         });
     }
 
+    /// How many of the claims held.
+    pub fn claims_held(&self) -> usize {
+        self.claims.iter().filter(|c| c.held).count()
+    }
+
     /// Record a named number.
     pub fn metric(&mut self, name: &str, value: f64) {
         self.metrics.insert(name.into(), value);
