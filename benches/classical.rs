@@ -111,7 +111,7 @@ fn main() {
                 n_restarts: 1,
                 ..KMeans::new(8)
             }
-            .fit(blobs.x())
+            .fit(&blobs)
             .unwrap();
         },
     );
@@ -122,7 +122,7 @@ fn main() {
         1.0,
         2.0,
         || {
-            Pca::new(32).fit(wide.x()).unwrap();
+            Pca::new(32).fit(&wide).unwrap();
         },
     );
     let (pts, _) = synthetic(2_000, 8, 6);
@@ -132,7 +132,7 @@ fn main() {
         1.0,
         2.0,
         || {
-            Agglomerative::new(Linkage::Average).fit(pts.x()).unwrap();
+            Agglomerative::new(Linkage::Average).fit(&pts).unwrap();
         },
     );
     let mut rng = StdRng::seed_from_u64(2);
@@ -172,7 +172,7 @@ fn main() {
 }
 
 /// Fits per second and predicted rows per second of one model on one data set.
-fn fit_predict<P: Fit<usize>>(name: &str, params: &P, data: &Dataset) {
+fn fit_predict<P: Fit<usize, Model: Predict<usize>>>(name: &str, params: &P, data: &Dataset) {
     let name = format!("{name} {}x{}", data.n_samples(), data.n_features());
     if !wanted(&name) {
         return;

@@ -82,9 +82,6 @@ pub enum Error {
         /// What went wrong (missing file, other architecture, ...).
         reason: String,
     },
-    /// A model configuration that cannot be built.
-    #[error("{0}")]
-    ModelConfig(#[from] mlnotes_models::InvalidConfig),
     /// A plot could not be drawn.
     #[error("plot error: {0}")]
     Plot(String),
@@ -144,6 +141,17 @@ impl Error {
         Error::Io {
             path: path.into(),
             source,
+        }
+    }
+}
+
+impl From<mlnotes_models::InvalidConfig> for Error {
+    /// A Burn model configuration that cannot be built is a hyperparameter error naming the
+    /// parameter; the reason starts with the configuration's name.
+    fn from(e: mlnotes_models::InvalidConfig) -> Self {
+        Error::Config {
+            param: e.param,
+            reason: format!("{}: {}", e.model, e.reason),
         }
     }
 }

@@ -21,6 +21,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, Normal};
 
 use crate::backend::{data_error, scalar};
+use crate::estimator::Params;
 use crate::{Error, Result, validate};
 
 /// The generator's loss.
@@ -69,14 +70,13 @@ impl Gan {
             seed: 0,
         }
     }
+}
 
+impl Params for Gan {
     fn check(&self) -> Result<()> {
-        if self.noise_dim == 0 || self.steps == 0 || self.batch_size == 0 {
-            return Err(Error::config(
-                "steps",
-                "noise_dim, steps and batch_size must be at least 1",
-            ));
-        }
+        validate::at_least(self.noise_dim, 1, "noise_dim")?;
+        validate::at_least(self.steps, 1, "steps")?;
+        validate::at_least(self.batch_size, 1, "batch_size")?;
         validate::positive(self.learning_rate, "learning_rate")?;
         MlpConfig::new(self.noise_dim, self.hidden.clone(), 1).check()?;
         Ok(())
@@ -152,8 +152,8 @@ impl Gan {
         let device = device.clone().autodiff();
         device.seed(self.seed);
         let dim = data.ncols();
-        let mut g = MlpConfig::new(self.noise_dim, self.hidden.clone(), dim).init(&device);
-        let mut d = MlpConfig::new(dim, self.hidden.clone(), 1).init(&device);
+        let mut g = MlpConfig::new(self.noise_dim, self.hidden.clone(), dim).try_init(&device)?;
+        let mut d = MlpConfig::new(dim, self.hidden.clone(), 1).try_init(&device)?;
         let adam = || AdamConfig::new().with_beta_1(0.5).init();
         let (mut g_optim, mut d_optim) = (adam(), adam());
         let real_all = to_tensor(data, &device);
@@ -437,7 +437,10 @@ mod tests {
         };
         assert!(matches!(
             no_width.fit(real.view(), &device, |_| {}),
-            Err(Error::ModelConfig(_))
+            Err(Error::Config {
+                param: "hidden",
+                ..
+            })
         ));
         // A sigmoid output keeps samples in (0, 1), as pixels.
         let pixels = Gan {

@@ -42,6 +42,7 @@ pub mod linear;
 pub mod metrics;
 pub mod optim;
 pub mod pca;
+pub mod persist;
 pub mod preprocess;
 pub mod rl;
 pub mod selection;

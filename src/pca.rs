@@ -9,11 +9,12 @@
 use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
-use crate::estimator::{Params, Transform};
+use crate::data::Target;
+use crate::estimator::{Checked, FitChecked, Params, Transform};
 use crate::{Error, Result, linalg, validate};
 
 /// How many components to keep.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Components {
     /// Exactly `k`.
     Fixed(usize),
@@ -22,7 +23,7 @@ pub enum Components {
 }
 
 /// PCA hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pca {
     /// Components to keep.
     pub components: Components,
@@ -52,7 +53,7 @@ impl Params for Pca {
 }
 
 /// A fitted PCA.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedPca {
     /// Per-feature mean subtracted before projecting.
     pub mean: Array1<f64>,
@@ -76,11 +77,14 @@ impl Pca {
             components: Components::VarianceRetained(share),
         }
     }
+}
 
-    /// Learn the principal components of the rows of `x`.
-    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedPca> {
-        self.check()?;
-        validate::features(x, "PCA features")?;
+impl<T: Target> FitChecked<T> for Pca {
+    type Model = FittedPca;
+
+    /// Learn the principal components of the feature rows (targets are ignored).
+    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedPca> {
+        let x = data.x();
         let (m, n) = x.dim();
         if m < 2 {
             return Err(Error::invalid(format!(
@@ -182,12 +186,13 @@ impl Transform for FittedPca {
 mod tests {
     use super::*;
     use crate::data;
+    use crate::estimator::FitFeatures;
 
     #[test]
     fn iris_matches_scikit_learn() {
         // sklearn PCA().fit(iris): explained_variance_ratio_ and components_[0] (same iris array)
         let x = data::iris().features;
-        let p = Pca::new(4).fit(x.view()).unwrap();
+        let p = Pca::new(4).fit_features(x.view()).unwrap();
         let want = [
             0.924_616_207_174_3,
             0.053_015_567_850_5,
@@ -214,16 +219,22 @@ mod tests {
         // sklearn: 41 components keep 99% of the digits' variance, 29 keep 95%
         let x = data::digits().features;
         assert_eq!(
-            Pca::retaining(0.99).fit(x.view()).unwrap().n_components(),
+            Pca::retaining(0.99)
+                .fit_features(x.view())
+                .unwrap()
+                .n_components(),
             41
         );
         assert_eq!(
-            Pca::retaining(0.95).fit(x.view()).unwrap().n_components(),
+            Pca::retaining(0.95)
+                .fit_features(x.view())
+                .unwrap()
+                .n_components(),
             29
         );
-        let full = Pca::new(64).fit(x.view()).unwrap();
+        let full = Pca::new(64).fit_features(x.view()).unwrap();
         assert!(full.reconstruction_error(x.view()).unwrap() < 1e-18 * 1e10);
-        let two = Pca::new(2).fit(x.view()).unwrap();
+        let two = Pca::new(2).fit_features(x.view()).unwrap();
         // reconstruction error = sum of the dropped variances * (m-1)/m
         let dropped: f64 = full.explained_variance.iter().skip(2).sum();
         let err = two.reconstruction_error(x.view()).unwrap();
@@ -236,11 +247,15 @@ mod tests {
     #[test]
     fn errors() {
         let x = ndarray::array![[1.0, 2.0], [3.0, 4.0]];
-        assert!(Pca::new(3).fit(x.view()).is_err());
-        assert!(Pca::new(0).fit(x.view()).is_err());
-        assert!(Pca::retaining(1.5).fit(x.view()).is_err());
-        assert!(Pca::new(1).fit(ndarray::array![[1.0, 2.0]].view()).is_err());
-        let p = Pca::new(1).fit(x.view()).unwrap();
+        assert!(Pca::new(3).fit_features(x.view()).is_err());
+        assert!(Pca::new(0).fit_features(x.view()).is_err());
+        assert!(Pca::retaining(1.5).fit_features(x.view()).is_err());
+        assert!(
+            Pca::new(1)
+                .fit_features(ndarray::array![[1.0, 2.0]].view())
+                .is_err()
+        );
+        let p = Pca::new(1).fit_features(x.view()).unwrap();
         assert!(p.transform(ndarray::array![[1.0]].view()).is_err());
     }
 }

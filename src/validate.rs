@@ -105,6 +105,28 @@ pub fn non_negative(value: f64, param: &'static str) -> Result<()> {
     Ok(())
 }
 
+/// Fails unless a count is at least `min` (sizes, epochs, steps).
+pub fn at_least(value: usize, min: usize, param: &'static str) -> Result<()> {
+    if value < min {
+        return Err(Error::config(
+            param,
+            format!("must be at least {min}, got {value}"),
+        ));
+    }
+    Ok(())
+}
+
+/// Fails unless `0 < value <= 1` (a share of the rows or features).
+pub fn fraction(value: f64, param: &'static str) -> Result<()> {
+    if !(value > 0.0 && value <= 1.0) {
+        return Err(Error::config(
+            param,
+            format!("must lie in (0, 1], got {value}"),
+        ));
+    }
+    Ok(())
+}
+
 /// Fails unless `low <= value <= high`.
 pub fn in_range(value: f64, low: f64, high: f64, param: &'static str) -> Result<()> {
     if !(value.is_finite() && value >= low && value <= high) {

@@ -44,7 +44,7 @@ fn logistic_regression_on_standardised_breast_cancer() {
     let d = raw
         .with_features(
             Scaler::standardization()
-                .fit(raw.x())
+                .fit(&raw)
                 .unwrap()
                 .transform(raw.x())
                 .unwrap(),

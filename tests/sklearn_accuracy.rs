@@ -13,7 +13,7 @@
 use mlnotes::bayes::GaussianNb;
 use mlnotes::data::{Dataset, breast_cancer, digits, iris, wine};
 use mlnotes::ensemble::Bagging;
-use mlnotes::estimator::Fit;
+use mlnotes::estimator::{Fit, Predict};
 use mlnotes::knn::Knn;
 use mlnotes::linear::LogisticRegression;
 use mlnotes::metrics::accuracy;
@@ -21,7 +21,7 @@ use mlnotes::preprocess::{Scaled, Scaler};
 use mlnotes::selection::{KFold, cross_val_score};
 use mlnotes::svm::{Gamma, Kernel, KernelSvm};
 
-fn cv(model: &impl Fit<usize>, data: &Dataset) -> f64 {
+fn cv(model: &impl Fit<usize, Model: Predict<usize>>, data: &Dataset) -> f64 {
     let labels = data.targets.to_vec();
     let folds = KFold::new(5, 0)
         .stratified()

@@ -3,11 +3,11 @@
 
 use mlnotes::Result;
 use mlnotes::data::Dataset;
-use mlnotes::estimator::{Fit, Params, Predict, Transform};
+use mlnotes::estimator::{Checked, Fit, FitChecked, FitFeatures, Params, Predict, Transform};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::linear::{FittedLinear, LinearRegression};
 use mlnotes::metrics;
-use mlnotes::preprocess::{FittedScaler, PolynomialFeatures, Scaler};
+use mlnotes::preprocess::{FittedPolynomial, FittedScaler, PolynomialFeatures, Scaler};
 use mlnotes::selection::{Diagnosis, LearningCurve, learning_curve};
 use ndarray::{Array1, Array2, ArrayView2};
 use rand::rngs::StdRng;
@@ -28,7 +28,7 @@ struct PolyRidge {
 }
 
 struct FittedPolyRidge {
-    poly: PolynomialFeatures,
+    poly: FittedPolynomial,
     scaler: FittedScaler,
     model: FittedLinear,
 }
@@ -39,12 +39,12 @@ impl Params for PolyRidge {
     }
 }
 
-impl Fit<f64> for PolyRidge {
+impl FitChecked<f64> for PolyRidge {
     type Model = FittedPolyRidge;
-    fn fit(&self, d: &Dataset<f64>) -> Result<FittedPolyRidge> {
-        let poly = PolynomialFeatures::new(1, self.degree)?;
+    fn fit_checked(&self, d: Checked<'_, f64>) -> Result<FittedPolyRidge> {
+        let poly = PolynomialFeatures::new(self.degree).fit(&d)?;
         let z = poly.transform(d.x())?;
-        let scaler = Scaler::standardization().fit(z.view())?;
+        let scaler = Scaler::standardization().fit_features(z.view())?;
         let model =
             LinearRegression::ridge(self.l2).fit(&d.with_features(scaler.transform(z.view())?)?)?;
         Ok(FittedPolyRidge {

@@ -88,7 +88,7 @@ impl Experiment for FeatureScaling {
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
         let data = houses(ctx.size(1000, 200), ctx.seed)?;
-        let scaler = Scaler::mean_normalization().fit(data.x())?;
+        let scaler = Scaler::mean_normalization().fit(&data)?;
         let scaled = data.with_features(scaler.transform(data.x())?)?;
         let epochs = ctx.size(200_000, 20_000);
         let rel = 1e-6;

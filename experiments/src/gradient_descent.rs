@@ -2,7 +2,7 @@
 //! mini-batch updates; momentum and Adam; learning rates too small and too large.
 
 use mlnotes::data::generate;
-use mlnotes::estimator::{Fit, Transform};
+use mlnotes::estimator::{Fit, FitFeatures, Transform};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::linalg::largest_eigenvalue;
 use mlnotes::linear::cost::SquaredError;
@@ -51,7 +51,7 @@ impl Experiment for GradientDescentVariants {
         for mut col in mixed.columns_mut().into_iter().skip(1) {
             col.scaled_add(1.5, &first);
         }
-        let scaler = Scaler::standardization().fit(mixed.view())?;
+        let scaler = Scaler::standardization().fit_features(mixed.view())?;
         let data = raw.with_features(scaler.transform(mixed.view())?)?;
         let x = design(data.x());
         let cost = SquaredError {

@@ -3,10 +3,10 @@
 //! divisive clustering.
 
 use mlnotes::Result;
-use mlnotes::cluster::{Agglomerative, Linkage, divisive};
+use mlnotes::cluster::{Agglomerative, Divisive, Linkage};
 use mlnotes::data::{self, generate};
-use mlnotes::estimator::Transform;
-use mlnotes::experiment::{Context, Experiment, Report, Table};
+use mlnotes::estimator::{Fit, FitFeatures, Transform};
+use mlnotes::experiment::{Context, Experiment, Plot, Report, Table};
 use mlnotes::metrics::adjusted_rand_index;
 use mlnotes::preprocess::Scaler;
 
@@ -40,7 +40,7 @@ impl Experiment for Hierarchical {
         );
         let mut ari = Vec::new();
         for (name, l) in linkages {
-            let labels = Agglomerative::new(l).fit(moons.x())?.cut_k(2)?;
+            let labels = Agglomerative::new(l).fit(&moons)?.cut_k(2)?;
             let a = adjusted_rand_index(moons.targets.view(), labels.view())?;
             t.row(vec![name.into(), f4(a)]);
             ari.push(a);
@@ -59,28 +59,30 @@ impl Experiment for Hierarchical {
 
         // 2. The dendrogram of (standardised) iris.
         let iris = data::iris();
-        let x = Scaler::standardization()
-            .fit(iris.x())?
-            .transform(iris.x())?;
+        let x = Scaler::standardization().fit(&iris)?.transform(iris.x())?;
         let mut t2 = Table::new(
             "Iris (standardised) cut into 3 clusters: adjusted Rand index against the species",
             &["method", "ARI"],
         );
         let mut cuts = Vec::new();
         for (name, l) in linkages {
-            let tree = Agglomerative::new(l).fit(x.view())?;
+            let tree = Agglomerative::new(l).fit_features(x.view())?;
             let labels = tree.cut_k(3)?;
             t2.row(vec![
                 format!("agglomerative, {name} linkage"),
                 f4(adjusted_rand_index(iris.targets.view(), labels.view())?),
             ]);
-            report.plot(tree.plot(
+            report.plot(Plot::dendrogram(
+                &tree,
                 &format!("dendrogram_iris_{name}.svg"),
                 &format!("Iris dendrogram, {name} linkage"),
             ));
             cuts.push(labels);
         }
-        let top_down = divisive(x.view(), 3, ctx.seed)?;
+        let top_down = Divisive::new(3)
+            .with_seed(ctx.seed)
+            .fit_features(x.view())?
+            .labels;
         t2.row(vec![
             "divisive (bisecting k-means)".into(),
             f4(adjusted_rand_index(iris.targets.view(), top_down.view())?),

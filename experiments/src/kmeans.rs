@@ -3,6 +3,7 @@
 
 use mlnotes::cluster::{KMeans, KMeansInit, elbow};
 use mlnotes::data::generate;
+use mlnotes::estimator::{Fit, FitFeatures};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::metrics::{adjusted_rand_index, silhouette_score};
 use mlnotes::{Error, Result};
@@ -41,13 +42,13 @@ impl Experiment for KMeansExperiment {
             let base = KMeans::new(9)
                 .with_init(KMeansInit::Random, 1)
                 .with_seed(ctx.seed * 1000 + s);
-            one.push(base.fit(grid.x())?.cost);
+            one.push(base.fit(&grid)?.cost);
             ten.push(
                 KMeans {
                     n_restarts: 10,
                     ..base
                 }
-                .fit(grid.x())?
+                .fit(&grid)?
                 .cost,
             );
             bar.inc(1);
@@ -120,7 +121,7 @@ impl Experiment for KMeansExperiment {
             .map_or(0, |p| p.0);
         let mut sil = Vec::new();
         for k in 2..=8 {
-            let labels = KMeans::new(k).with_seed(ctx.seed).fit(four.x())?.labels;
+            let labels = KMeans::new(k).with_seed(ctx.seed).fit(&four)?.labels;
             sil.push((k, silhouette_score(four.x(), labels.view())?));
         }
         let best_sil = sil
@@ -169,7 +170,7 @@ impl Experiment for KMeansExperiment {
 
         // 3. Concentric circles: not spherical, so k-means cuts across them.
         let circles = generate::circles(ctx.size(400, 200), 0.03, 0.4, ctx.seed)?;
-        let cut = KMeans::new(2).with_seed(ctx.seed).fit(circles.x())?.labels;
+        let cut = KMeans::new(2).with_seed(ctx.seed).fit(&circles)?.labels;
         let ari = adjusted_rand_index(circles.targets.view(), cut.view())?;
         report.metric("circles_ari", ari);
         report.claim(
@@ -185,12 +186,12 @@ impl Experiment for KMeansExperiment {
             1.0,
             ctx.seed + 2,
         )?;
-        let clean = KMeans::new(2).with_seed(ctx.seed).fit(two.x())?;
+        let clean = KMeans::new(2).with_seed(ctx.seed).fit(&two)?;
         let with_outlier = concatenate(Axis(0), &[two.x(), array![[60.0, 60.0]].view()])
             .map_err(|e| Error::invalid(e.to_string()))?;
         let dirty = KMeans::new(2)
             .with_seed(ctx.seed)
-            .fit(with_outlier.view())?;
+            .fit_features(with_outlier.view())?;
         let dirty_labels = dirty
             .labels
             .slice(ndarray::s![..two.n_samples()])

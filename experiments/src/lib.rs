@@ -84,7 +84,7 @@ pub fn mean_std(v: &[f64]) -> (f64, f64) {
 
 /// Mean accuracy of `params` over 5 stratified folds.
 pub fn cv_accuracy(
-    params: &impl mlnotes::estimator::Fit<usize>,
+    params: &impl mlnotes::estimator::Fit<usize, Model: mlnotes::estimator::Predict<usize>>,
     data: &mlnotes::data::Dataset,
     seed: u64,
 ) -> mlnotes::Result<f64> {

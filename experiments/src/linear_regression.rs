@@ -49,7 +49,7 @@ impl Experiment for LinearRegressionExperiment {
         let mut report = Report::new(self);
         let raw = data::diabetes();
         let diabetes =
-            raw.with_features(Scaler::standardization().fit(raw.x())?.transform(raw.x())?)?;
+            raw.with_features(Scaler::standardization().fit(&raw)?.transform(raw.x())?)?;
 
         // 1. Gradient descent and the normal equation find the same θ.
         let exact = LinearRegression::new().fit(&diabetes)?;

@@ -45,7 +45,7 @@ fn split_scaled<T: data::Target>(
     holdout.stratify = labels.is_some();
     let s = holdout.split(d.n_samples(), labels)?;
     let (train, test) = (d.select(&s.train)?, d.select(&s.test)?);
-    let scaler = Scaler::standardization().fit(train.x())?;
+    let scaler = Scaler::standardization().fit(&train)?;
     Ok((
         train.with_features(scaler.transform(train.x())?)?,
         test.with_features(scaler.transform(test.x())?)?,

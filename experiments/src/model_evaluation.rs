@@ -40,7 +40,11 @@ fn accuracy(y: ndarray::ArrayView1<usize>, p: ndarray::ArrayView1<usize>) -> Res
 }
 
 /// Accuracy of a model fitted on `train` and scored on `test`.
-fn holdout_accuracy(model: &impl Fit<usize>, train: &Dataset, test: &Dataset) -> Result<f64> {
+fn holdout_accuracy(
+    model: &impl Fit<usize, Model: Predict<usize>>,
+    train: &Dataset,
+    test: &Dataset,
+) -> Result<f64> {
     accuracy(
         test.targets.view(),
         model.fit(train)?.predict(test.x())?.view(),

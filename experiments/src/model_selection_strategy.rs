@@ -51,7 +51,11 @@ fn quadratic_problem(m: usize, n: usize, seed: u64) -> Result<Dataset> {
 }
 
 /// Test accuracy and fit seconds of one model.
-fn measure(model: &impl Fit<usize>, train: &Dataset, test: &Dataset) -> Result<(f64, f64)> {
+fn measure(
+    model: &impl Fit<usize, Model: Predict<usize>>,
+    train: &Dataset,
+    test: &Dataset,
+) -> Result<(f64, f64)> {
     let start = Instant::now();
     let fitted = model.fit(train)?;
     let secs = start.elapsed().as_secs_f64();
@@ -148,7 +152,7 @@ impl Experiment for ModelSelectionStrategy {
             vec![500, 1000, 2000],
         );
         let test = quadratic_problem(5000, n, ctx.seed + 1)?;
-        let poly = PolynomialFeatures::new(n, 2)?;
+        let poly = PolynomialFeatures::new(2).fit(&test)?;
         let test_poly = test.with_features(poly.transform(test.x())?)?;
         let mut svm_curve = vec![];
         let mut logit_curve = vec![];

@@ -5,8 +5,8 @@
 use std::time::Instant;
 
 use mlnotes::Result;
-use mlnotes::data::{self, Dataset};
-use mlnotes::estimator::{Fit, Params, Predict, Transform};
+use mlnotes::data;
+use mlnotes::estimator::{Checked, Fit, FitChecked, FitFeatures, Params, Predict, Transform};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::linear::{FittedLogistic, LogisticRegression};
 use mlnotes::metrics;
@@ -38,10 +38,10 @@ impl Params for PcaLogistic {
     }
 }
 
-impl Fit<usize> for PcaLogistic {
+impl FitChecked<usize> for PcaLogistic {
     type Model = FittedPcaLogistic;
-    fn fit(&self, d: &Dataset) -> Result<FittedPcaLogistic> {
-        let pca = self.k.map(|k| Pca::new(k).fit(d.x())).transpose()?;
+    fn fit_checked(&self, d: Checked<'_, usize>) -> Result<FittedPcaLogistic> {
+        let pca = self.k.map(|k| Pca::new(k).fit(&d)).transpose()?;
         let x = match &pca {
             Some(p) => p.transform(d.x())?,
             None => d.features.clone(),
@@ -77,10 +77,10 @@ impl Experiment for PcaExperiment {
         // pixels share one scale (0..16): scale to [0, 1] without per-pixel standardisation,
         // which would blow up the near-constant border pixels
         let x = digits.features.mapv(|v| v / 16.0);
-        let full = Pca::new(64).fit(x.view())?;
+        let full = Pca::new(64).fit_features(x.view())?;
 
         // 1. Variance retained and reconstruction error against k.
-        let k99 = Pca::retaining(0.99).fit(x.view())?.n_components();
+        let k99 = Pca::retaining(0.99).fit_features(x.view())?.n_components();
         let mut t = Table::new(
             "Digits: variance retained and reconstruction error by number of components k",
             &[
@@ -91,7 +91,7 @@ impl Experiment for PcaExperiment {
         );
         let (mut retained, mut recon) = (vec![], vec![]);
         for k in [1, 2, 5, 10, 20, 30, 41, 50, 64] {
-            let p = Pca::new(k).fit(x.view())?;
+            let p = Pca::new(k).fit_features(x.view())?;
             let (v, e) = (full.variance_retained(k), p.reconstruction_error(x.view())?);
             t.row(vec![k.to_string(), f4(v), format!("{e:.5}")]);
             recon.push((k as f64, e));
@@ -127,7 +127,7 @@ impl Experiment for PcaExperiment {
         );
 
         // 2. 2-D projection coloured by digit.
-        let two = Pca::new(2).fit(x.view())?;
+        let two = Pca::new(2).fit_features(x.view())?;
         let z = two.transform(x.view())?;
         let mut scatter = Plot::new(
             "projection.svg",

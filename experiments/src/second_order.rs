@@ -57,8 +57,7 @@ impl Experiment for SecondOrder {
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
         let raw = data::breast_cancer();
-        let cancer =
-            raw.with_features(Scaler::standardization().fit(raw.x())?.transform(raw.x())?)?;
+        let cancer = raw.with_features(Scaler::standardization().fit(&raw)?.transform(raw.x())?)?;
         let tol = 1e-8;
         let solvers = [
             ("Newton", Solver::Newton(Newton { max_iter: 100, tol })),

@@ -13,7 +13,7 @@ use burn::module::Module;
 use burn::nn::{LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor, TensorData, activation};
 
-use crate::InvalidConfig;
+use crate::{InvalidConfig, positive_sizes};
 
 /// `softmax(Q Kᵀ / √d_k) V` over `[batch, heads, time, d_k]`: the context and the weights
 /// `[batch, heads, time_q, time_k]`.
@@ -69,16 +69,25 @@ pub struct SelfAttention {
 impl SelfAttentionConfig {
     /// `d_model` divisible by `n_heads`, both at least 1.
     pub fn check(&self) -> Result<(), InvalidConfig> {
-        if self.n_heads == 0 || self.d_model == 0 || !self.d_model.is_multiple_of(self.n_heads) {
+        positive_sizes("SelfAttentionConfig", "n_heads", &[self.n_heads])?;
+        positive_sizes("SelfAttentionConfig", "d_model", &[self.d_model])?;
+        if !self.d_model.is_multiple_of(self.n_heads) {
             return Err(InvalidConfig::new(
                 "SelfAttentionConfig",
+                "d_model",
                 format!(
-                    "d_model {} must be a positive multiple of n_heads {}",
-                    self.d_model, self.n_heads
+                    "must be a multiple of n_heads {}, got {}",
+                    self.n_heads, self.d_model
                 ),
             ));
         }
         Ok(())
+    }
+
+    /// Build on `device`, or say which parameter is wrong.
+    pub fn try_init(&self, device: &Device) -> Result<SelfAttention, InvalidConfig> {
+        self.check()?;
+        Ok(self.init(device))
     }
 
     /// Build on `device`; panics if [`SelfAttentionConfig::check`] fails.
@@ -182,13 +191,27 @@ pub struct Transformer {
 impl TransformerConfig {
     /// Sizes at least 1, `d_model` even and divisible by `n_heads`.
     pub fn check(&self) -> Result<(), InvalidConfig> {
-        if self.d_input == 0 || self.d_ff == 0 || !self.d_model.is_multiple_of(2) {
+        positive_sizes("TransformerConfig", "d_input", &[self.d_input])?;
+        positive_sizes("TransformerConfig", "d_ff", &[self.d_ff])?;
+        if !self.d_model.is_multiple_of(2) {
             return Err(InvalidConfig::new(
                 "TransformerConfig",
-                "d_input and d_ff must be at least 1 and d_model even",
+                "d_model",
+                format!("must be even (sinusoidal encoding), got {}", self.d_model),
             ));
         }
-        SelfAttentionConfig::new(self.d_model, self.n_heads).check()
+        SelfAttentionConfig::new(self.d_model, self.n_heads)
+            .check()
+            .map_err(|e| InvalidConfig {
+                model: "TransformerConfig",
+                ..e
+            })
+    }
+
+    /// Build on `device`, or say which parameter is wrong.
+    pub fn try_init(&self, device: &Device) -> Result<Transformer, InvalidConfig> {
+        self.check()?;
+        Ok(self.init(device))
     }
 
     /// Build on `device`; panics if [`TransformerConfig::check`] fails.

@@ -18,7 +18,7 @@ use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, PaddingConfig2d};
 use burn::tensor::{Device, Tensor, activation};
 
-use crate::{InvalidConfig, Mlp, MlpConfig};
+use crate::{InvalidConfig, Mlp, MlpConfig, positive_sizes};
 
 /// Image size, convolution blocks and head of a [`Cnn`].
 #[derive(Config, Debug)]
@@ -78,22 +78,20 @@ impl CnnConfig {
 
     /// Sizes at least 1, an odd kernel, and an image that survives every 2×2 pooling.
     pub fn check(&self) -> Result<(), InvalidConfig> {
-        if self.in_channels == 0 || self.channels.contains(&0) {
-            return Err(InvalidConfig::new(
-                "CnnConfig",
-                "every block needs at least one channel",
-            ));
-        }
+        positive_sizes("CnnConfig", "in_channels", &[self.in_channels])?;
+        positive_sizes("CnnConfig", "channels", &self.channels)?;
         if self.kernel.is_multiple_of(2) {
             return Err(InvalidConfig::new(
                 "CnnConfig",
-                format!("kernel must be odd, got {}", self.kernel),
+                "kernel",
+                format!("must be odd, got {}", self.kernel),
             ));
         }
         let (h, w) = self.feature_size();
         if h == 0 || w == 0 {
             return Err(InvalidConfig::new(
                 "CnnConfig",
+                "channels",
                 format!(
                     "a {}x{} image cannot be halved {} times",
                     self.height,
@@ -103,6 +101,12 @@ impl CnnConfig {
             ));
         }
         self.head().check()
+    }
+
+    /// Build the network on `device`, or say which parameter is wrong.
+    pub fn try_init(&self, device: &Device) -> Result<Cnn, InvalidConfig> {
+        self.check()?;
+        Ok(self.init(device))
     }
 
     /// Build the network on `device`. Panics (as Burn's layers do) if [`CnnConfig::check`] fails.

@@ -14,7 +14,7 @@ use burn::nn::{
 };
 use burn::tensor::{Device, Tensor, activation};
 
-use crate::InvalidConfig;
+use crate::{InvalidConfig, positive_sizes};
 
 /// The hidden layers' nonlinearity.
 #[derive(Config, Debug, Copy, PartialEq, Eq)]
@@ -111,16 +111,14 @@ pub struct Mlp {
 impl MlpConfig {
     /// Sizes at least 1 and a dropout probability in `[0, 1)`.
     pub fn check(&self) -> Result<(), InvalidConfig> {
-        if self.input == 0 || self.output == 0 || self.hidden.contains(&0) {
-            return Err(InvalidConfig::new(
-                "MlpConfig",
-                "every layer needs at least one unit",
-            ));
-        }
+        positive_sizes("MlpConfig", "input", &[self.input])?;
+        positive_sizes("MlpConfig", "hidden", &self.hidden)?;
+        positive_sizes("MlpConfig", "output", &[self.output])?;
         if !(0.0..1.0).contains(&self.dropout) {
             return Err(InvalidConfig::new(
                 "MlpConfig",
-                format!("dropout must be in [0, 1), got {}", self.dropout),
+                "dropout",
+                format!("must be in [0, 1), got {}", self.dropout),
             ));
         }
         if let Init::Gaussian { std } = self.init
@@ -128,10 +126,17 @@ impl MlpConfig {
         {
             return Err(InvalidConfig::new(
                 "MlpConfig",
-                format!("Gaussian std must be positive, got {std}"),
+                "init",
+                format!("the Gaussian std must be positive, got {std}"),
             ));
         }
         Ok(())
+    }
+
+    /// Build the network on `device`, or say which parameter is wrong.
+    pub fn try_init(&self, device: &Device) -> Result<Mlp, InvalidConfig> {
+        self.check()?;
+        Ok(self.init(device))
     }
 
     /// Build the network on `device`. Panics (as Burn's layers do) if [`MlpConfig::check`] fails.

@@ -7,7 +7,10 @@ use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 
-use crate::{InvalidConfig, LstmCell, RecurrentConfig, RnnCell, Transformer, TransformerConfig};
+use crate::{
+    InvalidConfig, LstmCell, RecurrentConfig, RnnCell, Transformer, TransformerConfig,
+    positive_sizes,
+};
 
 /// Which encoder.
 #[derive(Config, Debug, PartialEq)]
@@ -67,15 +70,13 @@ pub struct SequenceModel {
 impl SequenceModelConfig {
     /// Sizes at least 1 and a valid Transformer configuration.
     pub fn check(&self) -> Result<(), InvalidConfig> {
-        if self.d_input == 0 || self.d_hidden == 0 || self.outputs == 0 {
-            return Err(InvalidConfig::new(
-                "SequenceModelConfig",
-                "d_input, d_hidden and outputs must be at least 1",
-            ));
-        }
+        positive_sizes("SequenceModelConfig", "d_input", &[self.d_input])?;
+        positive_sizes("SequenceModelConfig", "d_hidden", &[self.d_hidden])?;
+        positive_sizes("SequenceModelConfig", "outputs", &[self.outputs])?;
         match &self.architecture {
             Architecture::Transformer(t) if t.d_input != self.d_input => Err(InvalidConfig::new(
                 "SequenceModelConfig",
+                "architecture",
                 format!(
                     "the Transformer takes {} features, the model {}",
                     t.d_input, self.d_input
@@ -84,6 +85,12 @@ impl SequenceModelConfig {
             Architecture::Transformer(t) => t.check(),
             _ => Ok(()),
         }
+    }
+
+    /// Build on `device`, or say which parameter is wrong.
+    pub fn try_init(&self, device: &Device) -> Result<SequenceModel, InvalidConfig> {
+        self.check()?;
+        Ok(self.init(device))
     }
 
     /// Build on `device`; panics if [`SequenceModelConfig::check`] fails.

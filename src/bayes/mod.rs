@@ -12,3 +12,11 @@ mod naive_bayes;
 pub use naive_bayes::{
     BernoulliNb, BinnedNb, CategoricalNb, FittedNb, GaussianNb, MultinomialNb, NaiveBayes,
 };
+
+crate::estimator::deterministic!(
+    GaussianNb,
+    CategoricalNb,
+    MultinomialNb,
+    BernoulliNb,
+    BinnedNb
+);

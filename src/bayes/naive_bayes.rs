@@ -4,12 +4,12 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use crate::data::Dataset;
-use crate::estimator::{Fit, Params, Predict, PredictProba, Transform};
+use crate::estimator::{Checked, Fit, FitChecked, Params, Predict, PredictProba, Transform};
 use crate::preprocess::{Binning, BinningStrategy, FittedBinning};
 use crate::{Error, Result, validate};
 
 /// What a fitted model knows about each class's features.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum NaiveBayes {
     /// Per class and feature: mean and variance of a normal distribution.
     Gaussian {
@@ -38,7 +38,7 @@ pub enum NaiveBayes {
 }
 
 /// A fitted naive Bayes classifier.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedNb {
     /// `log P(C_k)`.
     pub log_prior: Array1<f64>,
@@ -50,28 +50,28 @@ pub struct FittedNb {
 }
 
 /// Gaussian naive Bayes.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GaussianNb {
     /// Added to every variance, as a share of the largest feature variance (scikit-learn: 1e-9).
     pub var_smoothing: f64,
 }
 
 /// Categorical naive Bayes on non-negative integer features (`0, 1, 2, ...`).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoricalNb {
     /// Laplace smoothing α (1 in the notes; 0 turns it off).
     pub alpha: f64,
 }
 
 /// Multinomial naive Bayes on non-negative counts.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MultinomialNb {
     /// Laplace smoothing α.
     pub alpha: f64,
 }
 
 /// Bernoulli naive Bayes on binary features (values > `threshold` count as 1).
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BernoulliNb {
     /// Laplace smoothing α.
     pub alpha: f64,
@@ -80,7 +80,7 @@ pub struct BernoulliNb {
 }
 
 /// Continuous features binned into buckets, then categorical naive Bayes.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BinnedNb {
     /// The binning.
     pub binning: Binning,
@@ -183,11 +183,11 @@ fn rows_of(data: &Dataset, k: usize) -> Vec<usize> {
         .collect()
 }
 
-impl Fit<usize> for GaussianNb {
+impl FitChecked<usize> for GaussianNb {
     type Model = FittedNb;
 
-    fn fit(&self, data: &Dataset) -> Result<FittedNb> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+        let data = data.data();
         let (log_prior, counts) = log_prior(data)?;
         let (k, n) = (counts.len(), data.n_features());
         let eps = self.var_smoothing
@@ -256,11 +256,11 @@ fn categorical(
     NaiveBayes::Categorical { log_prob }
 }
 
-impl Fit<usize> for CategoricalNb {
+impl FitChecked<usize> for CategoricalNb {
     type Model = FittedNb;
 
-    fn fit(&self, data: &Dataset) -> Result<FittedNb> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+        let data = data.data();
         let (prior, counts) = log_prior(data)?;
         let c = codes(data.x())?;
         let model = categorical(&c, data, self.alpha, &counts, 0);
@@ -273,13 +273,13 @@ impl Fit<usize> for CategoricalNb {
     }
 }
 
-impl Fit<usize> for BinnedNb {
+impl FitChecked<usize> for BinnedNb {
     type Model = FittedNb;
 
-    fn fit(&self, data: &Dataset) -> Result<FittedNb> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+        let data = data.data();
         let (prior, counts) = log_prior(data)?;
-        let bins = self.binning.fit(data.x())?;
+        let bins = self.binning.fit(&data)?;
         let c = bins.bin_indices(data.x())?;
         // every bin gets a column, seen in training or not
         let model = categorical(&c, data, self.alpha, &counts, bins.n_bins());
@@ -292,11 +292,11 @@ impl Fit<usize> for BinnedNb {
     }
 }
 
-impl Fit<usize> for MultinomialNb {
+impl FitChecked<usize> for MultinomialNb {
     type Model = FittedNb;
 
-    fn fit(&self, data: &Dataset) -> Result<FittedNb> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+        let data = data.data();
         let (prior, counts) = log_prior(data)?;
         if let Some(((i, j), v)) = data.features.indexed_iter().find(|(_, v)| **v < 0.0) {
             return Err(Error::invalid(format!(
@@ -322,11 +322,11 @@ impl Fit<usize> for MultinomialNb {
     }
 }
 
-impl Fit<usize> for BernoulliNb {
+impl FitChecked<usize> for BernoulliNb {
     type Model = FittedNb;
 
-    fn fit(&self, data: &Dataset) -> Result<FittedNb> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+        let data = data.data();
         let (prior, counts) = log_prior(data)?;
         let (k, n) = (counts.len(), data.n_features());
         let mut ones = Array2::<f64>::zeros((k, n));

@@ -9,13 +9,19 @@
 
 use ndarray::{Array1, ArrayView2};
 
+use ndarray::Array2;
+
 use super::KMeans;
-use crate::estimator::Params;
-use crate::experiment::{Plot, Series};
+use crate::data::Target;
+use crate::estimator::{Checked, FitChecked, FitFeatures, Params, Predict};
 use crate::{Error, Result, validate};
 
+/// The most points agglomerative clustering takes: its distance matrix holds `n²` numbers
+/// (20 000 points: 3.2 GB).
+pub const MAX_AGGLOMERATIVE_POINTS: usize = 20_000;
+
 /// Distance between two clusters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Linkage {
     /// Minimum distance between their points.
     Single,
@@ -26,13 +32,14 @@ pub enum Linkage {
 }
 
 /// Agglomerative clustering hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Agglomerative {
     /// The linkage criterion.
     pub linkage: Linkage,
 }
 
 impl Params for Agglomerative {
+    /// Every linkage is valid.
     fn check(&self) -> Result<()> {
         Ok(())
     }
@@ -40,7 +47,7 @@ impl Params for Agglomerative {
 
 /// One merge, in SciPy's numbering: ids `0..n` are the points, id `n + i` is the cluster made
 /// by merge `i`.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Merge {
     /// The smaller id merged.
     pub a: usize,
@@ -53,7 +60,7 @@ pub struct Merge {
 }
 
 /// The full merge tree.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Dendrogram {
     /// Number of points (leaves).
     pub n_samples: usize,
@@ -78,15 +85,24 @@ impl Agglomerative {
     pub fn new(linkage: Linkage) -> Self {
         Agglomerative { linkage }
     }
+}
 
-    /// Build the merge tree of the rows of `x` (Euclidean distances).
-    pub fn fit(&self, x: ArrayView2<f64>) -> Result<Dendrogram> {
-        self.check()?;
-        validate::features(x, "hierarchical clustering features")?;
+impl<T: Target> FitChecked<T> for Agglomerative {
+    type Model = Dendrogram;
+
+    /// Build the merge tree of the feature rows (Euclidean distances; targets are ignored).
+    fn fit_checked(&self, data: Checked<'_, T>) -> Result<Dendrogram> {
+        let x = data.x();
         let n = x.nrows();
         if n < 2 {
             return Err(Error::invalid(format!(
                 "hierarchical clustering needs at least 2 points, got {n}"
+            )));
+        }
+        if n > MAX_AGGLOMERATIVE_POINTS {
+            return Err(Error::invalid(format!(
+                "agglomerative clustering of {n} points needs an {n} x {n} distance matrix; \
+                 at most {MAX_AGGLOMERATIVE_POINTS} points are taken"
             )));
         }
         let mut d = vec![0.0; n * n];
@@ -229,90 +245,139 @@ impl Dendrogram {
         }
         order
     }
+}
 
-    /// The dendrogram as a plot: each merge a ∏ joining its children at its distance.
-    pub fn plot(&self, file: &str, title: &str) -> Plot {
-        let n = self.n_samples;
-        let mut x = vec![0.0; n + self.merges.len()];
-        let mut h = vec![0.0; n + self.merges.len()];
-        for (pos, &leaf) in self.leaf_order().iter().enumerate() {
-            x[leaf] = pos as f64;
-        }
-        let mut segments = Vec::with_capacity(6 * self.merges.len());
-        for (i, m) in self.merges.iter().enumerate() {
-            let (xa, xb, d) = (x[m.a], x[m.b], m.distance);
-            segments.extend_from_slice(&[
-                (xa, h[m.a]),
-                (xa, d),
-                (xa, d),
-                (xb, d),
-                (xb, d),
-                (xb, h[m.b]),
-            ]);
-            x[n + i] = (xa + xb) / 2.0;
-            h[n + i] = d;
-        }
-        Plot::new(file, title, "points (leaf order)", "merge distance")
-            .with(Series::segments("merges", segments))
+/// Divisive (top-down) clustering into `k` clusters: repeatedly bisect, by 2-means, the
+/// cluster with the largest squared error (bisecting k-means).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Divisive {
+    /// Number of clusters `k`.
+    pub k: usize,
+    /// Seed of the 2-means splits.
+    pub seed: u64,
+}
+
+impl Divisive {
+    /// `k` clusters, seed 0.
+    pub fn new(k: usize) -> Self {
+        Divisive { k, seed: 0 }
+    }
+
+    /// Set the seed (builder style).
+    pub fn with_seed(mut self, seed: u64) -> Self {
+        self.seed = seed;
+        self
     }
 }
 
-/// Divisive clustering into `k` clusters: repeatedly bisect (2-means) the cluster with the
-/// largest squared error.
-pub fn divisive(x: ArrayView2<f64>, k: usize, seed: u64) -> Result<Array1<usize>> {
-    validate::features(x, "divisive clustering features")?;
-    if k == 0 || k > x.nrows() {
-        return Err(Error::invalid(format!(
-            "cannot split {} points into {k} clusters",
-            x.nrows()
-        )));
+impl Params for Divisive {
+    fn check(&self) -> Result<()> {
+        if self.k == 0 {
+            return Err(Error::config("k", "needs at least one cluster"));
+        }
+        Ok(())
     }
-    let sse = |idx: &[usize]| -> f64 {
-        let sub = x.select(ndarray::Axis(0), idx);
-        let mean = sub
-            .mean_axis(ndarray::Axis(0))
-            .unwrap_or_else(|| Array1::zeros(x.ncols()));
-        sub.rows()
+}
+
+/// A fitted divisive clustering: the cluster of each training row and each cluster's mean.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FittedDivisive {
+    /// The cluster of each training row, `0..k`.
+    pub labels: Array1<usize>,
+    /// The mean of each cluster, one row each.
+    pub centroids: Array2<f64>,
+}
+
+impl<T: Target> FitChecked<T> for Divisive {
+    type Model = FittedDivisive;
+
+    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedDivisive> {
+        let x = data.x();
+        let k = self.k;
+        if k > x.nrows() {
+            return Err(Error::invalid(format!(
+                "cannot split {} points into {k} clusters",
+                x.nrows()
+            )));
+        }
+        let sse = |idx: &[usize]| -> f64 {
+            let sub = x.select(ndarray::Axis(0), idx);
+            let mean = sub
+                .mean_axis(ndarray::Axis(0))
+                .unwrap_or_else(|| Array1::zeros(x.ncols()));
+            sub.rows()
+                .into_iter()
+                .map(|r| {
+                    r.iter()
+                        .zip(&mean)
+                        .map(|(a, b)| (a - b).powi(2))
+                        .sum::<f64>()
+                })
+                .sum()
+        };
+        let mut clusters: Vec<Vec<usize>> = vec![(0..x.nrows()).collect()];
+        while clusters.len() < k {
+            let (worst, _) = clusters
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.len() >= 2)
+                .map(|(i, c)| (i, sse(c)))
+                .fold(
+                    (usize::MAX, -1.0),
+                    |b, (i, s)| if s > b.1 { (i, s) } else { b },
+                );
+            if worst == usize::MAX {
+                return Err(Error::invalid("no cluster left with two points to split"));
+            }
+            let members = clusters.swap_remove(worst);
+            let sub = x.select(ndarray::Axis(0), &members);
+            let halves = KMeans::new(2)
+                .with_seed(self.seed)
+                .fit_features(sub.view())?
+                .labels;
+            type Labelled = Vec<(usize, usize)>;
+            let (left, right): (Labelled, Labelled) = members
+                .iter()
+                .copied()
+                .zip(halves.iter().copied())
+                .partition(|(_, l)| *l == 0);
+            clusters.push(left.into_iter().map(|(i, _)| i).collect());
+            clusters.push(right.into_iter().map(|(i, _)| i).collect());
+        }
+        let mut labels = Array1::zeros(x.nrows());
+        let mut centroids = Array2::zeros((k, x.ncols()));
+        for (c, members) in clusters.iter().enumerate() {
+            members.iter().for_each(|&i| labels[i] = c);
+            let mean = x
+                .select(ndarray::Axis(0), members)
+                .mean_axis(ndarray::Axis(0))
+                .unwrap_or_else(|| Array1::zeros(x.ncols()));
+            centroids.row_mut(c).assign(&mean);
+        }
+        Ok(FittedDivisive { labels, centroids })
+    }
+}
+
+impl Predict<usize> for FittedDivisive {
+    /// The cluster whose mean is nearest to each row.
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<usize>> {
+        validate::input(self.centroids.ncols(), x, "divisive clustering prediction")?;
+        Ok(x.rows()
             .into_iter()
             .map(|r| {
-                r.iter()
-                    .zip(&mean)
-                    .map(|(a, b)| (a - b).powi(2))
-                    .sum::<f64>()
+                self.centroids
+                    .rows()
+                    .into_iter()
+                    .map(|c| r.iter().zip(c).map(|(a, b)| (a - b).powi(2)).sum::<f64>())
+                    .enumerate()
+                    .fold(
+                        (0, f64::INFINITY),
+                        |b, (j, d)| if d < b.1 { (j, d) } else { b },
+                    )
+                    .0
             })
-            .sum()
-    };
-    let mut clusters: Vec<Vec<usize>> = vec![(0..x.nrows()).collect()];
-    while clusters.len() < k {
-        let (worst, _) = clusters
-            .iter()
-            .enumerate()
-            .filter(|(_, c)| c.len() >= 2)
-            .map(|(i, c)| (i, sse(c)))
-            .fold(
-                (usize::MAX, -1.0),
-                |b, (i, s)| if s > b.1 { (i, s) } else { b },
-            );
-        if worst == usize::MAX {
-            return Err(Error::invalid("no cluster left with two points to split"));
-        }
-        let members = clusters.swap_remove(worst);
-        let sub = x.select(ndarray::Axis(0), &members);
-        let halves = KMeans::new(2).with_seed(seed).fit(sub.view())?.labels;
-        type Labelled = Vec<(usize, usize)>;
-        let (left, right): (Labelled, Labelled) = members
-            .iter()
-            .copied()
-            .zip(halves.iter().copied())
-            .partition(|(_, l)| *l == 0);
-        clusters.push(left.into_iter().map(|(i, _)| i).collect());
-        clusters.push(right.into_iter().map(|(i, _)| i).collect());
+            .collect())
     }
-    let mut labels = Array1::zeros(x.nrows());
-    for (c, members) in clusters.iter().enumerate() {
-        members.iter().for_each(|&i| labels[i] = c);
-    }
-    Ok(labels)
 }
 
 #[cfg(test)]
@@ -329,7 +394,7 @@ mod tests {
     fn merge_distances_by_hand() {
         // single: merges at the gaps 1, 2, 4, 8
         let s = Agglomerative::new(Linkage::Single)
-            .fit(five().view())
+            .fit_features(five().view())
             .unwrap();
         assert_eq!(
             s.merges.iter().map(|m| m.distance).collect::<Vec<_>>(),
@@ -341,7 +406,7 @@ mod tests {
         );
         // complete: {0,1} at 1, {0,1,2} at 3, {..,7} at 7, {..,15} at 15
         let c = Agglomerative::new(Linkage::Complete)
-            .fit(five().view())
+            .fit_features(five().view())
             .unwrap();
         assert_eq!(
             c.merges.iter().map(|m| m.distance).collect::<Vec<_>>(),
@@ -349,7 +414,7 @@ mod tests {
         );
         // average: {0,1} 1; 3 to {0,1}: (3+2)/2 = 2.5; 7 to {0,1,3}: (7+6+4)/3; 15: (15+14+12+8)/4
         let a = Agglomerative::new(Linkage::Average)
-            .fit(five().view())
+            .fit_features(five().view())
             .unwrap();
         let want = [1.0, 2.5, 17.0 / 3.0, 49.0 / 4.0];
         for (m, w) in a.merges.iter().zip(want) {
@@ -361,7 +426,7 @@ mod tests {
     #[test]
     fn cuts_and_leaf_order() {
         let s = Agglomerative::new(Linkage::Single)
-            .fit(five().view())
+            .fit_features(five().view())
             .unwrap();
         assert_eq!(s.cut_k(2).unwrap().to_vec(), vec![0, 0, 0, 0, 1]);
         assert_eq!(s.cut_k(3).unwrap().to_vec(), vec![0, 0, 0, 1, 2]);
@@ -372,18 +437,25 @@ mod tests {
         assert!(s.cut_k(0).is_err() && s.cut_k(6).is_err());
         assert!(
             Agglomerative::new(Linkage::Single)
-                .fit(array![[1.0]].view())
+                .fit_features(array![[1.0]].view())
                 .is_err()
         );
-        assert_eq!(s.plot("d.svg", "t").series[0].points.len(), 24);
     }
 
     #[test]
     fn divisive_splits_obvious_groups() {
         let x = array![[0.0], [0.1], [5.0], [5.1], [10.0], [10.1]];
-        let l = divisive(x.view(), 3, 0).unwrap();
+        let fitted = Divisive::new(3).fit_features(x.view()).unwrap();
+        let l = &fitted.labels;
         assert!(l[0] == l[1] && l[2] == l[3] && l[4] == l[5]);
         assert!(l[0] != l[2] && l[2] != l[4] && l[0] != l[4]);
-        assert!(divisive(x.view(), 7, 0).is_err());
+        // new points go to the cluster of the nearest mean
+        let p = fitted.predict(array![[0.05], [9.0]].view()).unwrap();
+        assert_eq!((p[0], p[1]), (l[0], l[4]));
+        assert!(Divisive::new(7).fit_features(x.view()).is_err());
+        assert!(matches!(
+            Divisive::new(0).fit_features(x.view()),
+            Err(Error::Config { param: "k", .. })
+        ));
     }
 }

@@ -8,11 +8,12 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
-use crate::estimator::{Params, Predict};
+use crate::data::Target;
+use crate::estimator::{Checked, Fit, FitChecked, Params, Predict, Randomized};
 use crate::{Error, Result, validate};
 
 /// How the first centroids are chosen.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum KMeansInit {
     /// `K` distinct examples chosen uniformly at random (the notes' initialisation).
     Random,
@@ -22,7 +23,7 @@ pub enum KMeansInit {
 }
 
 /// K-means hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KMeans {
     /// Number of clusters `K`.
     pub k: usize,
@@ -66,16 +67,22 @@ impl KMeans {
     }
 }
 
+impl Randomized for KMeans {
+    fn reseeded(&self, seed: u64) -> Self {
+        self.with_seed(seed)
+    }
+}
+
 impl Params for KMeans {
     fn check(&self) -> Result<()> {
         if self.k == 0 {
             return Err(Error::config("k", "needs at least one cluster"));
         }
-        if self.n_restarts == 0 || self.max_iter == 0 {
-            return Err(Error::config(
-                "n_restarts",
-                "restarts and max_iter must be at least 1",
-            ));
+        if self.n_restarts == 0 {
+            return Err(Error::config("n_restarts", "needs at least one restart"));
+        }
+        if self.max_iter == 0 {
+            return Err(Error::config("max_iter", "needs at least one iteration"));
         }
         validate::non_negative(self.tol, "tol")?;
         Ok(())
@@ -83,7 +90,7 @@ impl Params for KMeans {
 }
 
 /// A fitted k-means model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedKMeans {
     /// The centroids `μ_j`, one row each.
     pub centroids: Array2<f64>,
@@ -251,11 +258,14 @@ impl KMeans {
             }
         }
     }
+}
 
-    /// Cluster the rows of `x`; `K > m` is an error.
-    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedKMeans> {
-        self.check()?;
-        validate::features(x, "k-means features")?;
+impl<T: Target> FitChecked<T> for KMeans {
+    type Model = FittedKMeans;
+
+    /// Cluster the feature rows (targets are ignored); `K > m` is an error.
+    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedKMeans> {
+        let x = data.x();
         if self.k > x.nrows() {
             return Err(Error::invalid(format!(
                 "k = {} clusters need at least k examples, got {}",
@@ -306,8 +316,9 @@ impl Predict<usize> for FittedKMeans {
 
 /// The elbow curve: the best cost `J` for each `K` in `ks` (other settings from `params`).
 pub fn elbow(params: &KMeans, x: ArrayView2<f64>, ks: &[usize]) -> Result<Vec<(usize, f64)>> {
+    let data = crate::data::Dataset::unlabeled(x.to_owned())?;
     ks.iter()
-        .map(|&k| Ok((k, KMeans { k, ..*params }.fit(x)?.cost)))
+        .map(|&k| Ok((k, KMeans { k, ..*params }.fit(&data)?.cost)))
         .collect()
 }
 
@@ -315,6 +326,7 @@ pub fn elbow(params: &KMeans, x: ArrayView2<f64>, ks: &[usize]) -> Result<Vec<(u
 mod tests {
     use super::*;
     use crate::data;
+    use crate::estimator::FitFeatures;
     use ndarray::array;
 
     #[test]
@@ -326,7 +338,7 @@ mod tests {
             (3, 78.940_841_426_146),
             (4, 57.317_873_214_285_704),
         ] {
-            let m = KMeans::new(k).fit(x.view()).unwrap();
+            let m = KMeans::new(k).fit_features(x.view()).unwrap();
             assert!(
                 (m.cost - inertia / 150.0).abs() < 1e-6,
                 "k = {k}: {} vs {}",
@@ -343,7 +355,7 @@ mod tests {
         let x = array![[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]];
         let m = KMeans::new(2)
             .with_init(KMeansInit::Random, 5)
-            .fit(x.view())
+            .fit_features(x.view())
             .unwrap();
         assert_eq!(m.labels[0], m.labels[1]);
         assert_ne!(m.labels[0], m.labels[2]);
@@ -357,14 +369,18 @@ mod tests {
     #[test]
     fn errors_and_empty_clusters() {
         let x = array![[0.0], [0.0], [0.0], [1.0]];
-        assert!(KMeans::new(5).fit(x.view()).is_err());
-        assert!(KMeans::new(0).fit(x.view()).is_err());
+        assert!(KMeans::new(5).fit_features(x.view()).is_err());
+        assert!(KMeans::new(0).fit_features(x.view()).is_err());
         // three clusters on two distinct values: no panic, no NaN centroid
         let m = KMeans::new(3)
             .with_init(KMeansInit::Random, 3)
-            .fit(x.view())
+            .fit_features(x.view())
             .unwrap();
         assert!(m.centroids.iter().all(|v| v.is_finite()));
-        assert!(KMeans::new(1).fit(array![[f64::NAN]].view()).is_err());
+        assert!(
+            KMeans::new(1)
+                .fit_features(array![[f64::NAN]].view())
+                .is_err()
+        );
     }
 }

@@ -5,5 +5,7 @@
 mod hierarchical;
 mod kmeans;
 
-pub use hierarchical::{Agglomerative, Dendrogram, Linkage, Merge, divisive};
+pub use hierarchical::{
+    Agglomerative, Dendrogram, Divisive, FittedDivisive, Linkage, MAX_AGGLOMERATIVE_POINTS, Merge,
+};
 pub use kmeans::{FittedKMeans, KMeans, KMeansInit, elbow};

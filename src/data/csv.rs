@@ -17,7 +17,8 @@ use std::path::Path;
 use ndarray::{Array1, Array2};
 
 use super::Dataset;
-use crate::preprocess::OneHotEncoder;
+use crate::estimator::{FitFeatures, Transform};
+use crate::preprocess::{OneHotEncoder, category_codes};
 use crate::{Error, Result};
 
 /// Reads a CSV file into a [`Dataset`].
@@ -243,14 +244,19 @@ impl CsvLoader {
                     ));
                 }
                 (Some(_), Some(drop_first)) => {
-                    let enc = OneHotEncoder::new(drop_first).fit(&cells)?;
-                    let encoded = enc.transform(&cells)?;
-                    for (c, col) in encoded.columns().into_iter().enumerate() {
+                    let (categories, codes) = category_codes(&cells);
+                    let codes = Array2::from_shape_vec((codes.len(), 1), codes)
+                        .map_err(|e| Error::invalid(e.to_string()))?;
+                    let encoded = OneHotEncoder::new(drop_first)
+                        .fit_features(codes.view())?
+                        .transform(codes.view())?;
+                    for (col, category) in encoded
+                        .columns()
+                        .into_iter()
+                        .zip(&categories[usize::from(drop_first)..])
+                    {
                         columns.push(col.to_vec());
-                        names.push(format!(
-                            "{name}={}",
-                            enc.categories()[c + usize::from(drop_first)]
-                        ));
+                        names.push(format!("{name}={category}"));
                     }
                 }
             }

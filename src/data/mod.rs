@@ -11,21 +11,37 @@ use ndarray::{Array1, Array2, ArrayView2, Axis};
 
 use crate::{Error, Result, validate};
 
-/// A target value: a class label (`usize`, classes `0..n_classes`) or a continuous value (`f64`).
+/// A target value: a class label (`usize`, classes `0..n_classes`), a continuous value (`f64`),
+/// or nothing (`()`: features alone, for unsupervised estimators and transformers).
 pub trait Target: Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     /// Whether this value is usable (finite for `f64`, always for labels).
     fn is_valid(&self) -> bool;
+
+    /// The class index, for class labels.
+    fn class_index(&self) -> Option<usize> {
+        None
+    }
 }
 
 impl Target for usize {
     fn is_valid(&self) -> bool {
         true
     }
+
+    fn class_index(&self) -> Option<usize> {
+        Some(*self)
+    }
 }
 
 impl Target for f64 {
     fn is_valid(&self) -> bool {
         self.is_finite()
+    }
+}
+
+impl Target for () {
+    fn is_valid(&self) -> bool {
+        true
     }
 }
 
@@ -82,6 +98,43 @@ impl<T: Target> Dataset<T> {
         })
     }
 
+    /// Fails unless the data set holds what every constructor guarantees: at least one row and
+    /// column, finite features, one valid target per row, one name per column, and class labels
+    /// below the number of class names (when names are given). [`Fit::fit`](crate::estimator::Fit)
+    /// runs it before any estimator sees the data.
+    pub fn validate(&self) -> Result<()> {
+        validate::features(self.features.view(), "features")?;
+        validate::same_len(
+            self.features.nrows(),
+            self.targets.len(),
+            "targets vs feature rows",
+        )?;
+        validate::same_len(
+            self.features.ncols(),
+            self.feature_names.len(),
+            "feature names vs columns",
+        )?;
+        if let Some(i) = self.targets.iter().position(|t| !t.is_valid()) {
+            return Err(Error::NonFinite {
+                location: format!("targets, index {i} (value {:?})", self.targets[i]),
+            });
+        }
+        if !self.class_names.is_empty() {
+            let k = self.class_names.len();
+            if let Some((i, c)) = self
+                .targets
+                .iter()
+                .enumerate()
+                .find_map(|(i, t)| t.class_index().filter(|&c| c >= k).map(|c| (i, c)))
+            {
+                return Err(Error::invalid(format!(
+                    "target {i} is class {c}, but only {k} class names are given"
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Number of examples `m`.
     pub fn n_samples(&self) -> usize {
         self.features.nrows()
@@ -90,6 +143,14 @@ impl<T: Target> Dataset<T> {
     /// Number of features `n`.
     pub fn n_features(&self) -> usize {
         self.features.ncols()
+    }
+
+    /// The targets as one contiguous slice (borrowed, or copied when the array is strided).
+    pub fn targets_slice(&self) -> std::borrow::Cow<'_, [T]> {
+        match self.targets.as_slice() {
+            Some(s) => std::borrow::Cow::Borrowed(s),
+            None => std::borrow::Cow::Owned(self.targets.to_vec()),
+        }
     }
 
     /// The features as a view.
@@ -125,6 +186,14 @@ impl<T: Target> Dataset<T> {
         let mut out = Self::with_names(features, self.targets.clone(), names, &self.target_name)?;
         out.class_names = self.class_names.clone();
         Ok(out)
+    }
+}
+
+impl Dataset<()> {
+    /// Features alone (for unsupervised estimators and transformers), named `x0, x1, ...`.
+    pub fn unlabeled(features: Array2<f64>) -> Result<Self> {
+        let m = features.nrows();
+        Self::new(features, Array1::from_elem(m, ()))
     }
 }
 

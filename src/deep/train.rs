@@ -22,6 +22,7 @@ use rand::seq::SliceRandom;
 
 use crate::backend::{data_error, scalar};
 use crate::data::Dataset;
+use crate::estimator::Params;
 use crate::{Error, Result, validate};
 
 /// The optimizer.
@@ -72,21 +73,6 @@ impl Trainer {
         }
     }
 
-    fn check(&self) -> Result<()> {
-        if self.epochs == 0 || self.batch_size == 0 {
-            return Err(Error::config(
-                "epochs",
-                "epochs and batch_size must be at least 1",
-            ));
-        }
-        validate::positive(self.learning_rate, "learning_rate")?;
-        validate::non_negative(self.weight_decay, "weight_decay")?;
-        if let Optimizer::Sgd { momentum } = self.optimizer {
-            validate::in_range(momentum, 0.0, 1.0 - f64::EPSILON, "momentum")?;
-        }
-        Ok(())
-    }
-
     fn optimizer(&self) -> ModuleOptimizer {
         let decay =
             (self.weight_decay > 0.0).then(|| WeightDecayConfig::new(self.weight_decay as f32));
@@ -104,6 +90,19 @@ impl Trainer {
             }
             Optimizer::Adam => AdamConfig::new().with_weight_decay(decay).init(),
         }
+    }
+}
+
+impl Params for Trainer {
+    fn check(&self) -> Result<()> {
+        validate::at_least(self.epochs, 1, "epochs")?;
+        validate::at_least(self.batch_size, 1, "batch_size")?;
+        validate::positive(self.learning_rate, "learning_rate")?;
+        validate::non_negative(self.weight_decay, "weight_decay")?;
+        if let Optimizer::Sgd { momentum } = self.optimizer {
+            validate::in_range(momentum, 0.0, 1.0 - f64::EPSILON, "momentum")?;
+        }
+        Ok(())
     }
 }
 

@@ -10,14 +10,15 @@
 
 use ndarray::{Array1, Array2, ArrayView2};
 
-use crate::data::Dataset;
-use crate::estimator::{Fit, Params, Predict, PredictProba, Randomized};
+use crate::estimator::{
+    Checked, FitChecked, Params, Predict, PredictProba, Randomized, member_seed,
+};
 use crate::linear::cost::softmax_rows;
 use crate::tree::{DecisionTree, FittedTree, argmax_rows};
 use crate::{Error, Result, validate};
 
 /// AdaBoost hyperparameters.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdaBoost {
     /// The weak learner (a depth-1 stump by default).
     pub base: DecisionTree,
@@ -38,6 +39,16 @@ impl AdaBoost {
     }
 }
 
+impl Randomized for AdaBoost {
+    /// The base learner's seed (each round's learner derives its own from it).
+    fn reseeded(&self, seed: u64) -> Self {
+        AdaBoost {
+            base: self.base.reseeded(seed),
+            ..self.clone()
+        }
+    }
+}
+
 impl Params for AdaBoost {
     fn check(&self) -> Result<()> {
         self.base.check()?;
@@ -49,7 +60,7 @@ impl Params for AdaBoost {
 }
 
 /// The boosted learners and their votes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedAdaBoost {
     /// Weak learners `h_t`.
     pub learners: Vec<FittedTree<usize>>,
@@ -62,11 +73,11 @@ pub struct FittedAdaBoost {
     n_classes: usize,
 }
 
-impl Fit<usize> for AdaBoost {
+impl FitChecked<usize> for AdaBoost {
     type Model = FittedAdaBoost;
 
-    fn fit(&self, data: &Dataset<usize>) -> Result<FittedAdaBoost> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedAdaBoost> {
+        let data = data.data();
         data.require_two_classes()?;
         let (m, k) = (data.n_samples(), data.n_classes());
         let mut w = vec![1.0 / m as f64; m];
@@ -78,7 +89,10 @@ impl Fit<usize> for AdaBoost {
             n_classes: k,
         };
         for t in 0..self.n_estimators {
-            let h = self.base.reseeded(t as u64).fit_weighted(data, &w)?;
+            let h = self
+                .base
+                .reseeded(member_seed(self.base.seed, t as u64))
+                .fit_weighted(data, &w)?;
             let miss: Vec<bool> = h
                 .predict(data.x())?
                 .iter()

@@ -8,12 +8,14 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::data::{Dataset, Target};
-use crate::estimator::{Fit, Params, Predict, PredictProba, Randomized};
+use crate::estimator::{
+    Checked, Fit, FitChecked, Params, Predict, PredictProba, Randomized, member_seed,
+};
 use crate::tree::{DecisionTree, MaxFeatures, argmax_rows};
 use crate::{Error, Result, validate};
 
 /// Bagging hyperparameters around a base learner's.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bagging<P> {
     /// The base learner.
     pub base: P,
@@ -21,7 +23,7 @@ pub struct Bagging<P> {
     pub n_estimators: usize,
     /// Bootstrap sample size as a fraction of the training set, in `(0, 1]`.
     pub max_samples: f64,
-    /// Seed of the bootstrap draws (learner `b` also gets seed `seed + b`).
+    /// Seed of the bootstrap draws (learner `b` also gets seed [`member_seed`]`(seed, b)`).
     pub seed: u64,
 }
 
@@ -56,18 +58,28 @@ impl Bagging<DecisionTree> {
     }
 }
 
+impl<P: Clone> Randomized for Bagging<P> {
+    /// The seed of the bootstrap draws (and so of every learner).
+    fn reseeded(&self, seed: u64) -> Self {
+        Bagging {
+            seed,
+            ..self.clone()
+        }
+    }
+}
+
 impl<P: Params> Params for Bagging<P> {
     fn check(&self) -> Result<()> {
         self.base.check()?;
         if self.n_estimators == 0 {
             return Err(Error::config("n_estimators", "needs at least one learner"));
         }
-        validate::in_range(self.max_samples, f64::MIN_POSITIVE, 1.0, "max_samples")
+        validate::fraction(self.max_samples, "max_samples")
     }
 }
 
 /// The fitted learners.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedBagging<M> {
     /// One fitted learner per bootstrap sample.
     pub models: Vec<M>,
@@ -79,16 +91,15 @@ impl<P> Bagging<P> {
     fn fit_all<T, M>(&self, data: &Dataset<T>) -> Result<Vec<M>>
     where
         T: Target,
-        P: Fit<T, Model = M> + Randomized + Sync,
+        P: FitChecked<T, Model = M> + Randomized + Sync,
         M: Send,
     {
-        self.check()?;
         let n = data.n_samples();
         let m = ((self.max_samples * n as f64).ceil() as usize).max(1);
         (0..self.n_estimators)
             .into_par_iter()
             .map(|b| {
-                let seed = self.seed.wrapping_add(b as u64);
+                let seed = member_seed(self.seed, b as u64);
                 let mut rng = StdRng::seed_from_u64(seed);
                 let rows: Vec<usize> = (0..m).map(|_| rng.random_range(0..n)).collect();
                 self.base.reseeded(seed).fit(&data.select(&rows)?)
@@ -97,14 +108,15 @@ impl<P> Bagging<P> {
     }
 }
 
-impl<P> Fit<usize> for Bagging<P>
+impl<P> FitChecked<usize> for Bagging<P>
 where
-    P: Fit<usize> + Randomized + Sync,
+    P: FitChecked<usize> + Randomized + Sync,
     P::Model: Send + Sync,
 {
     type Model = FittedBagging<P::Model>;
 
-    fn fit(&self, data: &Dataset<usize>) -> Result<Self::Model> {
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<Self::Model> {
+        let data = data.data();
         data.require_two_classes()?;
         Ok(FittedBagging {
             models: self.fit_all(data)?,
@@ -113,14 +125,15 @@ where
     }
 }
 
-impl<P> Fit<f64> for Bagging<P>
+impl<P> FitChecked<f64> for Bagging<P>
 where
-    P: Fit<f64> + Randomized + Sync,
+    P: FitChecked<f64> + Randomized + Sync,
     P::Model: Send + Sync,
 {
     type Model = FittedBagging<P::Model>;
 
-    fn fit(&self, data: &Dataset<f64>) -> Result<Self::Model> {
+    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<Self::Model> {
+        let data = data.data();
         Ok(FittedBagging {
             models: self.fit_all(data)?,
             n_classes: 0,

@@ -13,14 +13,13 @@ use ndarray::{Array1, Array2, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
-use crate::data::Dataset;
-use crate::estimator::{Fit, Params, Predict, PredictProba};
+use crate::estimator::{Checked, FitChecked, Params, Predict, PredictProba, Randomized};
 use crate::linear::cost::{sigmoid, softmax_rows};
 use crate::tree::{Criterion, DecisionTree, FittedTree, Targets, argmax_rows};
 use crate::{Error, Result, validate};
 
 /// Gradient-boosting hyperparameters.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GradientBoosting {
     /// Boosting rounds.
     pub n_estimators: usize,
@@ -47,6 +46,16 @@ impl GradientBoosting {
     }
 }
 
+impl Randomized for GradientBoosting {
+    /// The seed of the row subsamples and of the trees' feature draws.
+    fn reseeded(&self, seed: u64) -> Self {
+        GradientBoosting {
+            seed,
+            ..self.clone()
+        }
+    }
+}
+
 impl Params for GradientBoosting {
     fn check(&self) -> Result<()> {
         self.tree.check()?;
@@ -60,7 +69,7 @@ impl Params for GradientBoosting {
             return Err(Error::config("n_estimators", "needs at least one round"));
         }
         validate::positive(self.learning_rate, "learning_rate")?;
-        validate::in_range(self.subsample, f64::MIN_POSITIVE, 1.0, "subsample")
+        validate::fraction(self.subsample, "subsample")
     }
 }
 
@@ -118,7 +127,7 @@ impl Loss<'_> {
 }
 
 /// The fitted ensemble: `F(x) = F₀ + η Σ_t h_t(x)`, one tree per output and round.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedGradientBoosting<T> {
     init: Vec<f64>,
     stages: Vec<Vec<FittedTree<f64>>>,
@@ -206,23 +215,25 @@ fn newton_leaves(tree: &mut FittedTree<f64>, leaves: &[usize], r: &[f64], h: &[f
     }
 }
 
-impl Fit<f64> for GradientBoosting {
+impl FitChecked<f64> for GradientBoosting {
     type Model = FittedGradientBoosting<f64>;
 
-    fn fit(&self, data: &Dataset<f64>) -> Result<Self::Model> {
-        self.check()?;
-        let y = data.targets.as_slice().unwrap_or(&[]);
+    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<Self::Model> {
+        let data = data.data();
+        self.tree.check_features(data.n_features())?;
+        let y = data.targets_slice();
         let mean = data.targets.mean().unwrap_or(0.0);
-        Ok(self.boost(data.x(), vec![mean], &Loss::Squared(y)))
+        Ok(self.boost(data.x(), vec![mean], &Loss::Squared(&y)))
     }
 }
 
-impl Fit<usize> for GradientBoosting {
+impl FitChecked<usize> for GradientBoosting {
     type Model = FittedGradientBoosting<usize>;
 
-    fn fit(&self, data: &Dataset<usize>) -> Result<Self::Model> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<Self::Model> {
+        let data = data.data();
         data.require_two_classes()?;
+        self.tree.check_features(data.n_features())?;
         let k = data.n_classes();
         let m = data.n_samples() as f64;
         let prior: Vec<f64> = data
@@ -235,8 +246,8 @@ impl Fit<usize> for GradientBoosting {
         } else {
             prior.iter().map(|p| p.ln()).collect()
         };
-        let y = data.targets.as_slice().unwrap_or(&[]);
-        Ok(self.boost(data.x(), init, &Loss::Log(y, k)))
+        let y = data.targets_slice();
+        Ok(self.boost(data.x(), init, &Loss::Log(&y, k)))
     }
 }
 

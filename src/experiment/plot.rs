@@ -107,6 +107,33 @@ impl Plot {
         }
     }
 
+    /// A dendrogram: each merge a ∏ joining its children at its distance, leaves in
+    /// [`Dendrogram::leaf_order`](crate::cluster::Dendrogram::leaf_order).
+    pub fn dendrogram(tree: &crate::cluster::Dendrogram, file: &str, title: &str) -> Self {
+        let n = tree.n_samples;
+        let mut x = vec![0.0; n + tree.merges.len()];
+        let mut h = vec![0.0; n + tree.merges.len()];
+        for (pos, &leaf) in tree.leaf_order().iter().enumerate() {
+            x[leaf] = pos as f64;
+        }
+        let mut segments = Vec::with_capacity(6 * tree.merges.len());
+        for (i, m) in tree.merges.iter().enumerate() {
+            let (xa, xb, d) = (x[m.a], x[m.b], m.distance);
+            segments.extend_from_slice(&[
+                (xa, h[m.a]),
+                (xa, d),
+                (xa, d),
+                (xb, d),
+                (xb, d),
+                (xb, h[m.b]),
+            ]);
+            x[n + i] = (xa + xb) / 2.0;
+            h[n + i] = d;
+        }
+        Plot::new(file, title, "points (leaf order)", "merge distance")
+            .with(Series::segments("merges", segments))
+    }
+
     /// Add a series (builder style).
     pub fn with(mut self, series: Series) -> Self {
         self.series.push(series);
@@ -271,6 +298,20 @@ impl ImageGrid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dendrogram_draws_three_segments_per_merge() {
+        use crate::cluster::{Agglomerative, Linkage};
+        use crate::estimator::FitFeatures;
+        let x = ndarray::array![[0.0], [1.0], [3.0], [7.0], [15.0]];
+        let tree = Agglomerative::new(Linkage::Single)
+            .fit_features(x.view())
+            .unwrap();
+        let plot = Plot::dendrogram(&tree, "d.svg", "t");
+        assert_eq!(plot.series[0].points.len(), 24);
+        // the last merge joins at height 8 (single linkage: the largest gap)
+        assert!(plot.series[0].points.iter().any(|p| p.1 == 8.0));
+    }
 
     #[test]
     fn writes_an_svg_with_title_and_legend() {

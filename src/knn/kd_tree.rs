@@ -9,6 +9,7 @@ use super::Distance;
 
 const LEAF: usize = 16;
 
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 enum KdNode {
     Leaf {
         start: usize,
@@ -24,6 +25,7 @@ enum KdNode {
 
 /// The tree: nodes, the row order its leaves index into, and the rows copied in that order
 /// (a leaf scan reads contiguous memory).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) struct KdTree {
     nodes: Vec<KdNode>,
     order: Vec<usize>,

@@ -5,12 +5,11 @@
 
 use ndarray::{Array1, ArrayView2, Axis};
 
-use crate::data::Dataset;
-use crate::estimator::{Fit, Params, Predict};
+use crate::estimator::{Checked, FitChecked, Params, Predict};
 use crate::{Error, Result, validate};
 
 /// Lasso hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Lasso {
     /// The L1 strength α.
     pub alpha: f64,
@@ -51,7 +50,7 @@ impl Params for Lasso {
 }
 
 /// A fitted lasso model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedLasso {
     /// θ₀.
     pub intercept: f64,
@@ -65,11 +64,11 @@ fn soft_threshold(rho: f64, alpha: f64) -> f64 {
     rho.signum() * (rho.abs() - alpha).max(0.0)
 }
 
-impl Fit<f64> for Lasso {
+impl FitChecked<f64> for Lasso {
     type Model = FittedLasso;
 
-    fn fit(&self, data: &Dataset<f64>) -> Result<FittedLasso> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<FittedLasso> {
+        let data = data.data();
         let (m, n) = (data.n_samples() as f64, data.n_features());
         let x_mean = data
             .features
@@ -127,6 +126,7 @@ impl Predict<f64> for FittedLasso {
 mod tests {
     use super::*;
     use crate::data;
+    use crate::estimator::Fit;
 
     #[test]
     fn matches_scikit_learn_on_diabetes() {

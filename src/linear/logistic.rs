@@ -7,13 +7,12 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 
 use super::cost::{CrossEntropy, SoftmaxCrossEntropy, sigmoid};
 use super::design;
-use crate::data::Dataset;
-use crate::estimator::{Fit, Params, Predict, PredictProba};
+use crate::estimator::{Checked, FitChecked, Params, Predict, PredictProba};
 use crate::optim::{History, Solver};
 use crate::{Error, Result, validate};
 
 /// How more than two classes are handled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum MultiClass {
     /// One softmax model over all classes.
     #[default]
@@ -23,7 +22,7 @@ pub enum MultiClass {
 }
 
 /// Hyperparameters of logistic regression.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogisticRegression {
     /// L2 penalty λ on the weights (1/C).
     pub l2: f64,
@@ -73,7 +72,7 @@ impl Params for LogisticRegression {
 }
 
 /// A fitted logistic model: `theta` has one row `[θ₀, θ₁, …]` per classifier.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedLogistic {
     /// Binary: one row (class 1 against 0). One-vs-all and softmax: one row per class.
     pub theta: Array2<f64>,
@@ -84,7 +83,7 @@ pub struct FittedLogistic {
 }
 
 /// How a fitted model turns scores into probabilities.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
     /// `P(y = 1) = g(θᵀx)`.
     Binary,
@@ -94,11 +93,11 @@ pub enum Kind {
     Softmax,
 }
 
-impl Fit<usize> for LogisticRegression {
+impl FitChecked<usize> for LogisticRegression {
     type Model = FittedLogistic;
 
-    fn fit(&self, data: &Dataset<usize>) -> Result<FittedLogistic> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedLogistic> {
+        let data = data.data();
         data.require_two_classes()?;
         let x = design(data.x());
         let k = data.n_classes();
@@ -224,7 +223,9 @@ impl Predict<usize> for FittedLogistic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Dataset;
     use crate::data::generate;
+    use crate::estimator::Fit;
     use crate::optim::{GradientDescent, Newton};
     use ndarray::array;
 

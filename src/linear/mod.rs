@@ -17,3 +17,5 @@ pub fn design(x: ArrayView2<f64>) -> Array2<f64> {
     d.slice_mut(s![.., 1..]).assign(&x);
     d
 }
+
+crate::estimator::deterministic!(LinearRegression, Lasso, LogisticRegression);

@@ -8,13 +8,12 @@ use ndarray::{Array1, ArrayView2, s};
 
 use super::cost::SquaredError;
 use super::design;
-use crate::data::Dataset;
-use crate::estimator::{Fit, Params, Predict};
+use crate::estimator::{Checked, FitChecked, Params, Predict};
 use crate::optim::{History, Solver};
 use crate::{Result, linalg, validate};
 
 /// Hyperparameters of linear (ridge) regression.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LinearRegression {
     /// L2 penalty λ on the weights (not the bias); 0 for ordinary least squares.
     pub l2: f64,
@@ -23,7 +22,7 @@ pub struct LinearRegression {
 }
 
 /// A fitted linear model.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedLinear {
     /// θ₀.
     pub intercept: f64,
@@ -58,11 +57,11 @@ impl Params for LinearRegression {
     }
 }
 
-impl Fit<f64> for LinearRegression {
+impl FitChecked<f64> for LinearRegression {
     type Model = FittedLinear;
 
-    fn fit(&self, data: &Dataset<f64>) -> Result<FittedLinear> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<FittedLinear> {
+        let data = data.data();
         let x = design(data.x());
         let (theta, history) = match &self.solver {
             None => {
@@ -118,6 +117,8 @@ impl FittedLinear {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Dataset;
+    use crate::estimator::Fit;
     use crate::optim::{GradientDescent, Lbfgs, Newton};
     use ndarray::{Axis, array};
 

@@ -16,7 +16,7 @@ use crate::estimator::Params;
 use crate::{Error, Result, validate};
 
 /// How many examples each update uses.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Batching {
     /// All examples per update: one update per epoch.
     Batch,
@@ -27,7 +27,7 @@ pub enum Batching {
 }
 
 /// The step taken from a gradient.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Update {
     /// `θ := θ - α g`.
     Plain,
@@ -64,7 +64,7 @@ impl Update {
 }
 
 /// Gradient-descent settings.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GradientDescent {
     /// Learning rate α (η).
     pub learning_rate: f64,

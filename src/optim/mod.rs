@@ -51,7 +51,7 @@ pub trait Objective {
 }
 
 /// Any of the optimizers, for models that let the user choose.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Solver {
     /// The gradient-descent family.
     GradientDescent(GradientDescent),
@@ -97,7 +97,7 @@ impl Solver {
 }
 
 /// What an optimisation run did.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct History {
     /// `J(θ)` over every example after each iteration (epoch for stochastic methods); the first
     /// entry is the initial loss.

@@ -8,7 +8,7 @@ use crate::estimator::Params;
 use crate::{Error, Result, linalg};
 
 /// Newton's method settings.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Newton {
     /// Maximum iterations.
     pub max_iter: usize,

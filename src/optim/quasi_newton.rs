@@ -43,7 +43,7 @@ fn wrapped(e: argmin::core::Error) -> Error {
 }
 
 /// L-BFGS settings.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Lbfgs {
     /// Past gradient pairs kept (the limited memory).
     pub memory: usize,
@@ -54,7 +54,7 @@ pub struct Lbfgs {
 }
 
 /// BFGS settings (dense inverse-Hessian approximation).
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bfgs {
     /// Maximum iterations.
     pub max_iter: u64,

@@ -7,11 +7,12 @@
 
 use ndarray::{Array2, ArrayView2};
 
-use crate::estimator::{Params, Transform};
+use crate::data::Target;
+use crate::estimator::{Checked, FitChecked, Params, Transform};
 use crate::{Error, Result, validate};
 
 /// How bin edges are placed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum BinningStrategy {
     /// Equal-width intervals between the training min and max.
     EqualWidth,
@@ -20,7 +21,7 @@ pub enum BinningStrategy {
 }
 
 /// Binning hyperparameters.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Binning {
     /// Number of bins per feature (at least 2).
     pub n_bins: usize,
@@ -29,7 +30,7 @@ pub struct Binning {
 }
 
 /// Fitted inner edges per feature (`n_bins - 1` of them, ascending).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedBinning {
     /// For each feature, the inner edges; value `v` falls in bin `#{edges <= v}`.
     pub edges: Vec<Vec<f64>>,
@@ -53,11 +54,14 @@ impl Binning {
     pub fn new(n_bins: usize, strategy: BinningStrategy) -> Self {
         Binning { n_bins, strategy }
     }
+}
 
-    /// Learn the edges of each column of `x`.
-    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedBinning> {
-        self.check()?;
-        validate::features(x, "binning training features")?;
+impl<T: Target> FitChecked<T> for Binning {
+    type Model = FittedBinning;
+
+    /// Learn the edges of each feature column (targets are ignored).
+    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedBinning> {
+        let x = data.x();
         let k = self.n_bins;
         let edges = x
             .columns()
@@ -117,13 +121,14 @@ impl Transform for FittedBinning {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::estimator::FitFeatures;
     use ndarray::array;
 
     #[test]
     fn equal_width_and_quantile_edges() {
         let x = array![[0.0], [1.0], [2.0], [3.0], [10.0]];
         let w = Binning::new(2, BinningStrategy::EqualWidth)
-            .fit(x.view())
+            .fit_features(x.view())
             .unwrap();
         assert_eq!(w.edges, vec![vec![5.0]]);
         assert_eq!(
@@ -131,7 +136,7 @@ mod tests {
             vec![0, 0, 0, 0, 1]
         );
         let q = Binning::new(2, BinningStrategy::Quantile)
-            .fit(x.view())
+            .fit_features(x.view())
             .unwrap();
         assert_eq!(q.edges, vec![vec![2.0]]);
         assert_eq!(
@@ -146,11 +151,11 @@ mod tests {
     fn bad_bins_and_shapes() {
         assert!(
             Binning::new(1, BinningStrategy::Quantile)
-                .fit(array![[1.0]].view())
+                .fit_features(array![[1.0]].view())
                 .is_err()
         );
         let b = Binning::new(3, BinningStrategy::EqualWidth)
-            .fit(array![[1.0, 2.0]].view())
+            .fit_features(array![[1.0, 2.0]].view())
             .unwrap();
         assert!(b.bin_indices(array![[1.0]].view()).is_err());
     }

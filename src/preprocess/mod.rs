@@ -7,6 +7,6 @@ mod polynomial;
 mod scaling;
 
 pub use binning::{Binning, BinningStrategy, FittedBinning};
-pub use one_hot::{FittedOneHot, OneHotEncoder};
-pub use polynomial::PolynomialFeatures;
+pub use one_hot::{FittedOneHot, OneHotEncoder, category_codes};
+pub use polynomial::{FittedPolynomial, MAX_POLYNOMIAL_COLUMNS, PolynomialFeatures};
 pub use scaling::{FittedScaled, FittedScaler, Scaled, Scaler, Scaling};

@@ -1,44 +1,74 @@
 //! One-hot encoding: one binary (dummy) feature per category, e.g. red -> [1, 0, 0].
-//! For linear models drop one column (`drop_first`) to avoid the dummy-variable trap
-//! (perfect multicollinearity with the intercept).
+//! For linear models drop one column per feature (`drop_first`) to avoid the dummy-variable
+//! trap (perfect multicollinearity with the intercept).
+//!
+//! Every feature column is treated as categorical, as scikit-learn's `OneHotEncoder` does: its
+//! categories are the distinct values seen in training, sorted. String categories (a CSV column)
+//! are coded as their sorted index first (see [`category_codes`]).
+//!
+//! ```
+//! use mlnotes::estimator::{FitFeatures, Transform};
+//! use mlnotes::preprocess::OneHotEncoder;
+//! use ndarray::array;
+//!
+//! let colours = array![[2.0], [0.0], [1.0], [2.0]]; // red, blue, green, red
+//! let enc = OneHotEncoder::new(false).fit_features(colours.view())?;
+//! assert_eq!(enc.transform(array![[2.0]].view())?, array![[0.0, 0.0, 1.0]]);
+//! # Ok::<(), mlnotes::Error>(())
+//! ```
 
 use std::collections::BTreeSet;
-use std::fmt::Debug;
 
-use ndarray::Array2;
+use ndarray::{Array2, ArrayView2};
 
-use crate::{Error, Result};
+use crate::data::Target;
+use crate::estimator::{Checked, FitChecked, Params, Transform};
+use crate::{Error, Result, validate};
 
 /// One-hot encoder hyperparameters.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct OneHotEncoder {
-    drop_first: bool,
+    /// Encode each feature's first category as all zeros (one column fewer per feature).
+    pub drop_first: bool,
 }
 
-/// A fitted encoder: the sorted categories seen in training.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FittedOneHot<T> {
-    categories: Vec<T>,
+/// A fitted encoder: the sorted categories of each feature seen in training.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FittedOneHot {
+    categories: Vec<Vec<f64>>,
     drop_first: bool,
 }
 
 impl OneHotEncoder {
-    /// An encoder; with `drop_first` the first category is encoded as all zeros.
+    /// An encoder; with `drop_first` the first category of each feature is all zeros.
     pub fn new(drop_first: bool) -> Self {
         OneHotEncoder { drop_first }
     }
+}
 
-    /// Learn the categories (sorted) of `values`.
-    pub fn fit<T: Ord + Clone>(&self, values: &[T]) -> Result<FittedOneHot<T>> {
-        let categories: Vec<T> = values
-            .iter()
-            .cloned()
-            .collect::<BTreeSet<_>>()
+impl Params for OneHotEncoder {
+    /// Both settings of `drop_first` are valid.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<T: Target> FitChecked<T> for OneHotEncoder {
+    type Model = FittedOneHot;
+
+    /// Learn the sorted distinct values of each feature column (targets are ignored).
+    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedOneHot> {
+        let categories = data
+            .x()
+            .columns()
             .into_iter()
+            .map(|col| {
+                let mut v = col.to_vec();
+                v.sort_by(f64::total_cmp);
+                v.dedup();
+                v
+            })
             .collect();
-        if categories.is_empty() {
-            return Err(Error::invalid("one-hot encoding needs at least one value"));
-        }
         Ok(FittedOneHot {
             categories,
             drop_first: self.drop_first,
@@ -46,53 +76,107 @@ impl OneHotEncoder {
     }
 }
 
-impl<T: Ord + Debug> FittedOneHot<T> {
-    /// The categories, in column order (including a dropped first one).
-    pub fn categories(&self) -> &[T] {
-        &self.categories
+impl FittedOneHot {
+    /// The categories of feature `j`, in column order (including a dropped first one).
+    pub fn categories(&self, j: usize) -> Option<&[f64]> {
+        self.categories.get(j).map(Vec::as_slice)
     }
 
-    /// Number of output columns: categories, minus one with `drop_first`.
+    /// Number of output columns: categories of every feature, minus one each with `drop_first`.
     pub fn n_columns(&self) -> usize {
-        self.categories.len() - usize::from(self.drop_first)
+        self.categories
+            .iter()
+            .map(|c| c.len() - usize::from(self.drop_first))
+            .sum()
     }
+}
 
-    /// One row per value, with a 1 in its category's column. An unseen category is an error.
-    pub fn transform(&self, values: &[T]) -> Result<Array2<f64>> {
-        let mut out = Array2::zeros((values.len(), self.n_columns()));
-        for (i, v) in values.iter().enumerate() {
-            let k = self.categories.binary_search(v).map_err(|_| {
-                Error::invalid(format!(
-                    "value {i} ({v:?}) is a category unseen in training"
-                ))
-            })?;
-            if let Some(col) = k.checked_sub(usize::from(self.drop_first)) {
-                out[[i, col]] = 1.0;
+impl Transform for FittedOneHot {
+    /// One row per input row, with a 1 in each feature's category column. A category unseen in
+    /// training is an error naming its row and feature.
+    fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+        validate::input(self.categories.len(), x, "one-hot encoding")?;
+        let mut out = Array2::zeros((x.nrows(), self.n_columns()));
+        let skip = usize::from(self.drop_first);
+        for (i, row) in x.rows().into_iter().enumerate() {
+            let mut offset = 0;
+            for (j, (v, cats)) in row.iter().zip(&self.categories).enumerate() {
+                let k = cats.binary_search_by(|c| c.total_cmp(v)).map_err(|_| {
+                    Error::invalid(format!(
+                        "row {i}, feature {j}: value {v} is a category unseen in training"
+                    ))
+                })?;
+                if let Some(col) = k.checked_sub(skip) {
+                    out[[i, offset + col]] = 1.0;
+                }
+                offset += cats.len() - skip;
             }
         }
         Ok(out)
     }
 }
 
+/// String categories as codes: the sorted distinct values, and each value's index among them
+/// (the input of [`OneHotEncoder`] for a text column).
+pub fn category_codes<S: AsRef<str>>(values: &[S]) -> (Vec<String>, Vec<f64>) {
+    let sorted: Vec<String> = values
+        .iter()
+        .map(|v| v.as_ref().to_string())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let codes = values
+        .iter()
+        .map(|v| {
+            sorted
+                .binary_search_by(|c| c.as_str().cmp(v.as_ref()))
+                .map_or(f64::NAN, |k| k as f64)
+        })
+        .collect();
+    (sorted, codes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::estimator::FitFeatures;
     use ndarray::array;
 
     #[test]
     fn notes_example_and_dummy_trap() {
-        let colours = ["Red", "Blue", "Green", "Red"];
-        let enc = OneHotEncoder::new(false).fit(&colours).unwrap();
-        assert_eq!(enc.categories(), ["Blue", "Green", "Red"]);
-        let x = enc.transform(&colours).unwrap();
-        assert_eq!(x.row(0), array![0.0, 0.0, 1.0]);
-        assert!(x.rows().into_iter().all(|r| r.sum() == 1.0));
-        let dropped = OneHotEncoder::new(true).fit(&colours).unwrap();
+        let (names, codes) = category_codes(&["Red", "Blue", "Green", "Red"]);
+        assert_eq!(names, ["Blue", "Green", "Red"]);
+        assert_eq!(codes, [2.0, 0.0, 1.0, 2.0]);
+        let x = Array2::from_shape_vec((4, 1), codes).unwrap();
+        let enc = OneHotEncoder::new(false).fit_features(x.view()).unwrap();
+        assert_eq!(enc.categories(0).unwrap(), [0.0, 1.0, 2.0]);
+        let z = enc.transform(x.view()).unwrap();
+        assert_eq!(z.row(0), array![0.0, 0.0, 1.0]);
+        assert!(z.rows().into_iter().all(|r| r.sum() == 1.0));
+        let dropped = OneHotEncoder::new(true).fit_features(x.view()).unwrap();
         assert_eq!(
-            dropped.transform(&["Blue", "Green"]).unwrap(),
+            dropped.transform(array![[0.0], [1.0]].view()).unwrap(),
             array![[0.0, 0.0], [1.0, 0.0]]
         );
-        assert!(enc.transform(&["Purple"]).is_err());
-        assert!(OneHotEncoder::new(false).fit::<u8>(&[]).is_err());
+        assert!(enc.transform(array![[7.0]].view()).is_err());
+    }
+
+    #[test]
+    fn several_features_side_by_side() {
+        // feature 0 has categories {1, 5}, feature 1 has {0, 1, 2}: 5 columns
+        let x = array![[5.0, 0.0], [1.0, 2.0], [5.0, 1.0]];
+        let enc = OneHotEncoder::new(false).fit_features(x.view()).unwrap();
+        assert_eq!(enc.n_columns(), 5);
+        assert_eq!(
+            enc.transform(x.view()).unwrap(),
+            array![
+                [0.0, 1.0, 1.0, 0.0, 0.0],
+                [1.0, 0.0, 0.0, 0.0, 1.0],
+                [0.0, 1.0, 0.0, 1.0, 0.0]
+            ]
+        );
+        let err = enc.transform(array![[5.0, 3.0]].view()).unwrap_err();
+        assert!(err.to_string().contains("feature 1"), "{err}");
+        assert!(enc.transform(array![[5.0]].view()).is_err());
     }
 }

@@ -6,12 +6,14 @@
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
-use crate::data::{Dataset, Target};
-use crate::estimator::{Fit, Params, Predict, PredictProba, Transform};
+use crate::data::Target;
+use crate::estimator::{
+    Checked, Fit, FitChecked, Params, Predict, PredictProba, Randomized, Transform,
+};
 use crate::{Result, validate};
 
 /// Which divisor to use after subtracting the mean.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Scaling {
     /// Divide by the range `max - min` (the notes' mean normalisation).
     MeanNormalization,
@@ -20,13 +22,13 @@ pub enum Scaling {
 }
 
 /// A feature scaler, to be fitted on training data.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Scaler {
     method: Scaling,
 }
 
 /// A fitted scaler: per-feature offset (the mean) and scale.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedScaler {
     /// Per-feature mean of the training data.
     pub offset: Array1<f64>,
@@ -49,10 +51,21 @@ impl Scaler {
     pub fn standardization() -> Self {
         Self::new(Scaling::Standardization)
     }
+}
 
-    /// Learn mean and scale of each column of `x`.
-    pub fn fit(&self, x: ArrayView2<f64>) -> Result<FittedScaler> {
-        validate::features(x, "scaler training features")?;
+impl Params for Scaler {
+    /// Nothing to check: both methods are always valid.
+    fn check(&self) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl<T: Target> FitChecked<T> for Scaler {
+    type Model = FittedScaler;
+
+    /// Learn mean and scale of each column of the features (targets are ignored).
+    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedScaler> {
+        let x = data.x();
         let offset = x
             .mean_axis(Axis(0))
             .unwrap_or_else(|| Array1::zeros(x.ncols()));
@@ -64,7 +77,18 @@ impl Scaler {
                 max - min
             }
         };
-        let scale = scale.mapv(|s| if s > f64::EPSILON { s } else { 1.0 });
+        // Constant means constant up to rounding: relative to the column's magnitude, so a
+        // feature on a 1e-17 scale is scaled and a constant 1e8 column with rounding noise is not.
+        let magnitude = x.fold_axis(Axis(0), 0.0f64, |&a, &b| a.max(b.abs()));
+        let scale = ndarray::Zip::from(&scale)
+            .and(&magnitude)
+            .map_collect(|&s, &mag| {
+                if s > 0.0 && s > 16.0 * f64::EPSILON * mag {
+                    s
+                } else {
+                    1.0
+                }
+            });
         Ok(FittedScaler { offset, scale })
     }
 }
@@ -88,7 +112,7 @@ impl Transform for FittedScaler {
 /// A model fitted on scaled features: the scaler is fitted on the training data only and
 /// applied unchanged before every prediction (scikit-learn's `make_pipeline(StandardScaler(),
 /// model)`), so cross-validation never leaks test statistics.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Scaled<P> {
     /// How to scale.
     pub scaler: Scaler,
@@ -97,7 +121,7 @@ pub struct Scaled<P> {
 }
 
 /// A fitted [`Scaled`] model.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FittedScaled<M> {
     /// The scaler learned on the training data.
     pub scaler: FittedScaler,
@@ -115,18 +139,28 @@ impl<P> Scaled<P> {
     }
 }
 
+impl<P: Randomized> Randomized for Scaled<P> {
+    /// The model's seed (scaling has no randomness).
+    fn reseeded(&self, seed: u64) -> Self {
+        Scaled {
+            scaler: self.scaler,
+            model: self.model.reseeded(seed),
+        }
+    }
+}
+
 impl<P: Params> Params for Scaled<P> {
     fn check(&self) -> Result<()> {
         self.model.check()
     }
 }
 
-impl<T: Target, P: Fit<T>> Fit<T> for Scaled<P> {
+impl<T: Target, P: FitChecked<T>> FitChecked<T> for Scaled<P> {
     type Model = FittedScaled<P::Model>;
 
-    fn fit(&self, data: &Dataset<T>) -> Result<Self::Model> {
-        self.check()?;
-        let scaler = self.scaler.fit(data.x())?;
+    fn fit_checked(&self, data: Checked<'_, T>) -> Result<Self::Model> {
+        let data = data.data();
+        let scaler = self.scaler.fit(data)?;
         let model = self
             .model
             .fit(&data.with_features(scaler.transform(data.x())?)?)?;
@@ -149,13 +183,15 @@ impl<M: PredictProba> PredictProba for FittedScaled<M> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::data::Dataset;
+    use crate::estimator::FitFeatures;
     use ndarray::array;
 
     #[test]
     fn mean_normalisation_by_hand() {
         // column 0: mean 2, range 2; column 1: mean 200, range 200; column 2 constant.
         let x = array![[1.0, 100.0, 5.0], [2.0, 200.0, 5.0], [3.0, 300.0, 5.0]];
-        let s = Scaler::mean_normalization().fit(x.view()).unwrap();
+        let s = Scaler::mean_normalization().fit_features(x.view()).unwrap();
         let z = s.transform(x.view()).unwrap();
         assert_eq!(
             z,
@@ -167,7 +203,7 @@ mod tests {
     #[test]
     fn standardisation_gives_zero_mean_unit_variance() {
         let x = array![[1.0, -3.0], [2.0, 0.0], [6.0, 9.0], [3.0, 2.0]];
-        let s = Scaler::standardization().fit(x.view()).unwrap();
+        let s = Scaler::standardization().fit_features(x.view()).unwrap();
         let z = s.transform(x.view()).unwrap();
         for col in z.columns() {
             assert!(col.mean().unwrap().abs() < 1e-12);
@@ -192,13 +228,13 @@ mod tests {
     #[test]
     fn errors() {
         let s = Scaler::standardization()
-            .fit(array![[1.0, 2.0]].view())
+            .fit_features(array![[1.0, 2.0]].view())
             .unwrap();
         assert!(s.transform(array![[1.0]].view()).is_err());
         assert!(s.transform(array![[1.0, f64::NAN]].view()).is_err());
         assert!(
             Scaler::standardization()
-                .fit(Array2::zeros((0, 2)).view())
+                .fit_features(Array2::zeros((0, 2)).view())
                 .is_err()
         );
     }

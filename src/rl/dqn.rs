@@ -13,6 +13,7 @@ use rand::{Rng, SeedableRng};
 
 use super::cartpole::CartPole;
 use super::network::{greedy_cartpole_return, outputs};
+use crate::estimator::Params;
 use crate::{Error, Result, validate};
 
 /// The TD loss.
@@ -89,7 +90,9 @@ impl Dqn {
             seed: 0,
         }
     }
+}
 
+impl Params for Dqn {
     fn check(&self) -> Result<()> {
         validate::positive(self.learning_rate, "learning_rate")?;
         validate::in_range(self.gamma, 0.0, 1.0, "gamma")?;
@@ -187,7 +190,7 @@ impl Dqn {
         self.check()?;
         let device = device.clone().autodiff();
         device.seed(self.seed);
-        let mut q = MlpConfig::new(4, self.hidden.clone(), 2).init(&device);
+        let mut q = MlpConfig::new(4, self.hidden.clone(), 2).try_init(&device)?;
         let mut target = q.valid();
         let mut optim = AdamConfig::new().init();
         let mut buffer = ReplayBuffer::new(self.buffer_size);

@@ -17,6 +17,7 @@ use rand::{Rng, SeedableRng};
 
 use super::cartpole::CartPole;
 use super::network::{data_error, greedy_cartpole_return, outputs};
+use crate::estimator::Params;
 use crate::{Error, Result, validate};
 
 /// The weight of each step's `∇ log π(a_t|s_t)`.
@@ -71,17 +72,16 @@ impl PolicyGradient {
             seed: 0,
         }
     }
+}
 
+impl Params for PolicyGradient {
     fn check(&self) -> Result<()> {
         validate::positive(self.learning_rate, "learning_rate")?;
         validate::positive(self.value_learning_rate, "value_learning_rate")?;
         validate::in_range(self.gamma, 0.0, 1.0, "gamma")?;
-        if self.batch_steps == 0 || self.n_envs == 0 || self.iterations == 0 {
-            return Err(Error::config(
-                "batch_steps",
-                "batch_steps, n_envs and iterations must be at least 1",
-            ));
-        }
+        validate::at_least(self.batch_steps, 1, "batch_steps")?;
+        validate::at_least(self.n_envs, 1, "n_envs")?;
+        validate::at_least(self.iterations, 1, "iterations")?;
         Ok(())
     }
 }
@@ -144,17 +144,19 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Fresh networks on `device` (an autodiff device is made from it).
-    pub fn new(params: &PolicyGradient, device: &Device) -> Self {
+    /// Fresh networks on `device` (an autodiff device is made from it); hyperparameters out of
+    /// range are an error.
+    pub fn new(params: &PolicyGradient, device: &Device) -> Result<Self> {
+        params.check()?;
         let device = device.clone().autodiff();
         device.seed(params.seed);
-        Agent {
-            policy: MlpConfig::new(4, params.hidden.clone(), 2).init(&device),
-            value: MlpConfig::new(4, params.hidden.clone(), 1).init(&device),
+        Ok(Agent {
+            policy: MlpConfig::new(4, params.hidden.clone(), 2).try_init(&device)?,
+            value: MlpConfig::new(4, params.hidden.clone(), 1).try_init(&device)?,
             device,
             policy_optim: AdamConfig::new().init(),
             value_optim: AdamConfig::new().init(),
-        }
+        })
     }
 
     /// Runs the current policy (sampling actions) for at least `steps` steps of whole episodes.
@@ -339,7 +341,7 @@ impl PolicyGradient {
         mut on_iteration: impl FnMut(&PgIteration),
     ) -> Result<(Agent, Vec<PgIteration>)> {
         self.check()?;
-        let mut agent = Agent::new(self, device);
+        let mut agent = Agent::new(self, device)?;
         let mut rng = StdRng::seed_from_u64(self.seed);
         let mut history = Vec::with_capacity(self.iterations);
         let mut env_steps = 0;

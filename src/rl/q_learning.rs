@@ -7,6 +7,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::mdp::Mdp;
+use crate::estimator::Params;
 use crate::{Error, Result, validate};
 
 /// Q-learning hyperparameters.
@@ -41,20 +42,6 @@ impl QLearning {
             epsilon_fraction: 0.8,
             seed: 0,
         }
-    }
-
-    fn check(&self) -> Result<()> {
-        if self.episodes == 0 || self.max_steps == 0 {
-            return Err(Error::config(
-                "episodes",
-                "episodes and max_steps must be at least 1",
-            ));
-        }
-        validate::in_range(self.alpha, f64::MIN_POSITIVE, 1.0, "alpha")?;
-        validate::non_negative(self.alpha_decay, "alpha_decay")?;
-        validate::in_range(self.epsilon.0, 0.0, 1.0, "epsilon")?;
-        validate::in_range(self.epsilon.1, 0.0, 1.0, "epsilon")?;
-        validate::in_range(self.epsilon_fraction, 0.0, 1.0, "epsilon_fraction")
     }
 
     /// Learns `Q` by interacting with (sampling) the MDP.
@@ -96,6 +83,22 @@ impl QLearning {
         }
         let policy = crate::tree::argmax_rows(&q).to_vec();
         Ok(FittedQ { q, policy, returns })
+    }
+}
+
+impl Params for QLearning {
+    fn check(&self) -> Result<()> {
+        if self.episodes == 0 || self.max_steps == 0 {
+            return Err(Error::config(
+                "episodes",
+                "episodes and max_steps must be at least 1",
+            ));
+        }
+        validate::in_range(self.alpha, f64::MIN_POSITIVE, 1.0, "alpha")?;
+        validate::non_negative(self.alpha_decay, "alpha_decay")?;
+        validate::in_range(self.epsilon.0, 0.0, 1.0, "epsilon")?;
+        validate::in_range(self.epsilon.1, 0.0, 1.0, "epsilon")?;
+        validate::in_range(self.epsilon_fraction, 0.0, 1.0, "epsilon_fraction")
     }
 }
 

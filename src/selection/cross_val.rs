@@ -17,7 +17,7 @@ pub fn cross_val_score<T, P, S>(
 ) -> Result<Vec<f64>>
 where
     T: Target,
-    P: Fit<T>,
+    P: Fit<T, Model: Predict<T>>,
     S: Fn(ArrayView1<T>, ArrayView1<T>) -> Result<f64>,
 {
     if folds.is_empty() {
@@ -84,7 +84,7 @@ pub fn learning_curve<T, P, E>(
 ) -> Result<LearningCurve>
 where
     T: Target,
-    P: Fit<T>,
+    P: Fit<T, Model: Predict<T>>,
     E: Fn(ArrayView1<T>, ArrayView1<T>) -> Result<f64>,
 {
     let mut curve = LearningCurve {

@@ -19,6 +19,7 @@ use rand::rngs::StdRng;
 pub use tasks::{Batch, Target, Task};
 
 use crate::backend::{data_error, scalar};
+use crate::estimator::Params;
 use crate::{Error, Result, validate};
 
 /// The inputs of a batch as a tensor `[n, time, d_input]`.
@@ -167,20 +168,6 @@ impl SequenceTrainer {
         }
     }
 
-    fn check(&self) -> Result<()> {
-        if self.steps == 0 || self.batch_size == 0 || self.eval_every == 0 {
-            return Err(Error::config(
-                "steps",
-                "steps, batch_size and eval_every must be at least 1",
-            ));
-        }
-        validate::positive(self.learning_rate, "learning_rate")?;
-        if let Some(c) = self.clip_norm {
-            validate::positive(c, "clip_norm")?;
-        }
-        Ok(())
-    }
-
     /// Trains `model` on `task`; `on_eval(step, score)` sees each evaluation. Returns the
     /// trained model (no autodiff) and the `(step, score)` history.
     pub fn fit(
@@ -219,5 +206,21 @@ impl SequenceTrainer {
             }
         }
         Ok((model.valid(), history))
+    }
+}
+
+impl Params for SequenceTrainer {
+    fn check(&self) -> Result<()> {
+        if self.steps == 0 || self.batch_size == 0 || self.eval_every == 0 {
+            return Err(Error::config(
+                "steps",
+                "steps, batch_size and eval_every must be at least 1",
+            ));
+        }
+        validate::positive(self.learning_rate, "learning_rate")?;
+        if let Some(c) = self.clip_norm {
+            validate::positive(c, "clip_norm")?;
+        }
+        Ok(())
     }
 }

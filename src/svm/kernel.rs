@@ -7,12 +7,11 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
 use super::smo::{RowCache, solve};
-use crate::data::Dataset;
-use crate::estimator::{Fit, Params, Predict};
+use crate::estimator::{Checked, FitChecked, Params, Predict};
 use crate::{Error, Result, validate};
 
 /// The kernel width `γ` of the Gaussian kernel.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Gamma {
     /// `γ = 1 / (n_features · Var(X))` (scikit-learn's default `"scale"`).
     Scale,
@@ -21,7 +20,7 @@ pub enum Gamma {
 }
 
 /// A similarity function satisfying Mercer's condition.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Kernel {
     /// `K(a, b) = aᵀb`.
     Linear,
@@ -66,7 +65,7 @@ impl Kernel {
 }
 
 /// Kernel-SVM hyperparameters.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KernelSvm {
     /// `C`, the inverse of the regularisation strength.
     pub c: f64,
@@ -108,7 +107,7 @@ impl Params for KernelSvm {
 }
 
 /// One binary machine separating class `positive` (`f > 0`) from class `negative`.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PairMachine {
     /// The class voted for when `f(x) > 0`.
     pub positive: usize,
@@ -127,7 +126,7 @@ pub struct PairMachine {
 }
 
 /// A fitted kernel SVM: the support vectors shared by all pairwise machines.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedKernelSvm {
     /// The kernel with `γ` resolved.
     pub kernel: Kernel,
@@ -138,11 +137,11 @@ pub struct FittedKernelSvm {
     n_classes: usize,
 }
 
-impl Fit<usize> for KernelSvm {
+impl FitChecked<usize> for KernelSvm {
     type Model = FittedKernelSvm;
 
-    fn fit(&self, data: &Dataset<usize>) -> Result<FittedKernelSvm> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedKernelSvm> {
+        let data = data.data();
         data.require_two_classes()?;
         let kernel = self.kernel.resolve(data.x());
         let k = data.n_classes();

@@ -13,12 +13,11 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rayon::prelude::*;
 
-use crate::data::Dataset;
-use crate::estimator::{Fit, Params, Predict, Randomized};
+use crate::estimator::{Checked, FitChecked, Params, Predict, Randomized};
 use crate::{Error, Result, validate};
 
 /// Linear-SVM hyperparameters.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinearSvm {
     /// `C`, the inverse of the regularisation strength.
     pub c: f64,
@@ -80,7 +79,7 @@ pub fn hinge_cost(theta: ArrayView1<f64>, x: ArrayView2<f64>, y: &[bool], c: f64
 }
 
 /// A fitted linear SVM: one `θ` row per class (one-vs-rest), or a single row for two classes.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedLinearSvm {
     /// `θ` (bias first), one row per binary problem.
     pub theta: Array2<f64>,
@@ -141,11 +140,11 @@ impl LinearSvm {
     }
 }
 
-impl Fit<usize> for LinearSvm {
+impl FitChecked<usize> for LinearSvm {
     type Model = FittedLinearSvm;
 
-    fn fit(&self, data: &Dataset<usize>) -> Result<FittedLinearSvm> {
-        self.check()?;
+    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedLinearSvm> {
+        let data = data.data();
         data.require_two_classes()?;
         let k = data.n_classes();
         let problems: Vec<usize> = if k == 2 { vec![1] } else { (0..k).collect() };
@@ -153,7 +152,7 @@ impl Fit<usize> for LinearSvm {
             .par_iter()
             .map(|&c| {
                 let y: Vec<bool> = data.targets.iter().map(|&t| t == c).collect();
-                self.reseeded(self.seed.wrapping_add(c as u64))
+                self.reseeded(crate::estimator::member_seed(self.seed, c as u64))
                     .fit_binary(data.x(), &y)
             })
             .collect::<Result<_>>()?;

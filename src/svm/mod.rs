@@ -22,3 +22,5 @@ pub use linear::{FittedLinearSvm, LinearSvm, hinge_cost};
 
 #[cfg(test)]
 mod tests;
+
+crate::estimator::deterministic!(KernelSvm);

@@ -9,7 +9,7 @@ use crate::preprocess::Scaler;
 
 fn standardized(d: &Dataset) -> Array2<f64> {
     Scaler::standardization()
-        .fit(d.x())
+        .fit(&d)
         .unwrap()
         .transform(d.x())
         .unwrap()

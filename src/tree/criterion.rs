@@ -8,7 +8,7 @@
 //! Regression trees use the weighted variance of the targets in place of an impurity.
 
 /// How a split is scored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Criterion {
     /// ID3: the largest information gain (reduction in entropy).
     InformationGain,

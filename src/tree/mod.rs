@@ -5,13 +5,19 @@
 //! without gain ratio, multiway categorical splits, sample weights or post-pruning.
 
 pub mod criterion;
-mod decision_tree;
+mod fitted;
+mod grow;
+mod params;
 mod prune;
 mod render;
+mod targets;
 
 pub use criterion::Criterion;
-pub use decision_tree::{DecisionTree, FittedTree, MaxFeatures, Node, Split, TreeTarget};
-pub(crate) use decision_tree::{Targets, argmax, argmax_rows};
+pub use fitted::{FittedTree, Node, Split};
+pub(crate) use fitted::{argmax, argmax_rows};
+pub use params::{DecisionTree, MaxFeatures};
+pub(crate) use targets::Targets;
+pub use targets::TreeTarget;
 
 #[cfg(test)]
 mod tests;

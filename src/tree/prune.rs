@@ -7,7 +7,8 @@
 //! - Reduced-error (Quinlan 1987): bottom-up, a subtree becomes a leaf when that does not
 //!   increase the error on a held-out validation set.
 
-use super::decision_tree::{FittedTree, Split, TreeTarget};
+use super::fitted::{FittedTree, Split};
+use super::targets::TreeTarget;
 use crate::data::Dataset;
 use crate::{Result, validate};
 

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use super::decision_tree::{FittedTree, Split};
+use super::fitted::{FittedTree, Split};
 
 impl<T> FittedTree<T> {
     /// The tree as text, one test or leaf per line; names fall back to `x{j}` and the class
@@ -27,7 +27,7 @@ impl<T> FittedTree<T> {
         match &node.split {
             Split::Leaf => {
                 let label = if self.n_classes > 0 {
-                    let k = super::decision_tree::argmax(&node.value);
+                    let k = super::fitted::argmax(&node.value);
                     let class = classes.get(k).cloned().unwrap_or_else(|| k.to_string());
                     format!("class: {class} ({} examples)", node.n_samples)
                 } else {

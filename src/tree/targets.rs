@@ -1,0 +1,78 @@
+//! The targets a tree is grown on: class labels (class weights per node) or continuous values
+//! (the moments `Σw, Σwy, Σwy²` per node).
+
+use super::fitted::argmax;
+
+use crate::data::{Dataset, Target};
+
+/// The targets a tree can be grown on: class labels or continuous values.
+pub trait TreeTarget: Target {
+    /// Classification (class counts) or regression (moments).
+    const CLASSIFICATION: bool;
+    /// Loss of predicting a node's value for this target: 0/1 for a class, squared error
+    /// for a value (reduced-error pruning).
+    fn loss(value: &[f64], target: Self) -> f64;
+    #[doc(hidden)]
+    fn targets<'a>(data: &Dataset<Self>, y: &'a [Self]) -> Targets<'a>;
+}
+
+impl TreeTarget for usize {
+    const CLASSIFICATION: bool = true;
+    fn loss(value: &[f64], target: usize) -> f64 {
+        f64::from(u8::from(argmax(value) != target))
+    }
+    fn targets<'a>(data: &Dataset<usize>, y: &'a [usize]) -> Targets<'a> {
+        Targets::Classes(y, data.n_classes())
+    }
+}
+
+impl TreeTarget for f64 {
+    const CLASSIFICATION: bool = false;
+    fn loss(value: &[f64], target: f64) -> f64 {
+        (value[0] - target).powi(2)
+    }
+    fn targets<'a>(_data: &Dataset<f64>, y: &'a [f64]) -> Targets<'a> {
+        Targets::Values(y)
+    }
+}
+
+/// Targets as the tree grower reads them.
+#[doc(hidden)]
+#[derive(Debug, Clone, Copy)]
+pub enum Targets<'a> {
+    /// Labels and the number of classes.
+    Classes(&'a [usize], usize),
+    /// Continuous values.
+    Values(&'a [f64]),
+}
+
+impl Targets<'_> {
+    pub(super) fn width(&self) -> usize {
+        match self {
+            Targets::Classes(_, k) => *k,
+            Targets::Values(_) => 3,
+        }
+    }
+
+    /// Add example `i` with weight `w` to node statistics (class weights or `[Σw, Σwy, Σwy²]`).
+    pub(super) fn add(&self, stats: &mut [f64], i: usize, w: f64) {
+        match self {
+            Targets::Classes(y, _) => stats[y[i]] += w,
+            Targets::Values(y) => {
+                stats[0] += w;
+                stats[1] += w * y[i];
+                stats[2] += w * y[i] * y[i];
+            }
+        }
+    }
+
+    pub(super) fn value(&self, stats: &[f64]) -> Vec<f64> {
+        match self {
+            Targets::Classes(..) => {
+                let total: f64 = stats.iter().sum();
+                stats.iter().map(|s| s / total).collect()
+            }
+            Targets::Values(_) => vec![stats[1] / stats[0]],
+        }
+    }
+}
