@@ -150,7 +150,7 @@ fn main() {
     let digits = data::digits();
     let folds = KFold::new(5, 0)
         .stratified()
-        .folds(digits.n_samples(), Some(&digits.targets.to_vec()))
+        .folds(digits.n_samples(), Some(&digits.targets().to_vec()))
         .unwrap();
     bench(
         "5-fold CV, logistic regression, digits",

@@ -17,14 +17,22 @@
 //! | Clustering (k-means, elbow, hierarchical: agglomerative and divisive) | [`cluster`] |
 //! | Dimensionality Reduction (PCA) | [`pca`] |
 //! | Linear Models, Regularization (normal equation, ridge, lasso, logistic, softmax) | [`linear`] |
-//! | Backpropagation and Gradient Checking (the δ recursion in f64, against Burn's autodiff) | [`deep`] |
+//! | Backpropagation and Gradient Checking (the δ recursion in f64, against Burn's autodiff); training loops for Burn classifiers | [`deep`] |
+//! | Sequence models: RNN / LSTM / Transformer training on the adding and copy tasks | [`sequence`] |
+//! | Generative Adversarial Networks (saturating / non-saturating loss, mode coverage) | [`gan`] |
 //! | Reinforcement Learning (MDPs, FrozenLake, CartPole, value iteration, Q-learning, DQN, policy gradient) | [`rl`] |
 //! | Data sets, CSV loading, generators | [`data`] |
 //! | The common estimator API (`fit`, `predict`, `predict_proba`, `transform`) | [`estimator`] |
+//! | Saving and loading fitted models (versioned JSON) | [`persist`] |
+//! | Input checks shared by every function that takes data | [`validate`] |
+//! | Linear algebra the models share (Cholesky, symmetric eigenvalues) | [`linalg`] |
+//! | Errors: one typed [`Error`] for the whole library | [`error`] |
 //! | Experiments (claims measured, reports, plots) | [`experiment`] |
 //! | Burn backends (`flex`, `ndarray`, `wgpu`) | [`backend`] |
 //!
 //! Data flows one way: data → preprocess → estimator → metrics → report.
+
+#![warn(missing_docs)]
 
 pub mod backend;
 pub mod bayes;

@@ -23,6 +23,16 @@ pub enum Components {
 }
 
 /// PCA hyperparameters.
+///
+/// ```
+/// use mlnotes::estimator::{FitFeatures, Transform};
+/// use mlnotes::pca::Pca;
+/// let iris = mlnotes::data::iris();
+/// let pca = Pca::new(2).fit_features(iris.x())?;
+/// assert_eq!(pca.transform(iris.x())?.ncols(), 2);
+/// assert!(pca.variance_retained(2) > 0.95);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Pca {
     /// Components to keep.
@@ -191,7 +201,7 @@ mod tests {
     #[test]
     fn iris_matches_scikit_learn() {
         // sklearn PCA().fit(iris): explained_variance_ratio_ and components_[0] (same iris array)
-        let x = data::iris().features;
+        let x = data::iris().into_parts().0;
         let p = Pca::new(4).fit_features(x.view()).unwrap();
         let want = [
             0.924_616_207_174_3,
@@ -217,7 +227,7 @@ mod tests {
     #[test]
     fn digits_variance_threshold_and_reconstruction() {
         // sklearn: 41 components keep 99% of the digits' variance, 29 keep 95%
-        let x = data::digits().features;
+        let x = data::digits().into_parts().0;
         assert_eq!(
             Pca::retaining(0.99)
                 .fit_features(x.view())

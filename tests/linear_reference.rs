@@ -69,7 +69,7 @@ fn logistic_regression_on_standardised_breast_cancer() {
         1e-4,
         "coef",
     );
-    let acc = metrics::accuracy(d.targets.view(), m.predict(d.x()).unwrap().view()).unwrap();
+    let acc = metrics::accuracy(d.targets().view(), m.predict(d.x()).unwrap().view()).unwrap();
     assert!(
         (acc - 0.987_697_715_289_982_4).abs() < 2e-3,
         "training accuracy {acc}"
@@ -116,6 +116,6 @@ fn softmax_regression_on_iris() {
         assert_close(&[row[0]], &[intercepts[k]], 1e-3, "intercept");
         assert_close(&row.as_slice().unwrap()[1..], &coef[k], 1e-3, "coef");
     }
-    let acc = metrics::accuracy(d.targets.view(), m.predict(d.x()).unwrap().view()).unwrap();
+    let acc = metrics::accuracy(d.targets().view(), m.predict(d.x()).unwrap().view()).unwrap();
     assert!((acc - 0.973_333_333_333_333_4).abs() < 1e-9);
 }

@@ -22,7 +22,7 @@ use mlnotes::selection::{KFold, cross_val_score};
 use mlnotes::svm::{Gamma, Kernel, KernelSvm};
 
 fn cv(model: &impl Fit<usize, Model: Predict<usize>>, data: &Dataset) -> f64 {
-    let labels = data.targets.to_vec();
+    let labels = data.targets().to_vec();
     let folds = KFold::new(5, 0)
         .stratified()
         .folds(data.n_samples(), Some(&labels))

@@ -30,11 +30,11 @@ impl Experiment for Backprop {
         let digits = data::digits();
         let m = ctx.size(200, 50);
         let x = digits
-            .features
+            .features()
             .slice_axis(Axis(0), (0..m).into())
             .mapv(|v| v / 16.0);
         let y = Array2::from_shape_fn((m, 10), |(i, k)| {
-            f64::from(u8::from(digits.targets[i] == k))
+            f64::from(u8::from(digits.targets()[i] == k))
         });
         let hidden = ctx.size(25, 8);
         let mut table = Table::new(

@@ -62,7 +62,7 @@ fn thinned_average(model: &Mlp, data: &Dataset, k: usize) -> Result<(f64, f64)> 
     let agree = scaled.iter().zip(&averaged).filter(|(a, b)| a == b).count() as f64 / n;
     let correct = averaged
         .iter()
-        .zip(&data.targets)
+        .zip(data.targets())
         .filter(|&(&a, &t)| a == t as i64)
         .count() as f64
         / n;
@@ -157,7 +157,7 @@ impl Experiment for BatchNormDropout {
         );
 
         // 2. Dropout on a small training set.
-        let labels = train.targets.to_vec();
+        let labels = train.targets().to_vec();
         let small =
             HoldOut::train_test(ctx.size(200.0, 150.0) / train.n_samples() as f64, ctx.seed)
                 .stratified()

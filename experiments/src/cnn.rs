@@ -19,7 +19,7 @@ pub struct CnnExperiment;
 
 /// 8×8 images moved by `(dx, dy)` pixels (right and down positive), zeros shifted in.
 fn shift(data: &Dataset, dx: isize, dy: isize) -> Result<Dataset> {
-    let x = &data.features;
+    let x = data.features();
     let moved = Array2::from_shape_fn(x.dim(), |(r, p)| {
         let (i, j) = ((p / 8) as isize - dy, (p % 8) as isize - dx);
         if (0..8).contains(&i) && (0..8).contains(&j) {
@@ -58,7 +58,7 @@ impl Experiment for CnnExperiment {
         let mut report = Report::new(self);
         // Train / validation (best epoch) / test, stratified.
         let (train_all, test) = digits_split(ctx.seed)?;
-        let labels = train_all.targets.to_vec();
+        let labels = train_all.targets().to_vec();
         let split = HoldOut::train_test(0.85, ctx.seed)
             .stratified()
             .split(train_all.n_samples(), Some(&labels))?;

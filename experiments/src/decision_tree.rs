@@ -19,9 +19,9 @@ pub struct DecisionTreeExperiment;
 
 /// Weighted class counts of each value of a categorical feature.
 fn children(d: &Dataset, feature: usize) -> Vec<Vec<f64>> {
-    let values = d.features.column(feature).fold(0.0f64, |a, &b| a.max(b)) as usize + 1;
+    let values = d.features().column(feature).fold(0.0f64, |a, &b| a.max(b)) as usize + 1;
     let mut c = vec![vec![0.0; d.n_classes()]; values];
-    for (row, &y) in d.features.rows().into_iter().zip(&d.targets) {
+    for (row, &y) in d.features().rows().into_iter().zip(d.targets()) {
         c[row[feature] as usize][y] += 1.0;
     }
     c.retain(|v| v.iter().sum::<f64>() > 0.0);
@@ -36,7 +36,7 @@ fn categorical_tree(criterion: Criterion, n_features: usize) -> DecisionTree {
 }
 
 fn test_accuracy(model: &impl Predict<usize>, d: &Dataset) -> Result<f64> {
-    accuracy(d.targets.view(), model.predict(d.x())?.view())
+    accuracy(d.targets().view(), model.predict(d.x())?.view())
 }
 
 impl Experiment for DecisionTreeExperiment {
@@ -64,7 +64,7 @@ impl Experiment for DecisionTreeExperiment {
             ],
         );
         let mut gains = vec![];
-        for (j, name) in tennis.feature_names.iter().enumerate() {
+        for (j, name) in tennis.feature_names().iter().enumerate() {
             let c = children(&tennis, j);
             let sizes: Vec<f64> = c.iter().map(|v| v.iter().sum()).collect();
             gains.push((name.clone(), criterion::information_gain(&c)));
@@ -78,7 +78,7 @@ impl Experiment for DecisionTreeExperiment {
         }
         report.table(t);
         let id3 = categorical_tree(Criterion::InformationGain, 4).fit(&tennis)?;
-        let rendered = id3.render(&tennis.feature_names, &tennis.class_names);
+        let rendered = id3.render(tennis.feature_names(), tennis.class_names());
         report.note(format!("ID3's play-tennis tree:\n\n```text\n{rendered}```"));
         let best = gains
             .iter()
@@ -103,11 +103,11 @@ impl Experiment for DecisionTreeExperiment {
             let r = i % tennis.n_samples();
             x.row_mut(i)
                 .slice_mut(s![..4])
-                .assign(&tennis.features.row(r));
+                .assign(&tennis.features().row(r));
             x[[i, 4]] = i as f64;
-            y[i] = tennis.targets[r];
+            y[i] = tennis.targets()[r];
         }
-        let mut names = tennis.feature_names.clone();
+        let mut names = tennis.feature_names().to_vec();
         names.push("Day (an ID)".into());
         let with_id = Dataset::with_names(x, y, names.clone(), "PlayTennis")?;
         let root = |c| -> Result<String> {
@@ -199,7 +199,7 @@ impl Experiment for DecisionTreeExperiment {
         // 4. Pre- against post-pruning: each chosen on a validation set, scored on a test set,
         // averaged over several random 60/20/20 splits of wine quality.
         let d = data::wine();
-        let labels = d.targets.to_vec();
+        let labels = d.targets().to_vec();
         let repeats = ctx.size(8, 3);
         let mut sums = [0.0; 4];
         let mut leaves = [0usize; 4];
@@ -301,7 +301,7 @@ impl Experiment for DecisionTreeExperiment {
         let small = DecisionTree::cart().with_max_depth(3).fit(&iris)?;
         report.note(format!(
             "CART on iris, depth 3:\n\n```text\n{}```",
-            small.render(&iris.feature_names, &iris.class_names)
+            small.render(iris.feature_names(), iris.class_names())
         ));
         Ok(report)
     }

@@ -27,7 +27,7 @@ fn spread(
     let mut err = 0.0;
     for (r, train) in sets.iter().enumerate() {
         let p = fit(train)?.predict(test.x())?;
-        err += 1.0 - accuracy(test.targets.view(), p.view())?;
+        err += 1.0 - accuracy(test.targets().view(), p.view())?;
         preds.row_mut(r).assign(&p.mapv(|k| k as f64));
     }
     let var = preds.var_axis(ndarray::Axis(0), 0.0).mean().unwrap_or(0.0);
@@ -109,7 +109,7 @@ impl Experiment for Ensembles {
             .map(|(t, p)| {
                 Ok((
                     (t + 1) as f64,
-                    1.0 - accuracy(cancer.targets.view(), p.view())?,
+                    1.0 - accuracy(cancer.targets().view(), p.view())?,
                 ))
             })
             .collect::<Result<_>>()?;

@@ -49,7 +49,7 @@ fn descend(
     let x = design(d.x());
     let cost = SquaredError {
         x: x.view(),
-        y: d.targets.view(),
+        y: d.targets().view(),
         l2: 0.0,
     };
     let best = cost.loss(LinearRegression::new().fit(d)?.theta().view());
@@ -130,7 +130,7 @@ impl Experiment for FeatureScaling {
             sc_it.is_some() && speedup >= 10.0,
             format!("iterations to converge: {} unscaled vs {} scaled (x{speedup:.0}); condition number {raw_cond:.2e} vs {sc_cond:.2e}", shown(raw_it), shown(sc_it)),
         );
-        let feature_ranges = scaled.features.columns().into_iter().map(|c| {
+        let feature_ranges = scaled.features().columns().into_iter().map(|c| {
             (
                 c.fold(f64::INFINITY, |a, &b| a.min(b)),
                 c.fold(f64::NEG_INFINITY, |a, &b| a.max(b)),

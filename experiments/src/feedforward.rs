@@ -54,8 +54,8 @@ impl Experiment for Feedforward {
             let d = generate::blobs(n, &corners, 0.15, seed)?;
             // blobs label by corner; XOR is corners 1 and 2.
             Dataset::new(
-                d.features.clone(),
-                d.targets.mapv(|c| usize::from(c == 1 || c == 2)),
+                d.features().clone(),
+                d.targets().mapv(|c| usize::from(c == 1 || c == 2)),
             )
         };
         let epochs = ctx.size(80, 40);

@@ -268,7 +268,7 @@ fn digits_part(ctx: &Context, report: &mut Report) -> Result<(f64, f64)> {
         results.push((grad, s));
     }
     let mut real_grid = ImageGrid::new("digits_real.svg", "Real test digits", (8, 8), 10);
-    for (row, y) in test.x().rows().into_iter().zip(&test.targets).take(20) {
+    for (row, y) in test.x().rows().into_iter().zip(test.targets()).take(20) {
         real_grid = real_grid.with(row.to_vec(), y.to_string());
     }
     report.images(real_grid);

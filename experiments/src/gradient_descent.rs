@@ -46,8 +46,8 @@ impl Experiment for GradientDescentVariants {
         let coef: Vec<f64> = (0..10).map(|j| (j as f64 - 4.5) / 2.0).collect();
         let raw = generate::linear_regression(m, &coef, 3.0, 0.5, ctx.seed)?;
         // correlated features (x_j + 1.5 x_0): elongated cost contours even after standardising
-        let mut mixed = raw.features.clone();
-        let first = raw.features.column(0).to_owned();
+        let mut mixed = raw.features().clone();
+        let first = raw.features().column(0).to_owned();
         for mut col in mixed.columns_mut().into_iter().skip(1) {
             col.scaled_add(1.5, &first);
         }
@@ -56,7 +56,7 @@ impl Experiment for GradientDescentVariants {
         let x = design(data.x());
         let cost = SquaredError {
             x: x.view(),
-            y: data.targets.view(),
+            y: data.targets().view(),
             l2: 0.0,
         };
         let best = cost.loss(LinearRegression::new().fit(&data)?.theta().view());

@@ -41,7 +41,7 @@ impl Experiment for Hierarchical {
         let mut ari = Vec::new();
         for (name, l) in linkages {
             let labels = Agglomerative::new(l).fit(&moons)?.cut_k(2)?;
-            let a = adjusted_rand_index(moons.targets.view(), labels.view())?;
+            let a = adjusted_rand_index(moons.targets().view(), labels.view())?;
             t.row(vec![name.into(), f4(a)]);
             ari.push(a);
         }
@@ -70,7 +70,7 @@ impl Experiment for Hierarchical {
             let labels = tree.cut_k(3)?;
             t2.row(vec![
                 format!("agglomerative, {name} linkage"),
-                f4(adjusted_rand_index(iris.targets.view(), labels.view())?),
+                f4(adjusted_rand_index(iris.targets().view(), labels.view())?),
             ]);
             report.plot(Plot::dendrogram(
                 &tree,
@@ -85,7 +85,7 @@ impl Experiment for Hierarchical {
             .labels;
         t2.row(vec![
             "divisive (bisecting k-means)".into(),
-            f4(adjusted_rand_index(iris.targets.view(), top_down.view())?),
+            f4(adjusted_rand_index(iris.targets().view(), top_down.view())?),
         ]);
         report.table(t2);
         let agree = adjusted_rand_index(cuts[2].view(), top_down.view())?;

@@ -171,7 +171,7 @@ impl Experiment for KMeansExperiment {
         // 3. Concentric circles: not spherical, so k-means cuts across them.
         let circles = generate::circles(ctx.size(400, 200), 0.03, 0.4, ctx.seed)?;
         let cut = KMeans::new(2).with_seed(ctx.seed).fit(&circles)?.labels;
-        let ari = adjusted_rand_index(circles.targets.view(), cut.view())?;
+        let ari = adjusted_rand_index(circles.targets().view(), cut.view())?;
         report.metric("circles_ari", ari);
         report.claim(
             "K-means assumes spherical clusters and fails on concentric circles",
@@ -197,8 +197,8 @@ impl Experiment for KMeansExperiment {
             .slice(ndarray::s![..two.n_samples()])
             .to_owned();
         let (a0, a1) = (
-            adjusted_rand_index(two.targets.view(), clean.labels.view())?,
-            adjusted_rand_index(two.targets.view(), dirty_labels.view())?,
+            adjusted_rand_index(two.targets().view(), clean.labels.view())?,
+            adjusted_rand_index(two.targets().view(), dirty_labels.view())?,
         );
         report.claim(
             "K-means is sensitive to outliers",

@@ -21,7 +21,7 @@ use crate::{cv_accuracy, f4};
 pub struct KnnExperiment;
 
 fn error(model: &impl Predict<usize>, d: &Dataset) -> Result<f64> {
-    Ok(1.0 - metrics::accuracy(d.targets.view(), model.predict(d.x())?.view())?)
+    Ok(1.0 - metrics::accuracy(d.targets().view(), model.predict(d.x())?.view())?)
 }
 
 /// `d` with `extra` uniform noise features appended.

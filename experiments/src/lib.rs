@@ -1,6 +1,8 @@
 //! The experiments of mlnotes: one module (and one binary) per topic of the notes. Each reads
 //! top to bottom: data, model, measurement, the notes' claim with its verdict.
 
+#![warn(missing_docs)]
+
 pub mod backprop;
 pub mod batch_norm_dropout;
 pub mod bias_variance;
@@ -88,7 +90,7 @@ pub fn cv_accuracy(
     data: &mlnotes::data::Dataset,
     seed: u64,
 ) -> mlnotes::Result<f64> {
-    let labels = data.targets.to_vec();
+    let labels = data.targets().to_vec();
     let folds = mlnotes::selection::KFold::new(5, seed)
         .stratified()
         .folds(data.n_samples(), Some(&labels))?;
@@ -102,8 +104,8 @@ pub fn digits_split(
     seed: u64,
 ) -> mlnotes::Result<(mlnotes::data::Dataset, mlnotes::data::Dataset)> {
     let d = mlnotes::data::digits();
-    let d = d.with_features(d.features.mapv(|v| v / 16.0))?;
-    let labels = d.targets.to_vec();
+    let d = d.with_features(d.features().mapv(|v| v / 16.0))?;
+    let labels = d.targets().to_vec();
     let split = mlnotes::selection::HoldOut::train_test(0.75, seed)
         .stratified()
         .split(d.n_samples(), Some(&labels))?;
@@ -148,10 +150,10 @@ pub fn boundary_points(
 
 /// The rows of one class as plot points (first two features).
 pub fn class_points(data: &mlnotes::data::Dataset, class: usize) -> Vec<(f64, f64)> {
-    data.features
+    data.features()
         .rows()
         .into_iter()
-        .zip(&data.targets)
+        .zip(data.targets())
         .filter(|(_, y)| **y == class)
         .map(|(r, _)| (r[0], r[1]))
         .collect()

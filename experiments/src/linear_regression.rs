@@ -56,7 +56,7 @@ impl Experiment for LinearRegressionExperiment {
         let x = design(diabetes.x());
         let cost = SquaredError {
             x: x.view(),
-            y: diabetes.targets.view(),
+            y: diabetes.targets().view(),
             l2: 0.0,
         };
         let lmax = largest_eigenvalue(
@@ -133,7 +133,7 @@ impl Experiment for LinearRegressionExperiment {
             let norm = m.coef.dot(&m.coef).sqrt();
             norms.push(norm);
             let r2 = |d: &Dataset<f64>| -> Result<f64> {
-                metrics::r2(d.targets.view(), m.predict(d.x())?.view())
+                metrics::r2(d.targets().view(), m.predict(d.x())?.view())
             };
             t2.row(vec![
                 l.to_string(),
@@ -167,7 +167,7 @@ impl Experiment for LinearRegressionExperiment {
             "coefficient",
         );
         for (j, path) in paths.into_iter().enumerate() {
-            plot = plot.with(Series::line(&diabetes.feature_names[j], path));
+            plot = plot.with(Series::line(&diabetes.feature_names()[j], path));
         }
         report.plot(plot);
 
@@ -219,7 +219,7 @@ impl Experiment for LinearRegressionExperiment {
         // 4. Multicollinearity: a duplicated feature makes XᵀX singular; ridge fixes it.
         let dup = concatenate(
             Axis(1),
-            &[train.x(), train.features.column(2).insert_axis(Axis(1))],
+            &[train.x(), train.features().column(2).insert_axis(Axis(1))],
         )
         .map_err(|e| Error::invalid(e.to_string()))?;
         let collinear = train.with_features(dup)?;

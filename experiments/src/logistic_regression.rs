@@ -171,7 +171,7 @@ impl Experiment for LogisticRegressionExperiment {
         let model = LogisticRegression::new(1.0).fit(&blobs)?;
         let th = model.theta.row(0);
         let acc = metrics::accuracy(
-            blobs.targets.view(),
+            blobs.targets().view(),
             mlnotes::estimator::Predict::predict(&model, blobs.x())?.view(),
         )?;
         let xr = (-4.0, 4.5);
@@ -184,10 +184,10 @@ impl Experiment for LogisticRegressionExperiment {
         );
         for c in 0..2 {
             let pts = blobs
-                .features
+                .features()
                 .rows()
                 .into_iter()
-                .zip(&blobs.targets)
+                .zip(blobs.targets())
                 .filter(|(_, y)| **y == c)
                 .map(|(r, _)| (r[0], r[1]))
                 .collect();

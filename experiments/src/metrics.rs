@@ -54,12 +54,12 @@ fn split_scaled<T: data::Target>(
 
 fn classification(ctx: &Context, report: &mut Report) -> Result<()> {
     let cancer = data::breast_cancer();
-    let labels = cancer.targets.to_vec();
+    let labels = cancer.targets().to_vec();
     let (train, test) = split_scaled(&cancer, Some(&labels), ctx.seed)?;
     let model = LogisticRegression::default().fit(&train)?;
     let proba = model.predict_proba(test.x())?;
     let pred = model.predict(test.x())?;
-    let y = test.targets.view();
+    let y = test.targets().view();
 
     // Confusion matrix; "positive" = benign (class 1), as scikit-learn's coding.
     let cm = ConfusionMatrix::new(y, pred.view())?;
@@ -67,7 +67,7 @@ fn classification(ctx: &Context, report: &mut Report) -> Result<()> {
         "Confusion matrix (rows: actual, columns: predicted), breast-cancer test set",
         &["", "pred malignant", "pred benign"],
     );
-    for (k, name) in cancer.class_names.iter().enumerate() {
+    for (k, name) in cancer.class_names().iter().enumerate() {
         t.row(vec![
             format!("actual {name}"),
             cm.counts[[k, 0]].to_string(),
@@ -195,25 +195,25 @@ fn regression(ctx: &Context, report: &mut Report) -> Result<()> {
     let (train, test) = split_scaled(&diabetes, None, ctx.seed)?;
     let model = LinearRegression::new().fit(&train)?;
     let pred = model.predict(test.x())?;
-    let mean = Array1::from_elem(test.n_samples(), train.targets.mean().unwrap_or(0.0));
+    let mean = Array1::from_elem(test.n_samples(), train.targets().mean().unwrap_or(0.0));
     let mut t = Table::new(
         "Regression metrics on the diabetes test set",
         &["model", "MAE", "MSE", "RMSE", "MAPE", "R²", "adjusted R²"],
     );
     t.row(regression_row(
         "linear regression",
-        &test.targets,
+        test.targets(),
         &pred,
         test.n_features(),
     )?);
     t.row(regression_row(
         "baseline: training mean",
-        &test.targets,
+        test.targets(),
         &mean,
         0,
     )?);
     report.table(t);
-    let r2_test = metrics::r2(test.targets.view(), pred.view())?;
+    let r2_test = metrics::r2(test.targets().view(), pred.view())?;
     report.metric("diabetes_test_r2", r2_test);
 
     // Adjusted R² against irrelevant features: add pure-noise columns, refit, compare on train,
@@ -224,8 +224,8 @@ fn regression(ctx: &Context, report: &mut Report) -> Result<()> {
     let fit_stats = |d: &Dataset<f64>| -> Result<(f64, f64)> {
         let yhat = LinearRegression::new().fit(d)?.predict(d.x())?;
         Ok((
-            metrics::r2(d.targets.view(), yhat.view())?,
-            metrics::adjusted_r2(d.targets.view(), yhat.view(), d.n_features())?,
+            metrics::r2(d.targets().view(), yhat.view())?,
+            metrics::adjusted_r2(d.targets().view(), yhat.view(), d.n_features())?,
         ))
     };
     let (r2_a, adj_a) = fit_stats(&train)?;

@@ -46,7 +46,7 @@ fn holdout_accuracy(
     test: &Dataset,
 ) -> Result<f64> {
     accuracy(
-        test.targets.view(),
+        test.targets().view(),
         model.fit(train)?.predict(test.x())?.view(),
     )
 }
@@ -66,7 +66,7 @@ fn holdout_vs_kfold(ctx: &Context, report: &mut Report) -> Result<()> {
     let reps = ctx.size(30, 6);
     let bar = ctx.progress(reps as u64, "hold-out vs k-fold");
     let (mut hold, mut kfold, mut hold_large) = (vec![], vec![], vec![]);
-    let labels = small.targets.to_vec();
+    let labels = small.targets().to_vec();
     for r in 0..reps as u64 {
         let seed = ctx.seed.wrapping_mul(1000).wrapping_add(r);
         let s = HoldOut::train_test(0.8, seed)
@@ -82,7 +82,7 @@ fn holdout_vs_kfold(ctx: &Context, report: &mut Report) -> Result<()> {
             .folds(n_small, Some(&labels))?;
         let scores = selection::cross_val_score(&model, &small, &folds, accuracy)?;
         kfold.push(scores.iter().sum::<f64>() / scores.len() as f64);
-        let all_labels = full.targets.to_vec();
+        let all_labels = full.targets().to_vec();
         let s = HoldOut::train_test(0.8, seed)
             .stratified()
             .split(full.n_samples(), Some(&all_labels))?;

@@ -60,7 +60,7 @@ fn measure(
     let fitted = model.fit(train)?;
     let secs = start.elapsed().as_secs_f64();
     Ok((
-        accuracy(test.targets.view(), fitted.predict(test.x())?.view())?,
+        accuracy(test.targets().view(), fitted.predict(test.x())?.view())?,
         secs,
     ))
 }

@@ -104,7 +104,7 @@ impl Experiment for NaiveBayesExperiment {
                 .into_iter()
                 .filter(|r| r.iter().all(|v| *v == f64::NEG_INFINITY))
                 .count();
-            let a = metrics::accuracy(test.targets.view(), m.predict(test.x())?.view())?;
+            let a = metrics::accuracy(test.targets().view(), m.predict(test.x())?.view())?;
             t.row(vec![
                 alpha.to_string(),
                 f4(a),
@@ -128,7 +128,7 @@ impl Experiment for NaiveBayesExperiment {
             .into_iter()
             .filter(|r| r.iter().all(|v| v.exp() == 0.0))
             .count();
-        let long_acc = metrics::accuracy(long.targets.view(), model.predict(long.x())?.view())?;
+        let long_acc = metrics::accuracy(long.targets().view(), model.predict(long.x())?.view())?;
         report.claim(
             "Products of many probabilities underflow; comparing log P(C_k) + Σ log P(x_i | C_k) avoids it",
             underflow == long.n_samples() && long_acc > 0.9,

@@ -44,7 +44,7 @@ impl FitChecked<usize> for PcaLogistic {
         let pca = self.k.map(|k| Pca::new(k).fit(&d)).transpose()?;
         let x = match &pca {
             Some(p) => p.transform(d.x())?,
-            None => d.features.clone(),
+            None => d.features().clone(),
         };
         Ok(FittedPcaLogistic {
             pca,
@@ -76,7 +76,7 @@ impl Experiment for PcaExperiment {
         let digits = data::digits();
         // pixels share one scale (0..16): scale to [0, 1] without per-pixel standardisation,
         // which would blow up the near-constant border pixels
-        let x = digits.features.mapv(|v| v / 16.0);
+        let x = digits.features().mapv(|v| v / 16.0);
         let full = Pca::new(64).fit_features(x.view())?;
 
         // 1. Variance retained and reconstruction error against k.
@@ -139,7 +139,7 @@ impl Experiment for PcaExperiment {
             let pts = z
                 .rows()
                 .into_iter()
-                .zip(&digits.targets)
+                .zip(digits.targets())
                 .filter(|(_, y)| **y == c)
                 .map(|(r, _)| (r[0], r[1]))
                 .collect();
@@ -178,7 +178,7 @@ impl Experiment for PcaExperiment {
         // 4. The notes' advice: a classifier on raw pixels against PCA-reduced ones.
         let folds = KFold::new(5, ctx.seed)
             .stratified()
-            .folds(digits.n_samples(), Some(&digits.targets.to_vec()))?;
+            .folds(digits.n_samples(), Some(&digits.targets().to_vec()))?;
         let scaled_digits = digits.with_features(x.clone())?;
         let mut t2 = Table::new(
             "Logistic regression (λ = 1) on digits, 5-fold CV",

@@ -135,7 +135,7 @@ impl Experiment for Regularization {
         let lambda = 5.0;
         let cost = SquaredError {
             x: x.view(),
-            y: d.targets.view(),
+            y: d.targets().view(),
             l2: lambda,
         };
         let theta = Array1::from_shape_fn(x.ncols(), |j| 0.1 * j as f64 - 0.5);
@@ -143,7 +143,7 @@ impl Experiment for Regularization {
         let mut grad = Array1::zeros(x.ncols());
         cost.loss_grad(theta.view(), Rows::All, &mut grad);
         let gradient_form = &theta - &(lr * &grad);
-        let resid = x.dot(&theta) - &d.targets;
+        let resid = x.dot(&theta) - d.targets();
         let data_grad = x.t().dot(&resid) / m;
         let decay_form = Array1::from_shape_fn(x.ncols(), |j| {
             let decay = if j == 0 { 1.0 } else { 1.0 - lr * lambda / m };

@@ -59,7 +59,7 @@ impl Experiment for SvmExperiment {
             .fit(&blobs)?;
             let w = weights(&model);
             let margin = 2.0 / w.dot(&w).sqrt();
-            let acc = accuracy(blobs.targets.view(), model.predict(blobs.x())?.view())?;
+            let acc = accuracy(blobs.targets().view(), model.predict(blobs.x())?.view())?;
             t.row(vec![
                 c.to_string(),
                 f4(margin),
@@ -104,8 +104,8 @@ impl Experiment for SvmExperiment {
         let (mut tr, mut va) = (vec![], vec![]);
         for &c in &[0.01, 0.1, 1.0, 10.0, 100.0, 1000.0] {
             let model = KernelSvm::new(c, Kernel::Rbf(Gamma::Value(2.0))).fit(&train)?;
-            let e_tr = 1.0 - accuracy(train.targets.view(), model.predict(train.x())?.view())?;
-            let e_va = 1.0 - accuracy(val.targets.view(), model.predict(val.x())?.view())?;
+            let e_tr = 1.0 - accuracy(train.targets().view(), model.predict(train.x())?.view())?;
+            let e_va = 1.0 - accuracy(val.targets().view(), model.predict(val.x())?.view())?;
             t2.row(vec![
                 c.to_string(),
                 f4(e_tr),

@@ -25,12 +25,12 @@ pub struct TransferLearning;
 fn digits_of(classes: std::ops::Range<usize>) -> Result<Dataset> {
     let d = mlnotes::data::digits();
     let rows: Vec<usize> = (0..d.n_samples())
-        .filter(|&i| classes.contains(&d.targets[i]))
+        .filter(|&i| classes.contains(&d.targets()[i]))
         .collect();
     let d = d.select(&rows)?;
     Dataset::new(
-        d.features.mapv(|v| v / 16.0),
-        d.targets.mapv(|t| t - classes.start),
+        d.features().mapv(|v| v / 16.0),
+        d.targets().mapv(|t| t - classes.start),
     )
 }
 
@@ -42,7 +42,7 @@ fn per_class(data: &Dataset, n: usize, seed: u64) -> Result<Dataset> {
     let picked: Vec<usize> = rows
         .into_iter()
         .filter(|&i| {
-            let c = &mut taken[data.targets[i]];
+            let c = &mut taken[data.targets()[i]];
             *c += 1;
             *c <= n
         })
@@ -65,7 +65,7 @@ impl Experiment for TransferLearning {
 
         // 1. Pretrain on digits 0–4 (the "large data set").
         let source = digits_of(0..5)?;
-        let labels = source.targets.to_vec();
+        let labels = source.targets().to_vec();
         let split = HoldOut::train_test(0.85, ctx.seed)
             .stratified()
             .split(source.n_samples(), Some(&labels))?;
@@ -84,7 +84,7 @@ impl Experiment for TransferLearning {
 
         // 2. The new task, digits 5–9: a pool to draw the few examples from, and a test set.
         let target = digits_of(5..10)?;
-        let labels = target.targets.to_vec();
+        let labels = target.targets().to_vec();
         let split = HoldOut::train_test(0.5, ctx.seed)
             .stratified()
             .split(target.n_samples(), Some(&labels))?;

@@ -3,6 +3,8 @@
 //! the `Device`. Each config has a `check()` that names the parameter that is wrong and why, and a
 //! fallible `try_init`; `init` panics on a config that fails the check, as Burn's own layers do.
 
+#![warn(missing_docs)]
+
 pub mod attention;
 pub mod cnn;
 pub mod mlp;

@@ -50,6 +50,17 @@ pub struct FittedNb {
 }
 
 /// Gaussian naive Bayes.
+///
+/// ```
+/// use mlnotes::bayes::GaussianNb;
+/// use mlnotes::estimator::{Fit, Predict, PredictProba};
+/// let iris = mlnotes::data::iris();
+/// let model = GaussianNb::default().fit(&iris)?;
+/// let p = model.predict_proba(iris.x())?;
+/// assert!((p.row(0).sum() - 1.0).abs() < 1e-12);
+/// assert_eq!(model.predict(iris.x())?.len(), 150);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GaussianNb {
     /// Added to every variance, as a share of the largest feature variance (scikit-learn: 1e-9).
@@ -57,6 +68,15 @@ pub struct GaussianNb {
 }
 
 /// Categorical naive Bayes on non-negative integer features (`0, 1, 2, ...`).
+///
+/// ```
+/// use mlnotes::bayes::CategoricalNb;
+/// use mlnotes::estimator::{Fit, Predict};
+/// let tennis = mlnotes::data::play_tennis(); // categorical codes 0, 1, 2
+/// let model = CategoricalNb::default().fit(&tennis)?;
+/// assert_eq!(model.predict(tennis.x())?.len(), tennis.n_samples());
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CategoricalNb {
     /// Laplace smoothing α (1 in the notes; 0 turns it off).
@@ -64,6 +84,16 @@ pub struct CategoricalNb {
 }
 
 /// Multinomial naive Bayes on non-negative counts.
+///
+/// ```
+/// use mlnotes::bayes::MultinomialNb;
+/// use mlnotes::estimator::{Fit, Predict};
+/// let digits = mlnotes::data::digits(); // pixel intensities 0..16 as counts
+/// let model = MultinomialNb::default().fit(&digits)?;
+/// let acc = mlnotes::metrics::accuracy(digits.y(), model.predict(digits.x())?.view())?;
+/// assert!(acc > 0.85);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct MultinomialNb {
     /// Laplace smoothing α.
@@ -71,6 +101,15 @@ pub struct MultinomialNb {
 }
 
 /// Bernoulli naive Bayes on binary features (values > `threshold` count as 1).
+///
+/// ```
+/// use mlnotes::bayes::BernoulliNb;
+/// use mlnotes::estimator::{Fit, Predict};
+/// let digits = mlnotes::data::digits();
+/// let model = BernoulliNb { alpha: 1.0, threshold: 8.0 }.fit(&digits)?; // ink or no ink
+/// assert_eq!(model.predict(digits.x())?.len(), digits.n_samples());
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BernoulliNb {
     /// Laplace smoothing α.
@@ -80,6 +119,15 @@ pub struct BernoulliNb {
 }
 
 /// Continuous features binned into buckets, then categorical naive Bayes.
+///
+/// ```
+/// use mlnotes::bayes::BinnedNb;
+/// use mlnotes::estimator::{Fit, Predict};
+/// let iris = mlnotes::data::iris();
+/// let model = BinnedNb::default().fit(&iris)?;
+/// assert_eq!(model.predict(iris.x())?.len(), 150);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct BinnedNb {
     /// The binning.
@@ -175,7 +223,7 @@ fn log_prior(data: &Dataset) -> Result<(Array1<f64>, Vec<usize>)> {
 
 /// Rows of class `k`.
 fn rows_of(data: &Dataset, k: usize) -> Vec<usize> {
-    data.targets
+    data.targets()
         .iter()
         .enumerate()
         .filter(|(_, t)| **t == k)
@@ -192,14 +240,14 @@ impl FitChecked<usize> for GaussianNb {
         let (k, n) = (counts.len(), data.n_features());
         let eps = self.var_smoothing
             * data
-                .features
+                .features()
                 .var_axis(Axis(0), 0.0)
                 .fold(0.0f64, |a, &b| a.max(b))
                 .max(f64::MIN_POSITIVE);
         let mut mean = Array2::zeros((k, n));
         let mut var = Array2::from_elem((k, n), eps.max(1e-300));
         for c in (0..k).filter(|&c| counts[c] > 0) {
-            let sub = data.features.select(Axis(0), &rows_of(data, c));
+            let sub = data.features().select(Axis(0), &rows_of(data, c));
             mean.row_mut(c)
                 .assign(&sub.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(n)));
             var.row_mut(c)
@@ -243,7 +291,7 @@ fn categorical(
         .map(|col| {
             let values = col.iter().max().map_or(1, |&m| m + 1).max(min_values);
             let mut table = Array2::<f64>::zeros((k, values));
-            for (&v, &t) in col.iter().zip(&data.targets) {
+            for (&v, &t) in col.iter().zip(data.targets()) {
                 table[[t, v]] += 1.0;
             }
             for (mut row, &n_c) in table.rows_mut().into_iter().zip(counts) {
@@ -279,7 +327,7 @@ impl FitChecked<usize> for BinnedNb {
     fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
         let data = data.data();
         let (prior, counts) = log_prior(data)?;
-        let bins = self.binning.fit(&data)?;
+        let bins = self.binning.fit(data)?;
         let c = bins.bin_indices(data.x())?;
         // every bin gets a column, seen in training or not
         let model = categorical(&c, data, self.alpha, &counts, bins.n_bins());
@@ -298,14 +346,14 @@ impl FitChecked<usize> for MultinomialNb {
     fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
         let data = data.data();
         let (prior, counts) = log_prior(data)?;
-        if let Some(((i, j), v)) = data.features.indexed_iter().find(|(_, v)| **v < 0.0) {
+        if let Some(((i, j), v)) = data.features().indexed_iter().find(|(_, v)| **v < 0.0) {
             return Err(Error::invalid(format!(
                 "multinomial naive Bayes needs non-negative counts; row {i}, column {j} is {v}"
             )));
         }
         let (k, n) = (counts.len(), data.n_features());
         let mut totals = Array2::<f64>::zeros((k, n));
-        for (row, &t) in data.features.rows().into_iter().zip(&data.targets) {
+        for (row, &t) in data.features().rows().into_iter().zip(data.targets()) {
             totals.row_mut(t).scaled_add(1.0, &row);
         }
         let mut log_theta = totals.clone();
@@ -330,7 +378,7 @@ impl FitChecked<usize> for BernoulliNb {
         let (prior, counts) = log_prior(data)?;
         let (k, n) = (counts.len(), data.n_features());
         let mut ones = Array2::<f64>::zeros((k, n));
-        for (row, &t) in data.features.rows().into_iter().zip(&data.targets) {
+        for (row, &t) in data.features().rows().into_iter().zip(data.targets()) {
             ones.row_mut(t)
                 .zip_mut_with(&row, |o, &v| *o += f64::from(u8::from(v > self.threshold)));
         }
@@ -527,7 +575,7 @@ mod tests {
             m.joint_log_likelihood(d.x()).unwrap()
         );
         let acc =
-            crate::metrics::accuracy(d.targets.view(), m.predict(d.x()).unwrap().view()).unwrap();
+            crate::metrics::accuracy(d.targets().view(), m.predict(d.x()).unwrap().view()).unwrap();
         // scikit-learn 1.9.1: GaussianNB().fit(X, y).score(X, y) on digits = 0.8580968280467446
         assert!((acc - 0.858_096_828_046_744_6).abs() < 0.005, "{acc}");
     }
@@ -559,7 +607,7 @@ mod tests {
         let iris = data::iris();
         let b = BinnedNb::default().fit(&iris).unwrap();
         let acc =
-            crate::metrics::accuracy(iris.targets.view(), b.predict(iris.x()).unwrap().view())
+            crate::metrics::accuracy(iris.targets().view(), b.predict(iris.x()).unwrap().view())
                 .unwrap();
         assert!(acc > 0.9, "{acc}");
         assert!(

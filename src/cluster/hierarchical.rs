@@ -32,6 +32,17 @@ pub enum Linkage {
 }
 
 /// Agglomerative clustering hyperparameters.
+///
+/// ```
+/// use mlnotes::cluster::{Agglomerative, Linkage};
+/// use mlnotes::estimator::FitFeatures;
+/// let iris = mlnotes::data::iris();
+/// let tree = Agglomerative::new(Linkage::Average).fit_features(iris.x())?;
+/// assert_eq!(tree.merges.len(), 149);
+/// let labels = tree.cut_k(3)?;
+/// assert_eq!(labels.iter().max(), Some(&2));
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Agglomerative {
     /// The linkage criterion.
@@ -249,6 +260,15 @@ impl Dendrogram {
 
 /// Divisive (top-down) clustering into `k` clusters: repeatedly bisect, by 2-means, the
 /// cluster with the largest squared error (bisecting k-means).
+///
+/// ```
+/// use mlnotes::cluster::Divisive;
+/// use mlnotes::estimator::{FitFeatures, Predict};
+/// let iris = mlnotes::data::iris();
+/// let model = Divisive::new(3).fit_features(iris.x())?;
+/// assert_eq!(model.predict(iris.x())?.len(), 150);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Divisive {
     /// Number of clusters `k`.

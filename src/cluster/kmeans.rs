@@ -23,6 +23,16 @@ pub enum KMeansInit {
 }
 
 /// K-means hyperparameters.
+///
+/// ```
+/// use mlnotes::cluster::KMeans;
+/// use mlnotes::estimator::{FitFeatures, Predict};
+/// let iris = mlnotes::data::iris();
+/// let model = KMeans::new(3).with_seed(1).fit_features(iris.x())?;
+/// assert_eq!(model.centroids.nrows(), 3);
+/// assert_eq!(model.predict(iris.x())?, model.labels);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KMeans {
     /// Number of clusters `K`.
@@ -332,7 +342,7 @@ mod tests {
     #[test]
     fn iris_cost_matches_scikit_learn() {
         // sklearn KMeans(k, n_init=50).fit(iris).inertia_ / 150 for k = 2, 3, 4 (same iris array)
-        let x = data::iris().features;
+        let x = data::iris().into_parts().0;
         for (k, inertia) in [
             (2, 152.368_706_477_339_06),
             (3, 78.940_841_426_146),

@@ -28,6 +28,12 @@ fn need_samples(n: usize) -> Result<()> {
     Ok(())
 }
 
+/// Class names `"0"` to `"k-1"`: generated labels are indices, every class named even
+/// when a small sample misses one.
+fn class_names(k: usize) -> Vec<String> {
+    (0..k).map(|c| c.to_string()).collect()
+}
+
 /// Isotropic Gaussian blobs around `centers` (one row per center), `n_samples` split evenly
 /// (the first centers get one more when it does not divide), each with standard deviation `std`.
 pub fn blobs(n_samples: usize, centers: &Array2<f64>, std: f64, seed: u64) -> Result<Dataset> {
@@ -45,7 +51,7 @@ pub fn blobs(n_samples: usize, centers: &Array2<f64>, std: f64, seed: u64) -> Re
             x[[i, j]] = centers[[c, j]] + noise.sample(&mut rng);
         }
     }
-    Dataset::classification(x, y)
+    Dataset::with_classes(x, y, class_names(k))
 }
 
 /// Two interleaving half circles (scikit-learn's `make_moons`), plus Gaussian `noise`.
@@ -76,7 +82,7 @@ pub fn moons(n_samples: usize, noise: f64, seed: u64) -> Result<Dataset> {
         x[[i, 1]] = b + dist.sample(&mut rng);
         y[i] = usize::from(!outer);
     }
-    Dataset::classification(x, y)
+    Dataset::with_classes(x, y, class_names(2))
 }
 
 /// Two concentric circles (scikit-learn's `make_circles`): the outer of radius 1 is class 0,
@@ -105,7 +111,7 @@ pub fn circles(n_samples: usize, noise: f64, factor: f64, seed: u64) -> Result<D
         x[[i, 1]] = r * t.sin() + dist.sample(&mut rng);
         y[i] = usize::from(i >= n_out);
     }
-    Dataset::classification(x, y)
+    Dataset::with_classes(x, y, class_names(2))
 }
 
 /// `y = bias + X coef + noise` with `X` uniform in `[-1, 1]^p` (p = `coef.len()`).

@@ -7,7 +7,7 @@ pub mod generate;
 
 pub use embedded::{breast_cancer, diabetes, digits, iris, play_tennis, wine};
 
-use ndarray::{Array1, Array2, ArrayView2, Axis};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use crate::{Error, Result, validate};
 
@@ -21,7 +21,19 @@ pub trait Target: Copy + PartialEq + std::fmt::Debug + Send + Sync + 'static {
     fn class_index(&self) -> Option<usize> {
         None
     }
+
+    /// Class names for targets given without names: `"0"` to `"max"` for class labels (at most
+    /// [`MAX_CLASSES`] of them), none otherwise.
+    fn default_class_names(_targets: &Array1<Self>) -> Result<Vec<String>> {
+        Ok(Vec::new())
+    }
 }
+
+/// The most classes a label-indexed data set may have: a label is an index into per-class
+/// tables, so a label of 10⁹ would size them at 10⁹. Arbitrary label values (IDs, years, codes)
+/// go through [`Dataset::classification`] or [`Dataset::from_labels`], which map them to dense
+/// indices.
+pub const MAX_CLASSES: usize = 1 << 16;
 
 impl Target for usize {
     fn is_valid(&self) -> bool {
@@ -30,6 +42,18 @@ impl Target for usize {
 
     fn class_index(&self) -> Option<usize> {
         Some(*self)
+    }
+
+    fn default_class_names(targets: &Array1<usize>) -> Result<Vec<String>> {
+        let k = targets.iter().max().map_or(0, |&m| m.saturating_add(1));
+        if k > MAX_CLASSES {
+            return Err(Error::invalid(format!(
+                "class label {} used as an index: at most {MAX_CLASSES} classes are taken; \
+                 map arbitrary label values with Dataset::classification or Dataset::from_labels",
+                k - 1
+            )));
+        }
+        Ok((0..k).map(|c| c.to_string()).collect())
     }
 }
 
@@ -47,20 +71,32 @@ impl Target for () {
 
 /// Features `X` (one row per example), targets `y`, and names.
 ///
-/// `Dataset<usize>` is a classification set (labels `0..n_classes`), `Dataset<f64>` a
-/// regression set. Every constructor validates: non-empty, finite, matching lengths.
+/// `Dataset<usize>` is a classification set (labels `0..n_classes`, one name per class),
+/// `Dataset<f64>` a regression set, `Dataset<()>` features alone. The fields are private and
+/// every constructor validates (non-empty, finite, matching lengths, labels below the number of
+/// class names), so a `Dataset` always holds what [`Dataset::validate`] checks.
+///
+/// ```
+/// use mlnotes::data::Dataset;
+/// use ndarray::array;
+///
+/// // Labels {1, 2} are a binary problem: classes 0 and 1, named "1" and "2".
+/// let d = Dataset::classification(array![[0.0], [1.0], [2.0]], array![2, 1, 2])?;
+/// assert_eq!(d.n_classes(), 2);
+/// assert_eq!(d.targets().to_vec(), vec![1, 0, 1]);
+/// assert_eq!(d.decode(&[0, 1])?, vec!["1", "2"]);
+/// // Any labels, strings too.
+/// let s = Dataset::from_labels(array![[0.0], [1.0]], &["spam", "ham"])?;
+/// assert_eq!(s.class_names(), ["ham", "spam"]);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct Dataset<T: Target = usize> {
-    /// The feature matrix, `n_samples x n_features`.
-    pub features: Array2<f64>,
-    /// One target per row of `features`.
-    pub targets: Array1<T>,
-    /// One name per column of `features`.
-    pub feature_names: Vec<String>,
-    /// The name of the target variable.
-    pub target_name: String,
-    /// For classification, the name of each class (index = label); empty for regression.
-    pub class_names: Vec<String>,
+    features: Array2<f64>,
+    targets: Array1<T>,
+    feature_names: Vec<String>,
+    target_name: String,
+    class_names: Vec<String>,
 }
 
 impl<T: Target> Dataset<T> {
@@ -89,12 +125,13 @@ impl<T: Target> Dataset<T> {
                 location: format!("targets, index {i} (value {:?})", targets[i]),
             });
         }
+        let class_names = T::default_class_names(&targets)?;
         Ok(Dataset {
             features,
             targets,
             feature_names,
             target_name: target_name.into(),
-            class_names: Vec::new(),
+            class_names,
         })
     }
 
@@ -145,6 +182,41 @@ impl<T: Target> Dataset<T> {
         self.features.ncols()
     }
 
+    /// The feature matrix, `n_samples x n_features`.
+    pub fn features(&self) -> &Array2<f64> {
+        &self.features
+    }
+
+    /// One target per row.
+    pub fn targets(&self) -> &Array1<T> {
+        &self.targets
+    }
+
+    /// The targets as a view.
+    pub fn y(&self) -> ArrayView1<'_, T> {
+        self.targets.view()
+    }
+
+    /// One name per feature column.
+    pub fn feature_names(&self) -> &[String] {
+        &self.feature_names
+    }
+
+    /// The name of the target variable.
+    pub fn target_name(&self) -> &str {
+        &self.target_name
+    }
+
+    /// For classification, the name of each class (index = label); empty otherwise.
+    pub fn class_names(&self) -> &[String] {
+        &self.class_names
+    }
+
+    /// The features and targets, taken apart.
+    pub fn into_parts(self) -> (Array2<f64>, Array1<T>) {
+        (self.features, self.targets)
+    }
+
     /// The targets as one contiguous slice (borrowed, or copied when the array is strided).
     pub fn targets_slice(&self) -> std::borrow::Cow<'_, [T]> {
         match self.targets.as_slice() {
@@ -184,7 +256,7 @@ impl<T: Target> Dataset<T> {
             (0..features.ncols()).map(|j| format!("x{j}")).collect()
         };
         let mut out = Self::with_names(features, self.targets.clone(), names, &self.target_name)?;
-        out.class_names = self.class_names.clone();
+        out.class_names.clone_from(&self.class_names);
         Ok(out)
     }
 }
@@ -198,17 +270,70 @@ impl Dataset<()> {
 }
 
 impl Dataset<usize> {
-    /// A classification set; class names default to `"0", "1", ...`.
+    /// A classification set from label values: the distinct values, sorted, become classes
+    /// `0..k` named by the values (`{1, 2}` is a binary problem; `{0, 5}` two classes named
+    /// `"0"` and `"5"`). Predictions map back with [`Dataset::decode`].
     pub fn classification(features: Array2<f64>, labels: Array1<usize>) -> Result<Self> {
-        let mut d = Self::new(features, labels)?;
-        d.class_names = (0..d.n_classes()).map(|c| c.to_string()).collect();
+        Self::from_labels(features, labels.as_slice().unwrap_or(&labels.to_vec()))
+    }
+
+    /// A classification set from labels of any ordered type (strings, codes): the distinct
+    /// values, sorted, become classes `0..k`, named by their text.
+    pub fn from_labels<L: Ord + std::fmt::Display>(
+        features: Array2<f64>,
+        labels: &[L],
+    ) -> Result<Self> {
+        let mut distinct: Vec<&L> = labels.iter().collect();
+        distinct.sort();
+        distinct.dedup();
+        let index = labels
+            .iter()
+            .map(|l| distinct.binary_search(&l).unwrap_or(0))
+            .collect();
+        let names = distinct.iter().map(|l| l.to_string()).collect();
+        Self::with_classes(features, index, names)
+    }
+
+    /// A classification set whose labels are indices into `class_names` (every class named,
+    /// whether or not it occurs here, as in a split of a larger set).
+    pub fn with_classes(
+        features: Array2<f64>,
+        labels: Array1<usize>,
+        class_names: Vec<String>,
+    ) -> Result<Self> {
+        let mut d = Self::new(features, Array1::zeros(labels.len()))?;
+        d.targets = labels;
+        d.class_names = class_names;
+        d.validate()?;
         Ok(d)
     }
 
-    /// Number of classes: the larger of `max label + 1` and the number of class names.
+    /// The same examples with every class named (`class_names.len()` at least the number of
+    /// classes): e.g. the embedded sets' species or digit names.
+    pub fn with_class_names(mut self, class_names: Vec<String>) -> Result<Self> {
+        self.class_names = class_names;
+        self.validate()?;
+        Ok(self)
+    }
+
+    /// Number of classes `k` (the number of class names).
     pub fn n_classes(&self) -> usize {
-        let from_labels = self.targets.iter().max().map_or(0, |&m| m + 1);
-        from_labels.max(self.class_names.len())
+        self.class_names.len()
+    }
+
+    /// The class names of predicted labels.
+    pub fn decode(&self, labels: &[usize]) -> Result<Vec<String>> {
+        labels
+            .iter()
+            .map(|&l| {
+                self.class_names.get(l).cloned().ok_or_else(|| {
+                    Error::invalid(format!(
+                        "label {l} is not a class of this data set ({} classes)",
+                        self.class_names.len()
+                    ))
+                })
+            })
+            .collect()
     }
 
     /// How many examples each class has.
@@ -246,17 +371,70 @@ mod tests {
         assert!(Dataset::new(Array2::<f64>::zeros((0, 2)), Array1::<usize>::zeros(0)).is_err());
         let d = Dataset::classification(x, array![0, 1]).unwrap();
         assert_eq!(d.n_classes(), 2);
-        assert_eq!(d.class_names, vec!["0", "1"]);
+        assert_eq!(d.class_names(), ["0", "1"]);
     }
 
     #[test]
     fn select_and_one_class() {
         let d = Dataset::classification(array![[1.0], [2.0], [3.0]], array![0, 0, 1]).unwrap();
         let s = d.select(&[2, 0]).unwrap();
-        assert_eq!(s.targets, array![1, 0]);
-        assert_eq!(s.features, array![[3.0], [1.0]]);
+        assert_eq!(s.targets(), &array![1, 0]);
+        assert_eq!(s.features(), &array![[3.0], [1.0]]);
         assert!(d.select(&[3]).is_err());
         assert!(d.select(&[0, 1]).unwrap().require_two_classes().is_err());
         assert!(d.require_two_classes().is_ok());
+    }
+
+    #[test]
+    fn arbitrary_labels_become_dense_classes() {
+        let x = array![[0.0], [1.0], [2.0], [3.0]];
+        // {1, 2}: a binary problem, not three classes with an empty class 0
+        let d = Dataset::classification(x.clone(), array![2, 1, 1, 2]).unwrap();
+        assert_eq!(d.n_classes(), 2);
+        assert_eq!(d.targets().to_vec(), vec![1, 0, 0, 1]);
+        assert_eq!(d.class_names(), ["1", "2"]);
+        assert_eq!(d.decode(&[1, 0]).unwrap(), vec!["2", "1"]);
+        assert!(d.decode(&[2]).is_err());
+        // {0, 5}: two classes named "0" and "5"
+        let gap = Dataset::classification(x.clone(), array![0, 5, 5, 0]).unwrap();
+        assert_eq!(gap.class_counts(), vec![2, 2]);
+        assert_eq!(gap.class_names(), ["0", "5"]);
+        // strings, sorted
+        let s = Dataset::from_labels(x.clone(), &["b", "a", "c", "a"]).unwrap();
+        assert_eq!(s.targets().to_vec(), vec![1, 0, 2, 0]);
+        assert_eq!(s.class_names(), ["a", "b", "c"]);
+        // a huge label value is just a name, never a table size
+        let big = Dataset::classification(x.clone(), array![usize::MAX, 7, 7, usize::MAX]).unwrap();
+        assert_eq!(big.n_classes(), 2);
+    }
+
+    #[test]
+    fn label_indices_are_bounded_and_checked() {
+        let x = array![[0.0], [1.0]];
+        // as indices (Dataset::new), a label past MAX_CLASSES is refused, not allocated
+        let err = Dataset::new(x.clone(), array![0usize, 1 << 40]).unwrap_err();
+        assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+        assert!(err.to_string().contains("Dataset::classification"), "{err}");
+        assert!(Dataset::new(x.clone(), array![0usize, usize::MAX]).is_err());
+        // named classes: labels must index them; absent classes are allowed
+        let names = vec!["a".to_string(), "b".into(), "c".into()];
+        let d = Dataset::with_classes(x.clone(), array![0, 2], names.clone()).unwrap();
+        assert_eq!((d.n_classes(), d.class_counts()), (3, vec![1, 0, 1]));
+        assert!(Dataset::with_classes(x.clone(), array![0, 3], names).is_err());
+        assert!(
+            Dataset::classification(x, array![0, 1])
+                .unwrap()
+                .with_class_names(vec!["only".into()])
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn strided_targets_are_read_correctly() {
+        // a reversed (negative-stride) target array
+        let mut y = array![0.0, 1.0, 2.0];
+        y.invert_axis(Axis(0));
+        let d = Dataset::new(array![[0.0], [1.0], [2.0]], y).unwrap();
+        assert_eq!(d.targets_slice().to_vec(), vec![2.0, 1.0, 0.0]);
     }
 }

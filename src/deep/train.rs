@@ -204,8 +204,8 @@ pub fn load<M: Classifier>(model: M, path: impl AsRef<Path>) -> Result<M> {
 
 /// A data set as tensors on `device`: features `[n, d]` in f32, labels `[n]`.
 pub fn tensors(data: &Dataset, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
-    let x: Vec<f32> = data.features.iter().map(|&v| v as f32).collect();
-    let y: Vec<i64> = data.targets.iter().map(|&t| t as i64).collect();
+    let x: Vec<f32> = data.features().iter().map(|&v| v as f32).collect();
+    let y: Vec<i64> = data.targets().iter().map(|&t| t as i64).collect();
     (
         Tensor::<2>::from_data(
             TensorData::new(x, [data.n_samples(), data.n_features()]),

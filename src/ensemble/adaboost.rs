@@ -18,6 +18,15 @@ use crate::tree::{DecisionTree, FittedTree, argmax_rows};
 use crate::{Error, Result, validate};
 
 /// AdaBoost hyperparameters.
+///
+/// ```
+/// use mlnotes::ensemble::AdaBoost;
+/// use mlnotes::estimator::{Fit, Predict};
+/// let cancer = mlnotes::data::breast_cancer();
+/// let model = AdaBoost::new(20).fit(&cancer)?;
+/// assert_eq!(model.predict(cancer.x())?.len(), cancer.n_samples());
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdaBoost {
     /// The weak learner (a depth-1 stump by default).
@@ -96,7 +105,7 @@ impl FitChecked<usize> for AdaBoost {
             let miss: Vec<bool> = h
                 .predict(data.x())?
                 .iter()
-                .zip(&data.targets)
+                .zip(data.targets())
                 .map(|(p, y)| p != y)
                 .collect();
             let err = w

@@ -15,6 +15,19 @@ use crate::tree::{DecisionTree, MaxFeatures, argmax_rows};
 use crate::{Error, Result, validate};
 
 /// Bagging hyperparameters around a base learner's.
+///
+/// ```
+/// use mlnotes::ensemble::Bagging;
+/// use mlnotes::estimator::{Fit, PredictProba};
+/// use mlnotes::knn::Knn;
+/// let iris = mlnotes::data::iris();
+/// let forest = Bagging::random_forest(20).with_seed(7).fit(&iris)?;
+/// assert_eq!(forest.predict_proba(iris.x())?.ncols(), 3);
+/// // any model can be bagged
+/// let knns = Bagging::new(Knn::new(3), 5).fit(&iris)?;
+/// assert_eq!(knns.models.len(), 5);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Bagging<P> {
     /// The base learner.

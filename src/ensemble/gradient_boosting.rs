@@ -19,6 +19,16 @@ use crate::tree::{Criterion, DecisionTree, FittedTree, Targets, argmax_rows};
 use crate::{Error, Result, validate};
 
 /// Gradient-boosting hyperparameters.
+///
+/// ```
+/// use mlnotes::ensemble::GradientBoosting;
+/// use mlnotes::estimator::{Fit, Predict};
+/// let diabetes = mlnotes::data::diabetes();
+/// let model = GradientBoosting::new(50).fit(&diabetes)?;
+/// let yhat: ndarray::Array1<f64> = model.predict(diabetes.x())?;
+/// assert!(mlnotes::metrics::r2(diabetes.y(), yhat.view())? > 0.5);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GradientBoosting {
     /// Boosting rounds.
@@ -222,7 +232,7 @@ impl FitChecked<f64> for GradientBoosting {
         let data = data.data();
         self.tree.check_features(data.n_features())?;
         let y = data.targets_slice();
-        let mean = data.targets.mean().unwrap_or(0.0);
+        let mean = data.targets().mean().unwrap_or(0.0);
         Ok(self.boost(data.x(), vec![mean], &Loss::Squared(&y)))
     }
 }

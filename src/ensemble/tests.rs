@@ -31,8 +31,8 @@ fn adaboost_samme_multiclass_and_boosting_reduces_training_error() {
     let data = crate::data::iris();
     let model = AdaBoost::new(50).fit(&data).unwrap();
     let stages = model.staged_predict(data.x()).unwrap();
-    let first = accuracy(data.targets.view(), stages[0].view()).unwrap();
-    let last = accuracy(data.targets.view(), stages.last().unwrap().view()).unwrap();
+    let first = accuracy(data.targets().view(), stages[0].view()).unwrap();
+    let last = accuracy(data.targets().view(), stages.last().unwrap().view()).unwrap();
     // A stump separates one class of three: at most 2/3 of iris.
     assert!(first <= 2.0 / 3.0 + 1e-12, "{first}");
     assert!(last > 0.95, "{last}");
@@ -45,7 +45,7 @@ fn bagging_votes_and_random_forest_fits_digits() {
     let data = crate::data::digits();
     let split = HoldOut::train_test(0.75, 0)
         .stratified()
-        .split(data.n_samples(), Some(data.targets.as_slice().unwrap()))
+        .split(data.n_samples(), Some(data.targets().as_slice().unwrap()))
         .unwrap();
     let (train, test) = (
         data.select(&split.train).unwrap(),
@@ -53,12 +53,16 @@ fn bagging_votes_and_random_forest_fits_digits() {
     );
     let forest = Bagging::random_forest(30).with_seed(1).fit(&train).unwrap();
     let acc = accuracy(
-        test.targets.view(),
+        test.targets().view(),
         forest.predict(test.x()).unwrap().view(),
     )
     .unwrap();
     let tree = DecisionTree::cart().fit(&train).unwrap();
-    let tree_acc = accuracy(test.targets.view(), tree.predict(test.x()).unwrap().view()).unwrap();
+    let tree_acc = accuracy(
+        test.targets().view(),
+        tree.predict(test.x()).unwrap().view(),
+    )
+    .unwrap();
     assert!(
         acc > 0.93 && acc > tree_acc + 0.05,
         "forest {acc} vs tree {tree_acc}"
@@ -114,7 +118,11 @@ fn gradient_boosting_reduces_loss_each_round() {
     let data = generate::polynomial(300, &[0.0, 1.0, -2.0, 1.0], (-2.0, 2.0), 0.3, 1).unwrap();
     let model = GradientBoosting::new(100).fit(&data).unwrap();
     assert!(model.train_loss.windows(2).all(|w| w[1] <= w[0] + 1e-12));
-    let err = mse(data.targets.view(), model.predict(data.x()).unwrap().view()).unwrap();
+    let err = mse(
+        data.targets().view(),
+        model.predict(data.x()).unwrap().view(),
+    )
+    .unwrap();
     assert!(err < 0.3 * 0.3 * 1.5, "{err}");
 }
 
@@ -140,7 +148,11 @@ fn gradient_boosting_binary_newton_step_by_hand() {
 fn gradient_boosting_classifies_multiclass() {
     let data = crate::data::iris();
     let model = GradientBoosting::new(50).fit(&data).unwrap();
-    let acc = accuracy(data.targets.view(), model.predict(data.x()).unwrap().view()).unwrap();
+    let acc = accuracy(
+        data.targets().view(),
+        model.predict(data.x()).unwrap().view(),
+    )
+    .unwrap();
     assert!(acc > 0.98, "{acc}");
     assert!(model.train_loss.last().unwrap() < &model.train_loss[0]);
     let p: Array2<f64> = model.predict_proba(data.x()).unwrap();

@@ -34,7 +34,7 @@ fn values() -> Dataset<f64> {
 }
 
 fn features() -> Dataset<()> {
-    Dataset::unlabeled(data::iris().features).unwrap()
+    Dataset::unlabeled(data::iris().into_parts().0).unwrap()
 }
 
 #[test]

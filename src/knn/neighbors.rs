@@ -30,6 +30,16 @@ pub enum Algorithm {
 }
 
 /// KNN hyperparameters.
+///
+/// ```
+/// use mlnotes::estimator::{Fit, Predict};
+/// use mlnotes::knn::Knn;
+/// let iris = mlnotes::data::iris();
+/// let model = Knn::new(5).fit(&iris)?;
+/// let acc = mlnotes::metrics::accuracy(iris.y(), model.predict(iris.x())?.view())?;
+/// assert!(acc > 0.9);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Knn {
     /// Neighbours consulted (`1 <= k <= n`).
@@ -89,7 +99,7 @@ fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Res
             data.n_samples()
         )));
     }
-    let x32 = data.features.mapv(|v| v as f32);
+    let x32 = data.features().mapv(|v| v as f32);
     let x_sq32 = x32.map_axis(Axis(1), |r| r.dot(&r));
     let x_sq32_max = x_sq32.fold(0.0f32, |m, &v| m.max(v));
     let use_tree = match params.algorithm {
@@ -99,12 +109,12 @@ fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Res
     };
     Ok(FittedKnn {
         params: *params,
-        tree: use_tree.then(|| super::kd_tree::KdTree::build(&data.features)),
-        x: data.features.clone(),
+        tree: use_tree.then(|| super::kd_tree::KdTree::build(data.features())),
+        x: data.features().clone(),
         x32,
         x_sq32,
         x_sq32_max,
-        y: data.targets.clone(),
+        y: data.targets().clone(),
         n_classes,
     })
 }
@@ -391,7 +401,7 @@ mod tests {
             let mut all: Vec<(f64, usize)> = (0..300)
                 .map(|j| {
                     (
-                        (&d.features.row(i) - &d.features.row(j))
+                        (&d.features().row(i) - &d.features().row(j))
                             .mapv(|v| v * v)
                             .sum()
                             .sqrt(),

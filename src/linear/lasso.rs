@@ -9,6 +9,15 @@ use crate::estimator::{Checked, FitChecked, Params, Predict};
 use crate::{Error, Result, validate};
 
 /// Lasso hyperparameters.
+///
+/// ```
+/// use mlnotes::estimator::Fit;
+/// use mlnotes::linear::Lasso;
+/// let diabetes = mlnotes::data::diabetes();
+/// let model = Lasso::new(1.0).fit(&diabetes)?;
+/// assert!(model.coef.iter().any(|&w| w == 0.0)); // L1 sets some weights to exactly 0
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Lasso {
     /// The L1 strength α.
@@ -71,18 +80,18 @@ impl FitChecked<f64> for Lasso {
         let data = data.data();
         let (m, n) = (data.n_samples() as f64, data.n_features());
         let x_mean = data
-            .features
+            .features()
             .mean_axis(Axis(0))
             .unwrap_or_else(|| Array1::zeros(n));
-        let y_mean = data.targets.mean().unwrap_or(0.0);
+        let y_mean = data.targets().mean().unwrap_or(0.0);
         // Centred features stored column by column: each coordinate reads contiguous memory.
-        let xt = (&data.features - &x_mean)
+        let xt = (data.features() - &x_mean)
             .reversed_axes()
             .as_standard_layout()
             .into_owned();
         let z: Array1<f64> = xt.rows().into_iter().map(|c| c.dot(&c) / m).collect();
         let mut w = Array1::<f64>::zeros(n);
-        let mut r = &data.targets - y_mean; // residual y - Xw, centred
+        let mut r = data.targets() - y_mean; // residual y - Xw, centred
         let mut sweeps = 0;
         while sweeps < self.max_sweeps {
             sweeps += 1;

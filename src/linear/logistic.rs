@@ -22,6 +22,17 @@ pub enum MultiClass {
 }
 
 /// Hyperparameters of logistic regression.
+///
+/// ```
+/// use mlnotes::estimator::{Fit, PredictProba};
+/// use mlnotes::linear::LogisticRegression;
+/// use mlnotes::preprocess::Scaled;
+/// let iris = mlnotes::data::iris();
+/// let model = Scaled::standardized(LogisticRegression::new(1.0)).fit(&iris)?;
+/// let p = model.predict_proba(iris.x())?;
+/// assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-9));
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LogisticRegression {
     /// L2 penalty λ on the weights (1/C).
@@ -103,7 +114,7 @@ impl FitChecked<usize> for LogisticRegression {
         let k = data.n_classes();
         let p = x.ncols();
         let binary = |positive: usize| -> Result<(Array1<f64>, History)> {
-            let y = data.targets.mapv(|t| f64::from(u8::from(t == positive)));
+            let y = data.targets().mapv(|t| f64::from(u8::from(t == positive)));
             let cost = CrossEntropy {
                 x: x.view(),
                 y: y.view(),
@@ -137,7 +148,7 @@ impl FitChecked<usize> for LogisticRegression {
             MultiClass::Softmax => {
                 let cost = SoftmaxCrossEntropy {
                     x: x.view(),
-                    y: data.targets.view(),
+                    y: data.targets().view(),
                     k,
                     l2: self.l2,
                 };
@@ -239,12 +250,12 @@ mod tests {
                 .unwrap();
             let p = m.predict_proba(d.x()).unwrap();
             assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-9));
-            assert_eq!(m.predict(d.x()).unwrap(), d.targets, "{mc:?}");
+            assert_eq!(m.predict(d.x()).unwrap(), d.targets(), "{mc:?}");
         }
-        let keep: Vec<usize> = (0..90).filter(|i| d.targets[*i] < 2).collect();
+        let keep: Vec<usize> = (0..90).filter(|i| d.targets()[*i] < 2).collect();
         let two = Dataset::classification(
-            d.features.select(ndarray::Axis(0), &keep),
-            d.targets.select(ndarray::Axis(0), &keep),
+            d.features().select(ndarray::Axis(0), &keep),
+            d.targets().select(ndarray::Axis(0), &keep),
         )
         .unwrap();
         for solver in [
@@ -255,7 +266,7 @@ mod tests {
                 .with_solver(solver)
                 .fit(&two)
                 .unwrap();
-            assert_eq!(b.predict(two.x()).unwrap(), two.targets);
+            assert_eq!(b.predict(two.x()).unwrap(), two.targets());
         }
     }
 

@@ -13,6 +13,17 @@ use crate::optim::{History, Solver};
 use crate::{Result, linalg, validate};
 
 /// Hyperparameters of linear (ridge) regression.
+///
+/// ```
+/// use mlnotes::estimator::{Fit, Predict};
+/// use mlnotes::linear::LinearRegression;
+/// let diabetes = mlnotes::data::diabetes();
+/// let ols = LinearRegression::new().fit(&diabetes)?;
+/// let ridge = LinearRegression::ridge(1.0).fit(&diabetes)?;
+/// assert!(ridge.coef.dot(&ridge.coef) < ols.coef.dot(&ols.coef)); // shrunk
+/// assert_eq!(ols.predict(diabetes.x())?.len(), 442);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
 pub struct LinearRegression {
     /// L2 penalty λ on the weights (not the bias); 0 for ordinary least squares.
@@ -69,7 +80,7 @@ impl FitChecked<f64> for LinearRegression {
                 for j in 1..gram.nrows() {
                     gram[[j, j]] += self.l2;
                 }
-                let xty = x.t().dot(&data.targets);
+                let xty = x.t().dot(data.targets());
                 let what = if self.l2 == 0.0 {
                     "XᵀX; try ridge (l2 > 0)"
                 } else {
@@ -81,7 +92,7 @@ impl FitChecked<f64> for LinearRegression {
                 // the notes' cost is λ/(2m)Σθ², the normal equation's λ is that λ
                 let cost = SquaredError {
                     x: x.view(),
-                    y: data.targets.view(),
+                    y: data.targets().view(),
                     l2: self.l2,
                 };
                 let (theta, h) = solver.minimize(&cost, Array1::zeros(x.ncols()).view())?;

@@ -80,7 +80,7 @@ fn classifiers_round_trip() {
     let x = d.x();
     same_classifier(&GaussianNb::default().fit(&d).unwrap(), x);
     same_classifier(&BinnedNb::default().fit(&d).unwrap(), x);
-    let counts = d.with_features(d.features.mapv(f64::round)).unwrap();
+    let counts = d.with_features(d.features().mapv(f64::round)).unwrap();
     same_classifier(&MultinomialNb::default().fit(&counts).unwrap(), counts.x());
     same_classifier(&CategoricalNb::default().fit(&counts).unwrap(), counts.x());
     same_classifier(&BernoulliNb::default().fit(&d).unwrap(), x);
@@ -134,7 +134,7 @@ fn unsupervised_and_transformers_round_trip() {
         x,
     );
     same_transform(&PolynomialFeatures::new(2).fit(&d).unwrap(), x);
-    let codes = Dataset::unlabeled(d.features.mapv(f64::round)).unwrap();
+    let codes = Dataset::unlabeled(d.features().mapv(f64::round)).unwrap();
     same_transform(&OneHotEncoder::new(true).fit(&codes).unwrap(), codes.x());
 }
 

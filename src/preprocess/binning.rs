@@ -21,6 +21,17 @@ pub enum BinningStrategy {
 }
 
 /// Binning hyperparameters.
+///
+/// ```
+/// use mlnotes::estimator::{FitFeatures, Transform};
+/// use mlnotes::preprocess::{Binning, BinningStrategy};
+/// let x = ndarray::array![[0.0], [1.0], [2.0], [3.0]];
+/// let bins = Binning::new(2, BinningStrategy::EqualWidth).fit_features(x.view())?;
+/// // one indicator column per bin: 0 and 1 fall in the first bin, 2 and 3 in the second
+/// let z = bins.transform(x.view())?;
+/// assert_eq!(z, ndarray::array![[1.0, 0.0], [1.0, 0.0], [0.0, 1.0], [0.0, 1.0]]);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Binning {
     /// Number of bins per feature (at least 2).

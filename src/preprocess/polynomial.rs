@@ -13,6 +13,15 @@ use crate::{Error, Result, validate};
 pub const MAX_POLYNOMIAL_COLUMNS: usize = 100_000;
 
 /// Polynomial expansion of degree `degree` (no constant column: the models add θ₀).
+///
+/// ```
+/// use mlnotes::estimator::{FitFeatures, Transform};
+/// use mlnotes::preprocess::PolynomialFeatures;
+/// let x = ndarray::array![[2.0, 3.0]];
+/// let poly = PolynomialFeatures::new(2).fit_features(x.view())?;
+/// assert_eq!(poly.transform(x.view())?, ndarray::array![[2.0, 3.0, 4.0, 6.0, 9.0]]);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PolynomialFeatures {
     /// The highest total degree, at least 1.

@@ -22,6 +22,15 @@ pub enum Scaling {
 }
 
 /// A feature scaler, to be fitted on training data.
+///
+/// ```
+/// use mlnotes::estimator::{FitFeatures, Transform};
+/// use mlnotes::preprocess::Scaler;
+/// let x = ndarray::array![[1.0, 100.0], [3.0, 300.0]];
+/// let scaler = Scaler::standardization().fit_features(x.view())?;
+/// assert_eq!(scaler.transform(x.view())?, ndarray::array![[-1.0, -1.0], [1.0, 1.0]]);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Scaler {
     method: Scaling,
@@ -112,6 +121,16 @@ impl Transform for FittedScaler {
 /// A model fitted on scaled features: the scaler is fitted on the training data only and
 /// applied unchanged before every prediction (scikit-learn's `make_pipeline(StandardScaler(),
 /// model)`), so cross-validation never leaks test statistics.
+///
+/// ```
+/// use mlnotes::estimator::{Fit, Predict};
+/// use mlnotes::knn::Knn;
+/// use mlnotes::preprocess::Scaled;
+/// let wine = mlnotes::data::wine();
+/// let model = Scaled::standardized(Knn::new(5)).fit(&wine)?; // scaler fitted on training rows
+/// assert_eq!(model.predict(wine.x())?.len(), wine.n_samples());
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Scaled<P> {
     /// How to scale.

@@ -30,7 +30,7 @@ where
             let test = data.select(&fold.test)?;
             let model = params.fit(&train)?;
             let pred = model.predict(test.x())?;
-            score(test.targets.view(), pred.view())
+            score(test.targets().view(), pred.view())
         })
         .collect()
 }
@@ -102,11 +102,11 @@ where
         let subset = train.select(&(0..m).collect::<Vec<_>>())?;
         let model = params.fit(&subset)?;
         curve.train_error.push(error(
-            subset.targets.view(),
+            subset.targets().view(),
             model.predict(subset.x())?.view(),
         )?);
         curve.validation_error.push(error(
-            validation.targets.view(),
+            validation.targets().view(),
             model.predict(validation.x())?.view(),
         )?);
     }

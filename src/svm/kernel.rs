@@ -65,6 +65,17 @@ impl Kernel {
 }
 
 /// Kernel-SVM hyperparameters.
+///
+/// ```
+/// use mlnotes::estimator::{Fit, Predict};
+/// use mlnotes::preprocess::Scaled;
+/// use mlnotes::svm::{Gamma, Kernel, KernelSvm};
+/// let iris = mlnotes::data::iris();
+/// let model = Scaled::standardized(KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale))).fit(&iris)?;
+/// let acc = mlnotes::metrics::accuracy(iris.y(), model.predict(iris.x())?.view())?;
+/// assert!(acc > 0.9);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct KernelSvm {
     /// `C`, the inverse of the regularisation strength.
@@ -148,7 +159,7 @@ impl FitChecked<usize> for KernelSvm {
         let by_class: Vec<Vec<usize>> = (0..k)
             .map(|c| {
                 (0..data.n_samples())
-                    .filter(|&i| data.targets[i] == c)
+                    .filter(|&i| data.targets()[i] == c)
                     .collect()
             })
             .collect();
@@ -163,9 +174,9 @@ impl FitChecked<usize> for KernelSvm {
                 let rows: Vec<usize> = by_class[a].iter().chain(&by_class[b]).copied().collect();
                 let y: Vec<f64> = rows
                     .iter()
-                    .map(|&i| if data.targets[i] == a { 1.0 } else { -1.0 })
+                    .map(|&i| if data.targets()[i] == a { 1.0 } else { -1.0 })
                     .collect();
-                let x = data.features.select(Axis(0), &rows);
+                let x = data.features().select(Axis(0), &rows);
                 let sol = self.solve_binary(kernel, x.view(), &y);
                 (a, b, rows, y, sol)
             })
@@ -199,7 +210,7 @@ impl FitChecked<usize> for KernelSvm {
         }
         Ok(FittedKernelSvm {
             kernel,
-            support_vectors: data.features.select(Axis(0), &sv_rows),
+            support_vectors: data.features().select(Axis(0), &sv_rows),
             machines,
             n_classes: k,
         })

@@ -17,6 +17,17 @@ use crate::estimator::{Checked, FitChecked, Params, Predict, Randomized};
 use crate::{Error, Result, validate};
 
 /// Linear-SVM hyperparameters.
+///
+/// ```
+/// use mlnotes::estimator::{Fit, Predict};
+/// use mlnotes::preprocess::Scaled;
+/// use mlnotes::svm::LinearSvm;
+/// let cancer = mlnotes::data::breast_cancer();
+/// let model = Scaled::standardized(LinearSvm::new(1.0)).fit(&cancer)?;
+/// let acc = mlnotes::metrics::accuracy(cancer.y(), model.predict(cancer.x())?.view())?;
+/// assert!(acc > 0.9);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LinearSvm {
     /// `C`, the inverse of the regularisation strength.
@@ -151,7 +162,7 @@ impl FitChecked<usize> for LinearSvm {
         let rows: Vec<Array1<f64>> = problems
             .par_iter()
             .map(|&c| {
-                let y: Vec<bool> = data.targets.iter().map(|&t| t == c).collect();
+                let y: Vec<bool> = data.targets().iter().map(|&t| t == c).collect();
                 self.reseeded(crate::estimator::member_seed(self.seed, c as u64))
                     .fit_binary(data.x(), &y)
             })

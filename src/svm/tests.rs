@@ -9,7 +9,7 @@ use crate::preprocess::Scaler;
 
 fn standardized(d: &Dataset) -> Array2<f64> {
     Scaler::standardization()
-        .fit(&d)
+        .fit(d)
         .unwrap()
         .transform(d.x())
         .unwrap()
@@ -103,7 +103,7 @@ fn linear_svm_sgd_reaches_the_exact_optimum() {
     // The primal J of the SGD solution is within 1% of the exact (SMO, linear kernel) optimum.
     let raw = generate::blobs(200, &array![[-1.0, -1.0], [1.0, 1.0]], 1.0, 3).unwrap();
     let data = raw.with_features(standardized(&raw)).unwrap();
-    let y: Vec<bool> = data.targets.iter().map(|&t| t == 1).collect();
+    let y: Vec<bool> = data.targets().iter().map(|&t| t == 1).collect();
     for c in [0.1, 1.0, 10.0] {
         // SGD's error falls as 1/(λt): large C (small λ) needs more passes.
         let sgd = LinearSvm {
@@ -159,12 +159,12 @@ fn multiclass_one_vs_one_and_one_vs_rest() {
         .fit(&data)
         .unwrap();
     assert_eq!(rbf.machines.len(), 3);
-    let acc = accuracy(data.targets.view(), rbf.predict(data.x()).unwrap().view()).unwrap();
+    let acc = accuracy(data.targets().view(), rbf.predict(data.x()).unwrap().view()).unwrap();
     assert!(acc > 0.95, "{acc}");
     let linear = LinearSvm::new(1.0).fit(&data).unwrap();
     assert_eq!(linear.theta.nrows(), 3);
     let acc = accuracy(
-        data.targets.view(),
+        data.targets().view(),
         linear.predict(data.x()).unwrap().view(),
     )
     .unwrap();

@@ -47,6 +47,16 @@ impl MaxFeatures {
 }
 
 /// Decision-tree hyperparameters.
+///
+/// ```
+/// use mlnotes::estimator::{Fit, Predict};
+/// use mlnotes::tree::DecisionTree;
+/// let iris = mlnotes::data::iris();
+/// let tree = DecisionTree::cart().with_max_depth(3).fit(&iris)?;
+/// let acc = mlnotes::metrics::accuracy(iris.y(), tree.predict(iris.x())?.view())?;
+/// assert!(acc > 0.95);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DecisionTree {
     /// The splitting criterion (which also fixes classification vs regression).

@@ -85,10 +85,10 @@ impl<T: TreeTarget> FittedTree<T> {
         // Loss on the validation examples reaching each node, were that node a leaf.
         let mut as_leaf = vec![0.0; n];
         for (row, &y) in validation
-            .features
+            .features()
             .rows()
             .into_iter()
-            .zip(&validation.targets)
+            .zip(validation.targets())
         {
             self.walk(row, |id| as_leaf[id] += T::loss(&self.nodes[id].value, y));
         }

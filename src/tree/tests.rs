@@ -34,8 +34,8 @@ fn id3_grows_mitchells_play_tennis_tree() {
         Split::Category { feature: 3, .. }
     ));
     assert_eq!((tree.n_leaves(), tree.depth()), (5, 2));
-    assert_eq!(tree.predict(data.x()).unwrap(), data.targets);
-    let text = tree.render(&data.feature_names, &data.class_names);
+    assert_eq!(tree.predict(data.x()).unwrap(), data.targets());
+    let text = tree.render(data.feature_names(), data.class_names());
     assert!(text.starts_with("|--- Outlook = 0\n|   |--- Humidity = 0\n|   |   |--- class: no"));
     // An outlook never seen in training stops at the root: its distribution, 9 yes / 5 no.
     let p = tree
@@ -55,9 +55,9 @@ fn gain_ratio_does_not_prefer_an_id_attribute() {
         let r = i % base.n_samples();
         x.row_mut(i)
             .slice_mut(ndarray::s![..4])
-            .assign(&base.features.row(r));
+            .assign(&base.features().row(r));
         x[[i, 4]] = i as f64;
-        y[i] = base.targets[r];
+        y[i] = base.targets()[r];
     }
     let data = Dataset::new(x, y).unwrap();
     let root = |c| match categorical(c, 5).fit(&data).unwrap().nodes()[0]
@@ -135,7 +135,7 @@ fn max_depth_is_respected() {
     let full = DecisionTree::cart().fit(&data).unwrap();
     assert_eq!(
         full.predict(data.x()).unwrap(),
-        data.targets,
+        data.targets(),
         "a full tree fits its training set"
     );
     let imp = full.feature_importances();
@@ -186,11 +186,11 @@ fn reduced_error_pruning_removes_a_noise_branch() {
     let mut tree = DecisionTree::cart().fit(&data).unwrap();
     let validation = Dataset::new(array![[1.9], [2.1], [3.5], [6.5]], array![0, 0, 0, 1]).unwrap();
     let before = tree.predict(validation.x()).unwrap();
-    assert_ne!(before, validation.targets);
+    assert_ne!(before, validation.targets());
     let leaves = tree.n_leaves();
     assert!(tree.prune_reduced_error(&validation).unwrap() > 0);
     assert!(tree.n_leaves() < leaves);
-    assert_eq!(tree.predict(validation.x()).unwrap(), validation.targets);
+    assert_eq!(tree.predict(validation.x()).unwrap(), validation.targets());
 }
 
 #[test]
