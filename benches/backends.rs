@@ -67,13 +67,15 @@ fn sequences_per_sec(config: &SequenceModelConfig, device: &Device, steps: usize
         eval_every: usize::MAX,
         ..SequenceTrainer::new(steps)
     };
-    let (warm, _) = trainer(1)
-        .fit(config.init(device), &task, |_, _| {})
-        .expect("valid task and model");
+    let warm = trainer(1)
+        .fit(config.init(device), &task, |_| {})
+        .expect("valid task and model")
+        .model;
     let start = Instant::now();
-    let (trained, _) = trainer(steps)
-        .fit(warm, &task, |_, _| {})
-        .expect("valid task and model");
+    let trained = trainer(steps)
+        .fit(warm, &task, |_| {})
+        .expect("valid task and model")
+        .model;
     // Wait for the device.
     let _ = trained.head.weight.val().into_data();
     (64 * steps) as f64 / start.elapsed().as_secs_f64()

@@ -278,7 +278,7 @@ fn reinforcement() {
         5_000.0,
         2.0,
         || {
-            dqn.fit(&device, |_, _| {}).unwrap();
+            dqn.fit(&device, |_| {}).unwrap();
         },
     );
 }

@@ -128,14 +128,23 @@ pub fn data_error(e: impl std::fmt::Debug) -> crate::Error {
     }
 }
 
-/// The first value of a tensor (a loss, a sum, a count), read back as `f64`.
-pub fn scalar(t: burn::tensor::Tensor<1>) -> Result<f64> {
-    let v = t
-        .into_data()
+/// The device a module's parameters live on (the default device for a module without any).
+pub fn device_of<M: burn::module::Module>(module: &M) -> Device {
+    module.devices().first().cloned().unwrap_or_default()
+}
+
+/// A tensor's values read back into host memory as `f32`, row-major.
+pub fn to_vec<const D: usize>(t: burn::tensor::Tensor<D>) -> Result<Vec<f32>> {
+    t.into_data()
         .convert::<f32>()
         .try_to_vec::<f32>()
-        .map_err(data_error)?;
-    v.first()
+        .map_err(data_error)
+}
+
+/// The first value of a tensor (a loss, a sum, a count), read back as `f64`.
+pub fn scalar(t: burn::tensor::Tensor<1>) -> Result<f64> {
+    to_vec(t)?
+        .first()
         .map(|&x| f64::from(x))
         .ok_or_else(|| Error::invalid("an empty tensor has no value"))
 }

@@ -20,8 +20,9 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, Normal};
 
-use crate::backend::{data_error, scalar};
+use crate::backend::{device_of, scalar, to_vec};
 use crate::estimator::Params;
+use crate::training::Trained;
 use crate::{Error, Result, validate};
 
 /// The generator's loss.
@@ -106,8 +107,6 @@ pub struct FittedGan {
     pub output: Option<Activation>,
     /// `D` (logits).
     pub discriminator: Mlp,
-    /// One entry per step.
-    pub history: Vec<GanStep>,
 }
 
 /// `G(z)`: the generator's network, then its output squashing.
@@ -145,7 +144,7 @@ impl Gan {
         data: ArrayView2<f64>,
         device: &Device,
         mut on_step: impl FnMut(&GanStep),
-    ) -> Result<FittedGan> {
+    ) -> Result<Trained<FittedGan, GanStep>> {
         self.check()?;
         validate::non_empty(data, "real samples")?;
         validate::finite(data, "real samples")?;
@@ -212,10 +211,12 @@ impl Gan {
             on_step(&s);
             history.push(s);
         }
-        Ok(FittedGan {
-            generator: g.valid(),
-            output: self.output,
-            discriminator: d.valid(),
+        Ok(Trained {
+            model: FittedGan {
+                generator: g.valid(),
+                output: self.output,
+                discriminator: d.valid(),
+            },
             history,
         })
     }
@@ -227,12 +228,7 @@ impl FittedGan {
         if n == 0 {
             return Err(Error::invalid("at least one sample"));
         }
-        let device = self
-            .generator
-            .devices()
-            .first()
-            .cloned()
-            .unwrap_or_default();
+        let device = device_of(&self.generator);
         let mut rng = StdRng::seed_from_u64(seed);
         let normal = Normal::new(0.0f32, 1.0).map_err(|e| Error::invalid(e.to_string()))?;
         let z: Vec<f32> = (0..n * self.generator.n_inputs())
@@ -241,7 +237,7 @@ impl FittedGan {
         let z = Tensor::<2>::from_data(TensorData::new(z, [n, self.generator.n_inputs()]), &device);
         let x = generate(&self.generator, self.output, z);
         let [rows, cols] = x.dims();
-        let v = x.into_data().try_to_vec::<f32>().map_err(data_error)?;
+        let v = to_vec(x)?;
         Array2::from_shape_vec((rows, cols), v.into_iter().map(f64::from).collect())
             .map_err(|e| Error::invalid(e.to_string()))
     }
@@ -428,9 +424,12 @@ mod tests {
             assert!((s.d_loss - 2.0 * ln2).abs() < 0.3, "{s:?}");
             assert!((s.g_loss - g_expected).abs() < 0.2, "{s:?}");
             assert!(s.g_grad_norm > 0.0);
-            assert_eq!(fitted.sample(5, 0).unwrap().dim(), (5, 2));
+            assert_eq!(fitted.model.sample(5, 0).unwrap().dim(), (5, 2));
         }
-        assert!(Gan::new(0).fit(real.view(), &device, |_| {}).is_err());
+        assert!(matches!(
+            Gan::new(0).fit(real.view(), &device, |_| {}),
+            Err(Error::Config { param: "steps", .. })
+        ));
         let no_width = Gan {
             hidden: vec![0],
             ..Gan::new(1)
@@ -450,6 +449,7 @@ mod tests {
         }
         .fit(real.view(), &device, |_| {})
         .unwrap()
+        .model
         .sample(50, 1)
         .unwrap();
         assert!(pixels.iter().all(|&v| v > 0.0 && v < 1.0));

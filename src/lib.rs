@@ -27,6 +27,8 @@
 //! | Input checks shared by every function that takes data | [`validate`] |
 //! | Linear algebra the models share (Cholesky, symmetric eigenvalues) | [`linalg`] |
 //! | Errors: one typed [`Error`] for the whole library | [`error`] |
+//! | Progress bars on long work | [`progress`] |
+//! | What every training loop returns (model and typed history) | [`training`] |
 //! | Experiments (claims measured, reports, plots) | [`experiment`] |
 //! | Burn backends (`flex`, `ndarray`, `wgpu`) | [`backend`] |
 //!
@@ -52,10 +54,12 @@ pub mod optim;
 pub mod pca;
 pub mod persist;
 pub mod preprocess;
+pub mod progress;
 pub mod rl;
 pub mod selection;
 pub mod sequence;
 pub mod svm;
+pub mod training;
 pub mod tree;
 pub mod validate;
 

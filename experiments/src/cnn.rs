@@ -6,9 +6,10 @@
 use burn::module::Module;
 use mlnotes::Result;
 use mlnotes::data::Dataset;
-use mlnotes::deep::{Classifier, EpochStats, Trained, Trainer, evaluate};
+use mlnotes::deep::{Classifier, EpochStats, Trainer, evaluate};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::selection::HoldOut;
+use mlnotes::training::Trained;
 use mlnotes_models::{CnnConfig, MlpConfig};
 use ndarray::Array2;
 
@@ -40,7 +41,7 @@ fn shifted_accuracy(model: &impl Classifier, test: &Dataset, d: isize) -> Result
     Ok(sum / 4.0)
 }
 
-fn curve(trained: &Trained<impl Classifier>) -> Vec<(f64, f64)> {
+fn curve(trained: &Trained<impl Classifier, EpochStats>) -> Vec<(f64, f64)> {
     let acc = |h: &EpochStats| (h.epoch as f64, h.val_accuracy);
     trained.history.iter().map(acc).collect()
 }

@@ -49,24 +49,20 @@ impl Experiment for DqnExperiment {
                 ..Dqn::new(steps)
             };
             let bar = ctx.progress(steps as u64, name);
-            let fitted = params.fit(&ctx.device, |step, eval| {
-                bar.set_position(step as u64);
-                if let Some(r) = eval {
+            let fitted = params.fit(&ctx.device, |record| {
+                bar.set_position(record.step as u64);
+                if let Some(r) = record.evaluation {
                     bar.set_message(format!("greedy {r:.0}"));
                 }
             })?;
             bar.finish_and_clear();
-            let r = &fitted.episode_returns;
+            let (r, evaluations) = (&fitted.episode_returns(), fitted.evaluations());
             let tail = &r[r.len().saturating_sub(20)..];
             let last = tail.iter().map(|e| e.1).sum::<f64>() / tail.len().max(1) as f64;
-            let best = fitted.evaluations.iter().map(|e| e.1).fold(0.0, f64::max);
-            let first = fitted
-                .evaluations
-                .iter()
-                .find(|e| e.1 >= 475.0)
-                .map(|e| e.0);
+            let best = evaluations.iter().map(|e| e.1).fold(0.0, f64::max);
+            let first = evaluations.iter().find(|e| e.1 >= 475.0).map(|e| e.0);
             let solved_at = first.map_or("never".to_string(), |s| s.to_string());
-            let eval = fitted.evaluate(100, ctx.seed + 99)?;
+            let eval = fitted.model.evaluate(100, ctx.seed + 99)?;
             table.row(vec![name.into(), f4(last), f4(best), f4(eval), solved_at]);
             let smooth: Vec<(f64, f64)> = r
                 .windows(20.min(r.len()).max(1))

@@ -9,8 +9,9 @@ use mlnotes::data::Dataset;
 use mlnotes::deep::{Trainer, evaluate, predict_proba};
 use mlnotes::experiment::{Context, Experiment, ImageGrid, Plot, Report, Series, Table};
 use mlnotes::gan::{
-    ClassifierScore, FittedGan, Gan, GeneratorLoss, classifier_score, mode_coverage, ring,
+    ClassifierScore, FittedGan, Gan, GanStep, GeneratorLoss, classifier_score, mode_coverage, ring,
 };
+use mlnotes::training::Trained;
 use mlnotes_models::{Activation, Mlp, MlpConfig};
 use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
@@ -30,13 +31,18 @@ const LOSSES: [(&str, GeneratorLoss); 2] = [
     ("saturating log(1 - D(G(z)))", GeneratorLoss::Saturating),
 ];
 
-/// Trains one GAN per generator loss with a progress bar: `(name, fitted, mean early ‖∇_G‖)`.
-fn train_both(
-    ctx: &Context,
-    gan: &Gan,
-    real: ArrayView2<f64>,
-    what: &str,
-) -> Result<Vec<(&'static str, FittedGan, f64)>> {
+/// One GAN trained with one generator loss.
+struct PerLoss {
+    /// The loss's name.
+    name: &'static str,
+    /// The networks and their training history.
+    fitted: Trained<FittedGan, GanStep>,
+    /// Mean generator gradient norm `‖∇_G‖` over the early steps.
+    grad: f64,
+}
+
+/// Trains one GAN per generator loss with a progress bar.
+fn train_both(ctx: &Context, gan: &Gan, real: ArrayView2<f64>, what: &str) -> Result<Vec<PerLoss>> {
     let mut out = vec![];
     for (name, loss) in LOSSES {
         let bar = ctx.progress(gan.steps as u64, &format!("{what}, {name}"));
@@ -52,7 +58,7 @@ fn train_both(
             .map(|s| s.g_grad_norm)
             .collect();
         let grad = mean_std(&early).0;
-        out.push((name, fitted, grad));
+        out.push(PerLoss { name, fitted, grad });
     }
     Ok(out)
 }
@@ -89,13 +95,13 @@ fn ring_part(ctx: &Context, report: &mut Report) -> Result<(f64, f64)> {
         "log10 ‖∇_G‖",
     );
     let mut results = vec![];
-    for (name, fitted, grad) in train_both(ctx, &Gan::new(steps), real.view(), "ring")? {
+    for PerLoss { name, fitted, grad } in train_both(ctx, &Gan::new(steps), real.view(), "ring")? {
         let d_fake = fitted.history[..EARLY]
             .iter()
             .map(|s| s.d_fake)
             .sum::<f64>()
             / EARLY as f64;
-        let samples = fitted.sample(2000, ctx.seed + 1)?;
+        let samples = fitted.model.sample(2000, ctx.seed + 1)?;
         let (covered, quality) = mode_coverage(samples.view(), centres.view(), STD)?;
         table.row(vec![
             name.into(),
@@ -255,8 +261,8 @@ fn digits_part(ctx: &Context, report: &mut Report) -> Result<(f64, f64)> {
     let (row, noise_distance) = score_row("uniform random pixels", &noisy, noise.view(), &train);
     table.row(row);
     let mut results = vec![];
-    for (name, fitted, grad) in train_both(ctx, &gan, train.x(), "digits")? {
-        let samples = fitted.sample(n, ctx.seed + 1)?;
+    for PerLoss { name, fitted, grad } in train_both(ctx, &gan, train.x(), "digits")? {
+        let samples = fitted.model.sample(n, ctx.seed + 1)?;
         let probs = predict_proba(&judge, samples.view())?;
         let s = classifier_score(probs.view())?;
         let (row, distance) = score_row(&format!("GAN, {name}"), &s, samples.view(), &train);

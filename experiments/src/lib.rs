@@ -74,15 +74,7 @@ pub fn all() -> Vec<&'static dyn Experiment> {
     ]
 }
 
-/// Mean and (population) standard deviation.
-pub fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let m = v.iter().sum::<f64>() / n;
-    (
-        m,
-        (v.iter().map(|x| (x - m).powi(2)).sum::<f64>() / n).sqrt(),
-    )
-}
+pub use mlnotes::metrics::mean_std;
 
 /// Mean accuracy of `params` over 5 stratified folds.
 pub fn cv_accuracy(

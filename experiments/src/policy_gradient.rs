@@ -94,11 +94,12 @@ impl Experiment for PolicyGradientExperiment {
                 ..PolicyGradient::new(estimator, iterations)
             };
             let bar = ctx.progress(iterations as u64, name);
-            let (agent, history) = params.fit(&ctx.device, |it| {
+            let trained = params.fit(&ctx.device, |it| {
                 bar.set_message(format!("{name}: return {:.0}", it.mean_return));
                 bar.inc(1);
             })?;
             bar.finish_and_clear();
+            let (agent, history) = (trained.model, trained.history);
             let tail = &history[history.len().saturating_sub(10)..];
             let last = tail.iter().map(|h| h.mean_return).sum::<f64>() / tail.len() as f64;
             let eval = agent.evaluate(100, ctx.seed + 99)?;

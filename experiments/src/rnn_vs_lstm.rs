@@ -59,7 +59,7 @@ impl Experiment for RnnVsLstm {
                 let g = input_gradient_norms(&model, &task, 64, ctx.seed)?;
                 let ratio = g[0] / g[t - 1];
                 bar.set_message(format!("adding problem, {name}, T = {t}"));
-                let (trained, _) = trainer.fit(model, &task, |_, _| bar.inc(every))?;
+                let trained = trainer.fit(model, &task, |_| bar.inc(every))?.model;
                 let mse = evaluate(&trained, &task, 2000, ctx.seed + 7)?;
                 cells.push((mse, ratio));
             }

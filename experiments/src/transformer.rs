@@ -38,9 +38,11 @@ fn ms_per_step(
         eval_every: usize::MAX,
         ..SequenceTrainer::new(steps)
     };
-    let (warm, _) = trainer(1).fit(config.init(&ctx.device), task, |_, _| {})?;
+    let warm = trainer(1)
+        .fit(config.init(&ctx.device), task, |_| {})?
+        .model;
     let start = Instant::now();
-    trainer(steps).fit(warm, task, |_, _| {})?;
+    trainer(steps).fit(warm, task, |_| {})?;
     Ok(start.elapsed().as_secs_f64() / steps as f64 * 1e3)
 }
 
@@ -110,7 +112,9 @@ impl Experiment for TransformerExperiment {
             let config = transformer(&task, true);
             ctx.device.seed(ctx.seed);
             bar.set_message(format!("adding problem, Transformer, T = {t}"));
-            let (model, _) = trainer.fit(config.init(&ctx.device), &task, |_, _| bar.inc(every))?;
+            let model = trainer
+                .fit(config.init(&ctx.device), &task, |_| bar.inc(every))?
+                .model;
             let mse = evaluate(&model, &task, 2000, ctx.seed + 7)?;
             let timing_steps = ctx.size(30, 10);
             let ms = [
@@ -189,12 +193,12 @@ impl Experiment for TransformerExperiment {
         let mut acc = vec![];
         for positional in [true, false] {
             ctx.device.seed(ctx.seed);
-            let (model, _) = trainer.fit(
+            let model = trainer.fit(
                 transformer(&task, positional).init(&ctx.device),
                 &task,
-                |_, _| {},
+                |_| {},
             )?;
-            let a = evaluate(&model, &task, 2000, ctx.seed + 7)?;
+            let a = evaluate(&model.model, &task, 2000, ctx.seed + 7)?;
             t2.row(vec![
                 format!(
                     "Transformer {} positional encoding",

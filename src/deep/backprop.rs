@@ -14,7 +14,6 @@ use ndarray::{Array1, Array2, ArrayView2, s};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::backend::data_error;
 use crate::{Error, Result, validate};
 
 /// `g(z)` of a hidden unit.
@@ -276,13 +275,12 @@ impl Network {
             .reduce(|a, b| a + b)
             .ok_or_else(|| Error::invalid("a network without layers"))?;
         let j = ce + reg * (lambda / (2.0 * m));
-        let read = |t: Tensor<1>| t.into_data().try_to_vec::<f32>().map_err(data_error);
-        let cost = f64::from(read(j.clone())?[0]);
+        let cost = crate::backend::scalar(j.clone())?;
         let grads = j.backward();
         let mut out = Vec::with_capacity(self.thetas.len());
         for (layer, theta) in model.layers.iter().zip(&self.thetas) {
             let missing = || Error::invalid("autodiff returned no gradient");
-            let w = read(
+            let w = crate::backend::to_vec::<1>(
                 layer
                     .weight
                     .val()
@@ -291,7 +289,7 @@ impl Network {
                     .flatten(0, 1),
             )?;
             let b = match &layer.bias {
-                Some(b) => read(b.val().grad(&grads).ok_or_else(missing)?)?,
+                Some(b) => crate::backend::to_vec(b.val().grad(&grads).ok_or_else(missing)?)?,
                 None => vec![0.0; theta.nrows()],
             };
             let (out_n, in_n) = (theta.nrows(), theta.ncols() - 1);

@@ -8,7 +8,7 @@ mod train;
 
 pub use backprop::{Network, gradient_check, relative_error};
 pub use train::{
-    Classifier, EpochStats, Optimizer, Trained, Trainer, evaluate, load, predict_proba, tensors,
+    Classifier, EpochStats, Optimizer, Trainer, evaluate, load, predict_proba, tensors,
 };
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 //! model is saved and loaded as a Burn record (burnpack file).
 
 use std::path::Path;
-use std::time::Duration;
 
 use burn::module::Module;
 use burn::nn::loss::CrossEntropyLossConfig;
@@ -13,16 +12,16 @@ use burn::optim::decay::WeightDecayConfig;
 use burn::optim::momentum::MomentumConfig;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};
-use indicatif::{ProgressBar, ProgressStyle};
 use mlnotes_models::{Cnn, Mlp};
 use ndarray::{Array2, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::backend::{data_error, scalar};
+use crate::backend::{device_of, scalar, to_vec};
 use crate::data::Dataset;
 use crate::estimator::Params;
+use crate::training::Trained;
 use crate::{Error, Result, validate};
 
 /// The optimizer.
@@ -99,6 +98,9 @@ impl Params for Trainer {
         validate::at_least(self.batch_size, 1, "batch_size")?;
         validate::positive(self.learning_rate, "learning_rate")?;
         validate::non_negative(self.weight_decay, "weight_decay")?;
+        if self.patience == Some(0) {
+            return Err(Error::config("patience", "must be at least 1 epoch"));
+        }
         if let Optimizer::Sgd { momentum } = self.optimizer {
             validate::in_range(momentum, 0.0, 1.0 - f64::EPSILON, "momentum")?;
         }
@@ -174,15 +176,7 @@ fn check_fits(model: &impl Classifier, data: &Dataset, what: &str) -> Result<()>
     Ok(())
 }
 
-/// A trained classifier.
-pub struct Trained<M> {
-    /// The weights with the lowest validation loss (no autodiff).
-    pub model: M,
-    /// One entry per epoch run.
-    pub history: Vec<EpochStats>,
-}
-
-impl<M: Classifier> Trained<M> {
+impl<M: Classifier> Trained<M, EpochStats> {
     /// Writes the weights (and batch-norm statistics) to a burnpack file at `path`.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         let path = path.as_ref();
@@ -220,7 +214,7 @@ pub fn tensors(data: &Dataset, device: &Device) -> (Tensor<2>, Tensor<1, Int>) {
 pub fn evaluate<M: Classifier>(model: &M, data: &Dataset) -> Result<(f64, f64)> {
     check_fits(model, data, "evaluation data")?;
     let model = model.valid();
-    let device = model.devices().first().cloned().unwrap_or_default();
+    let device = device_of(&model);
     let (x, y) = tensors(data, &device);
     let logits = model.logits(x);
     let loss = CrossEntropyLossConfig::new()
@@ -245,36 +239,18 @@ pub fn predict_proba<M: Classifier>(model: &M, x: ArrayView2<f64>) -> Result<Arr
     validate::non_empty(x, "examples to classify")?;
     validate::input(model.n_inputs(), x, "examples to classify")?;
     let model = model.valid();
-    let device = model.devices().first().cloned().unwrap_or_default();
+    let device = device_of(&model);
     let v: Vec<f32> = x.iter().map(|&v| v as f32).collect();
     let logits = model.logits(Tensor::from_data(
         TensorData::new(v, [x.nrows(), x.ncols()]),
         &device,
     ));
-    let p = activation::softmax(logits, 1)
-        .into_data()
-        .try_to_vec::<f32>()
-        .map_err(data_error)?;
+    let p = to_vec(activation::softmax(logits, 1))?;
     Array2::from_shape_vec(
         (x.nrows(), model.n_classes()),
         p.into_iter().map(f64::from).collect(),
     )
     .map_err(|e| Error::invalid(e.to_string()))
-}
-
-/// A bar over all mini-batches of the run, hidden unless asked for.
-fn progress_bar(show: bool, len: u64) -> ProgressBar {
-    if !show {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(len);
-    if let Ok(style) = ProgressStyle::with_template(
-        "{msg:>28} [{bar:30}] {pos}/{len} batches ({elapsed}, eta {eta})",
-    ) {
-        bar.set_style(style.progress_chars("=> "));
-    }
-    bar.enable_steady_tick(Duration::from_millis(200));
-    bar
 }
 
 impl Trainer {
@@ -286,18 +262,13 @@ impl Trainer {
         train: &Dataset,
         val: &Dataset,
         mut on_epoch: impl FnMut(&EpochStats),
-    ) -> Result<Trained<M>> {
+    ) -> Result<Trained<M, EpochStats>> {
         self.check()?;
         check_fits(&model, train, "training data")?;
         check_fits(&model, val, "validation data")?;
         // Back to training mode on the autodiff device (frozen parts stay frozen).
         let mut model = model.train();
-        let device = model
-            .devices()
-            .first()
-            .cloned()
-            .unwrap_or_default()
-            .autodiff();
+        let device = device_of(&model).autodiff();
         device.seed(self.seed);
         let mut optim = self.optimizer();
         let loss_fn = CrossEntropyLossConfig::new().init(&device);
@@ -307,7 +278,12 @@ impl Trainer {
         let mut best: Option<(f64, M)> = None;
         let (mut history, mut since_best) = (Vec::with_capacity(self.epochs), 0);
         let per_epoch = order.len().div_ceil(self.batch_size);
-        let bar = progress_bar(self.progress, (self.epochs * per_epoch) as u64);
+        let bar = crate::progress::bar(
+            self.progress,
+            (self.epochs * per_epoch) as u64,
+            "training",
+            "batches",
+        );
         for epoch in 1..=self.epochs {
             bar.set_message(format!("epoch {epoch}/{}", self.epochs));
             order.shuffle(&mut rng);

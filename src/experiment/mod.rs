@@ -25,10 +25,9 @@ pub use plot::{ImageGrid, Plot, Series, SeriesStyle};
 pub use report::{Claim, Report, Table};
 
 use std::path::PathBuf;
-use std::time::Duration;
 
 use burn::tensor::Device;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 
 use crate::Result;
 use crate::backend::Backend;
@@ -84,17 +83,6 @@ impl Context {
 
     /// A progress bar over `len` steps (hidden when progress is off or stderr is no terminal).
     pub fn progress(&self, len: u64, message: &str) -> ProgressBar {
-        if !self.show_progress {
-            return ProgressBar::hidden();
-        }
-        let bar = ProgressBar::new(len);
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg:>24} [{bar:30}] {pos}/{len} ({elapsed}, eta {eta})")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
-        bar.set_message(message.to_string());
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
+        crate::progress::bar(self.show_progress, len, message, "")
     }
 }

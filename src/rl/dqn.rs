@@ -14,6 +14,7 @@ use rand::{Rng, SeedableRng};
 use super::cartpole::CartPole;
 use super::network::{greedy_cartpole_return, outputs};
 use crate::estimator::Params;
+use crate::training::Trained;
 use crate::{Error, Result, validate};
 
 /// The TD loss.
@@ -96,22 +97,23 @@ impl Params for Dqn {
     fn check(&self) -> Result<()> {
         validate::positive(self.learning_rate, "learning_rate")?;
         validate::in_range(self.gamma, 0.0, 1.0, "gamma")?;
-        validate::in_range(
-            self.epsilon_fraction,
-            f64::MIN_POSITIVE,
-            1.0,
-            "epsilon_fraction",
-        )?;
-        if self.batch_size == 0
-            || self.buffer_size < self.batch_size
-            || self.train_every == 0
-            || self.total_steps == 0
-        {
+        validate::fraction(self.epsilon_fraction, "epsilon_fraction")?;
+        validate::in_range(self.epsilon.0, 0.0, 1.0, "epsilon")?;
+        validate::in_range(self.epsilon.1, 0.0, 1.0, "epsilon")?;
+        validate::at_least(self.total_steps, 1, "total_steps")?;
+        validate::at_least(self.batch_size, 1, "batch_size")?;
+        validate::at_least(self.train_every, 1, "train_every")?;
+        validate::at_least(self.eval_every, 1, "eval_every")?;
+        if self.buffer_size < self.batch_size {
             return Err(Error::config(
-                "batch_size",
-                "need batch_size >= 1, buffer_size >= batch_size, train_every >= 1, total_steps >= 1",
+                "buffer_size",
+                format!(
+                    "must hold at least one batch ({}), got {}",
+                    self.batch_size, self.buffer_size
+                ),
             ));
         }
+        MlpConfig::new(4, self.hidden.clone(), 2).check()?;
         if self.target_update == Some(0) {
             return Err(Error::config("target_update", "must be at least 1 step"));
         }
@@ -163,14 +165,42 @@ impl ReplayBuffer {
     }
 }
 
-/// A DQN training run's results.
+/// A trained DQN agent: the best Q-network found by the periodic greedy evaluations.
+#[derive(Debug, Clone)]
 pub struct FittedDqn {
-    /// The best Q-network found by the periodic greedy evaluations.
+    /// The kept Q-network.
     pub q: Mlp,
+}
+
+/// What happened at one step of DQN training: an episode ended, an evaluation ran, or both.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct DqnRecord {
+    /// The environment step (1-based).
+    pub step: usize,
+    /// The undiscounted return of the training episode that ended at this step.
+    pub episode_return: Option<f64>,
+    /// The mean greedy return over 10 episodes, when an evaluation ran at this step.
+    pub evaluation: Option<f64>,
+}
+
+/// The `(step, value)` pairs of one kind of record.
+fn series(history: &[DqnRecord], value: impl Fn(&DqnRecord) -> Option<f64>) -> Vec<(usize, f64)> {
+    history
+        .iter()
+        .filter_map(|r| value(r).map(|v| (r.step, v)))
+        .collect()
+}
+
+impl Trained<FittedDqn, DqnRecord> {
     /// `(environment step, return)` of every training episode.
-    pub episode_returns: Vec<(usize, f64)>,
+    pub fn episode_returns(&self) -> Vec<(usize, f64)> {
+        series(&self.history, |r| r.episode_return)
+    }
+
     /// `(environment step, mean greedy return over 10 episodes)` of every evaluation.
-    pub evaluations: Vec<(usize, f64)>,
+    pub fn evaluations(&self) -> Vec<(usize, f64)> {
+        series(&self.history, |r| r.evaluation)
+    }
 }
 
 impl FittedDqn {
@@ -181,12 +211,12 @@ impl FittedDqn {
 }
 
 impl Dqn {
-    /// Trains on CartPole-v1, calling `on_step` every 1 000 environment steps.
+    /// Trains on CartPole-v1, calling `on_record` at every episode end and evaluation.
     pub fn fit(
         &self,
         device: &Device,
-        mut on_step: impl FnMut(usize, Option<f64>),
-    ) -> Result<FittedDqn> {
+        mut on_record: impl FnMut(&DqnRecord),
+    ) -> Result<Trained<FittedDqn, DqnRecord>> {
         self.check()?;
         let device = device.clone().autodiff();
         device.seed(self.seed);
@@ -196,8 +226,8 @@ impl Dqn {
         let mut buffer = ReplayBuffer::new(self.buffer_size);
         let mut rng = StdRng::seed_from_u64(self.seed);
         let mut env = CartPole::reset(&mut rng);
-        let (mut episode_return, mut episode_returns, mut evaluations) =
-            (0.0, Vec::new(), Vec::new());
+        let (mut episode_return, mut history) = (0.0, Vec::new());
+        let mut evaluated = false;
         let mut best = (f64::NEG_INFINITY, q.valid());
         // The online network without autodiff, refreshed after each gradient step.
         let mut acting = q.valid();
@@ -221,8 +251,13 @@ impl Dqn {
                 t.terminated,
             );
             episode_return += t.reward;
+            let mut record = DqnRecord {
+                step,
+                episode_return: None,
+                evaluation: None,
+            };
             if t.terminated || t.truncated {
-                episode_returns.push((step, episode_return));
+                record.episode_return = Some(episode_return);
                 episode_return = 0.0;
                 env = CartPole::reset(&mut rng);
             }
@@ -243,27 +278,26 @@ impl Dqn {
             {
                 target = acting.clone();
             }
-            let mut eval = None;
             if step % self.eval_every == 0 && step > self.learning_starts {
                 let snapshot = acting.clone();
-                let r = greedy_cartpole_return(&snapshot, 10, self.seed + step as u64)?;
-                evaluations.push((step, r));
+                let r = greedy_cartpole_return(&snapshot, 10, self.seed.wrapping_add(step as u64))?;
                 if r >= best.0 {
                     best = (r, snapshot);
                 }
-                eval = Some(r);
+                record.evaluation = Some(r);
+                evaluated = true;
             }
-            if step % 1_000 == 0 || eval.is_some() {
-                on_step(step, eval);
+            if record.episode_return.is_some() || record.evaluation.is_some() {
+                on_record(&record);
+                history.push(record);
             }
         }
-        if evaluations.is_empty() {
+        if !evaluated {
             best.1 = q.valid();
         }
-        Ok(FittedDqn {
-            q: best.1,
-            episode_returns,
-            evaluations,
+        Ok(Trained {
+            model: FittedDqn { q: best.1 },
+            history,
         })
     }
 

@@ -18,7 +18,7 @@ mod q_learning;
 mod worlds;
 
 pub use cartpole::{CartPole, CartPoleEnv, CartPoleStep, Push};
-pub use dqn::{Dqn, FittedDqn, TdLoss, huber};
+pub use dqn::{Dqn, DqnRecord, FittedDqn, TdLoss, huber};
 pub use mdp::{Mdp, Transition, ValueIteration, evaluate_policy, value_iteration};
 pub use network::greedy_cartpole_return;
 pub use policy_gradient::{Agent, Estimator, PgIteration, PolicyGradient, Rollout};

@@ -1,20 +1,15 @@
 //! Shared pieces of the neural agents: running a network on host data, and the greedy
 //! evaluation on CartPole that both DQN and policy gradient report.
 
-use burn::module::Module;
-use burn::tensor::{Device, Tensor, TensorData, activation};
+use burn::tensor::{Tensor, TensorData, activation};
 use mlnotes_models::Mlp;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::cartpole::CartPole;
 use crate::Result;
-pub(crate) use crate::backend::data_error;
 
-/// The device a module's parameters live on.
-pub(crate) fn device_of(net: &Mlp) -> Device {
-    net.devices().first().cloned().unwrap_or_default()
-}
+pub(crate) use crate::backend::device_of;
 
 /// The network's outputs (softmax probabilities if `softmax`) for a batch of CartPole states.
 pub(crate) fn outputs(net: &Mlp, states: &[f32], softmax: bool) -> Result<Vec<f32>> {
@@ -29,7 +24,7 @@ pub(crate) fn outputs(net: &Mlp, states: &[f32], softmax: bool) -> Result<Vec<f3
     } else {
         y
     };
-    y.into_data().try_to_vec::<f32>().map_err(data_error)
+    crate::backend::to_vec(y)
 }
 
 /// Mean undiscounted return over `episodes` of CartPole when acting greedily on the

@@ -16,8 +16,9 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::cartpole::CartPole;
-use super::network::{data_error, greedy_cartpole_return, outputs};
+use super::network::{greedy_cartpole_return, outputs};
 use crate::estimator::Params;
+use crate::training::Trained;
 use crate::{Error, Result, validate};
 
 /// The weight of each step's `∇ log π(a_t|s_t)`.
@@ -82,6 +83,7 @@ impl Params for PolicyGradient {
         validate::at_least(self.batch_steps, 1, "batch_steps")?;
         validate::at_least(self.n_envs, 1, "n_envs")?;
         validate::at_least(self.iterations, 1, "iterations")?;
+        MlpConfig::new(4, self.hidden.clone(), 2).check()?;
         Ok(())
     }
 }
@@ -225,7 +227,7 @@ impl Agent {
             Estimator::TotalReturn => rollout.total.clone(),
             Estimator::RewardsToGo => rollout.to_go.clone(),
             Estimator::Baseline => {
-                let (mean, std) = mean_std(&rollout.to_go);
+                let (mean, std) = return_scale(&rollout.to_go);
                 let v = outputs(&self.value.valid(), &rollout.states, false)?;
                 rollout
                     .to_go
@@ -261,13 +263,7 @@ impl Agent {
         for layer in &self.policy.layers {
             let mut push = |t: Option<Tensor<2>>| -> Result<()> {
                 if let Some(g) = t {
-                    out.extend(
-                        g.into_data()
-                            .try_to_vec::<f32>()
-                            .map_err(data_error)?
-                            .into_iter()
-                            .map(|v| -v),
-                    );
+                    out.extend(crate::backend::to_vec(g)?.into_iter().map(|v| -v));
                 }
                 Ok(())
             };
@@ -298,7 +294,7 @@ impl Agent {
         if n == 0 {
             return Err(Error::invalid("an empty rollout has no returns to fit"));
         }
-        let (mean, std) = mean_std(&rollout.to_go);
+        let (mean, std) = return_scale(&rollout.to_go);
         let target: Vec<f32> = rollout.to_go.iter().map(|g| (g - mean) / std).collect();
         let (x, _) = self.batch(rollout);
         let y = Tensor::<1>::from_data(TensorData::new(target, [n]), &self.device);
@@ -317,11 +313,11 @@ impl Agent {
     }
 }
 
-fn mean_std(v: &[f32]) -> (f32, f32) {
-    let n = v.len().max(1) as f32;
-    let mean = v.iter().sum::<f32>() / n;
-    let var = v.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n;
-    (mean, var.sqrt().max(1e-6))
+/// Mean and standard deviation (at least 1e-6) of the returns, to normalise them.
+fn return_scale(v: &[f32]) -> (f32, f32) {
+    let wide: Vec<f64> = v.iter().map(|&x| f64::from(x)).collect();
+    let (mean, std) = crate::metrics::mean_std(&wide);
+    (mean as f32, (std as f32).max(1e-6))
 }
 
 /// What one training iteration saw.
@@ -339,7 +335,7 @@ impl PolicyGradient {
         &self,
         device: &Device,
         mut on_iteration: impl FnMut(&PgIteration),
-    ) -> Result<(Agent, Vec<PgIteration>)> {
+    ) -> Result<Trained<Agent, PgIteration>> {
         self.check()?;
         let mut agent = Agent::new(self, device)?;
         let mut rng = StdRng::seed_from_u64(self.seed);
@@ -363,6 +359,9 @@ impl PolicyGradient {
             on_iteration(&it);
             history.push(it);
         }
-        Ok((agent, history))
+        Ok(Trained {
+            model: agent,
+            history,
+        })
     }
 }

@@ -88,13 +88,9 @@ impl QLearning {
 
 impl Params for QLearning {
     fn check(&self) -> Result<()> {
-        if self.episodes == 0 || self.max_steps == 0 {
-            return Err(Error::config(
-                "episodes",
-                "episodes and max_steps must be at least 1",
-            ));
-        }
-        validate::in_range(self.alpha, f64::MIN_POSITIVE, 1.0, "alpha")?;
+        validate::at_least(self.episodes, 1, "episodes")?;
+        validate::at_least(self.max_steps, 1, "max_steps")?;
+        validate::fraction(self.alpha, "alpha")?;
         validate::non_negative(self.alpha_decay, "alpha_decay")?;
         validate::in_range(self.epsilon.0, 0.0, 1.0, "epsilon")?;
         validate::in_range(self.epsilon.1, 0.0, 1.0, "epsilon")?;

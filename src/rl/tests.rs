@@ -1,3 +1,4 @@
+use crate::Error;
 use ndarray::array;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -281,27 +282,55 @@ fn bad_deep_rl_configurations_are_errors() {
         batch_size: 128,
         ..Dqn::new(1_000)
     };
-    assert!(small_buffer.fit(&device, |_, _| {}).is_err());
+    assert!(matches!(
+        small_buffer.fit(&device, |_| {}),
+        Err(Error::Config {
+            param: "buffer_size",
+            ..
+        })
+    ));
     let no_sync = Dqn {
         target_update: Some(0),
         ..Dqn::new(1_000)
     };
-    assert!(no_sync.fit(&device, |_, _| {}).is_err());
-    assert!(Dqn::new(0).fit(&device, |_, _| {}).is_err());
+    assert!(matches!(
+        no_sync.fit(&device, |_| {}),
+        Err(Error::Config {
+            param: "target_update",
+            ..
+        })
+    ));
+    assert!(matches!(
+        Dqn::new(0).fit(&device, |_| {}),
+        Err(Error::Config {
+            param: "total_steps",
+            ..
+        })
+    ));
     let pg = PolicyGradient::new(Estimator::Baseline, 0);
-    assert!(pg.fit(&device, |_| {}).is_err());
+    assert!(matches!(
+        pg.fit(&device, |_| {}),
+        Err(Error::Config {
+            param: "iterations",
+            ..
+        })
+    ));
     let bad_gamma = PolicyGradient {
         gamma: 1.5,
         ..PolicyGradient::new(Estimator::RewardsToGo, 1)
     };
-    assert!(bad_gamma.fit(&device, |_| {}).is_err());
-    let (mut agent, _) = PolicyGradient {
+    assert!(matches!(
+        bad_gamma.fit(&device, |_| {}),
+        Err(Error::Config { param: "gamma", .. })
+    ));
+    let mut agent = PolicyGradient {
         batch_steps: 50,
         n_envs: 2,
         ..PolicyGradient::new(Estimator::Baseline, 1)
     }
     .fit(&device, |_| {})
-    .unwrap();
+    .unwrap()
+    .model;
     assert!(agent.fit_value(&Rollout::default(), 5, 0.01).is_err());
     assert!(agent.evaluate(0, 1).is_err());
 }

@@ -18,8 +18,9 @@ use rand::rngs::StdRng;
 
 pub use tasks::{Batch, Target, Task};
 
-use crate::backend::{data_error, scalar};
+use crate::backend::{device_of, scalar, to_vec};
 use crate::estimator::Params;
+use crate::training::Trained;
 use crate::{Error, Result, validate};
 
 /// The inputs of a batch as a tensor `[n, time, d_input]`.
@@ -71,10 +72,6 @@ fn check_fits(model: &SequenceModel, task: &Task) -> Result<()> {
     Ok(())
 }
 
-fn model_device(model: &SequenceModel) -> Device {
-    model.devices().first().cloned().unwrap_or_default()
-}
-
 /// The model's score on `n` fresh sequences (seeded): MSE for adding, symbol accuracy for
 /// copying.
 pub fn evaluate(model: &SequenceModel, task: &Task, n: usize, seed: u64) -> Result<f64> {
@@ -83,7 +80,7 @@ pub fn evaluate(model: &SequenceModel, task: &Task, n: usize, seed: u64) -> Resu
         return Err(Error::invalid("evaluation needs at least one sequence"));
     }
     let model = model.valid();
-    let device = model_device(&model);
+    let device = device_of(&model);
     let batch = task.batch(n, &mut StdRng::seed_from_u64(seed));
     let out = model.forward(inputs(task, &batch, &device));
     match &batch.target {
@@ -115,7 +112,7 @@ pub fn input_gradient_norms(
         return Err(Error::invalid("gradients need at least one sequence"));
     }
     let model = model.clone().train();
-    let device = model_device(&model).autodiff();
+    let device = device_of(&model).autodiff();
     let batch = task.batch(n, &mut StdRng::seed_from_u64(seed));
     let x = inputs(task, &batch, &device).require_grad();
     let grads = loss(task, model.forward(x.clone()), &batch).backward();
@@ -128,10 +125,7 @@ pub fn input_gradient_norms(
         .sum_dim(2)
         .sum_dim(0)
         .reshape([task.time()]);
-    let v = per_step
-        .into_data()
-        .try_to_vec::<f32>()
-        .map_err(data_error)?;
+    let v = to_vec(per_step)?;
     Ok(v.into_iter()
         .map(|s| (f64::from(s) / n as f64).sqrt())
         .collect())
@@ -154,6 +148,15 @@ pub struct SequenceTrainer {
     pub seed: u64,
 }
 
+/// One evaluation during sequence training.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Evaluation {
+    /// The training step after which it ran (1-based).
+    pub step: usize,
+    /// The task's score on fresh sequences (see [`evaluate`]).
+    pub score: f64,
+}
+
 impl SequenceTrainer {
     /// `steps` Adam steps at 1e-3 on batches of 64, gradient norms clipped to 1, evaluation
     /// every `steps / 20` steps (`steps` a multiple of 20 ends with one).
@@ -168,18 +171,18 @@ impl SequenceTrainer {
         }
     }
 
-    /// Trains `model` on `task`; `on_eval(step, score)` sees each evaluation. Returns the
-    /// trained model (no autodiff) and the `(step, score)` history.
+    /// Trains `model` on `task`; `on_eval` sees each evaluation. Returns the trained model
+    /// (no autodiff) and the evaluations.
     pub fn fit(
         &self,
         model: SequenceModel,
         task: &Task,
-        mut on_eval: impl FnMut(usize, f64),
-    ) -> Result<(SequenceModel, Vec<(usize, f64)>)> {
+        mut on_eval: impl FnMut(&Evaluation),
+    ) -> Result<Trained<SequenceModel, Evaluation>> {
         self.check()?;
         check_fits(&model, task)?;
         let mut model = model.train();
-        let device = model_device(&model).autodiff();
+        let device = device_of(&model).autodiff();
         let mut optim = AdamConfig::new()
             .with_grad_clipping(
                 self.clip_norm
@@ -201,22 +204,23 @@ impl SequenceTrainer {
                         loss: score,
                     });
                 }
-                on_eval(step, score);
-                history.push((step, score));
+                let record = Evaluation { step, score };
+                on_eval(&record);
+                history.push(record);
             }
         }
-        Ok((model.valid(), history))
+        Ok(Trained {
+            model: model.valid(),
+            history,
+        })
     }
 }
 
 impl Params for SequenceTrainer {
     fn check(&self) -> Result<()> {
-        if self.steps == 0 || self.batch_size == 0 || self.eval_every == 0 {
-            return Err(Error::config(
-                "steps",
-                "steps, batch_size and eval_every must be at least 1",
-            ));
-        }
+        validate::at_least(self.steps, 1, "steps")?;
+        validate::at_least(self.batch_size, 1, "batch_size")?;
+        validate::at_least(self.eval_every, 1, "eval_every")?;
         validate::positive(self.learning_rate, "learning_rate")?;
         if let Some(c) = self.clip_norm {
             validate::positive(c, "clip_norm")?;

@@ -96,15 +96,17 @@ fn bad_tasks_models_and_settings_are_errors() {
         learning_rate: -1.0,
         ..SequenceTrainer::new(10)
     };
-    assert!(
-        bad.fit(lstm.clone(), &Task::Adding { length: 4 }, |_, _| {})
-            .is_err()
-    );
-    assert!(
-        SequenceTrainer::new(0)
-            .fit(lstm, &Task::Adding { length: 4 }, |_, _| {})
-            .is_err()
-    );
+    assert!(matches!(
+        bad.fit(lstm.clone(), &Task::Adding { length: 4 }, |_| {}),
+        Err(Error::Config {
+            param: "learning_rate",
+            ..
+        })
+    ));
+    assert!(matches!(
+        SequenceTrainer::new(0).fit(lstm, &Task::Adding { length: 4 }, |_| {}),
+        Err(Error::Config { param: "steps", .. })
+    ));
     assert!(
         SequenceModelConfig::new(
             3,
@@ -127,9 +129,12 @@ fn an_lstm_learns_a_short_adding_problem() {
         learning_rate: 1e-2,
         ..SequenceTrainer::new(300)
     };
-    let (model, history) = trainer.fit(model, &task, |_, _| {}).unwrap();
-    let mse = evaluate(&model, &task, 1000, 9).unwrap();
-    assert!(mse < 0.05, "MSE {mse}, history {history:?}");
+    let trained = trainer.fit(model, &task, |_| {}).unwrap();
+    let mse = evaluate(&trained.model, &task, 1000, 9).unwrap();
+    assert!(mse < 0.05, "MSE {mse}, history {:?}", trained.history);
+    // one evaluation every 15 steps, the last at the end
+    assert_eq!(trained.history.len(), 20);
+    assert_eq!(trained.last().map(|e| e.step), Some(300));
 }
 
 /// Burn's gradient of `loss` with respect to the weight matrix that `weight` picks out of
