@@ -149,6 +149,7 @@ use crate::pca::FittedPca;
 use crate::preprocess::{
     FittedBinning, FittedOneHot, FittedPolynomial, FittedScaled, FittedScaler,
 };
+use crate::selection::FittedGaussianProcess;
 use crate::svm::{FittedKernelSvm, FittedLinearSvm};
 use crate::tree::FittedTree;
 
@@ -170,6 +171,7 @@ persist! {
     FittedOneHot => "one-hot-encoder",
     FittedPolynomial => "polynomial-features",
     FittedScaler => "scaler",
+    FittedGaussianProcess => "gaussian-process",
     FittedKernelSvm => "kernel-svm",
     FittedLinearSvm => "linear-svm",
     FittedTree<usize> => "decision-tree-classifier",

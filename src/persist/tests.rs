@@ -117,6 +117,13 @@ fn regressors_round_trip() {
         &Bagging::new(DecisionTree::regression(), 3).fit(&d).unwrap(),
         x,
     );
+    let unit = d.select(&(0..40).collect::<Vec<_>>()).unwrap();
+    same_predictions(
+        &crate::selection::GaussianProcess::default()
+            .fit(&unit)
+            .unwrap(),
+        unit.x(),
+    );
 }
 
 #[test]

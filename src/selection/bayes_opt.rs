@@ -5,47 +5,98 @@
 //! standardised scores; `ℓ` is picked from a small grid by log marginal likelihood. With
 //! `f*` the best score, `z = (μ - f*) / σ`: `EI = (μ - f*) Φ(z) + σ φ(z)`.
 
-use ndarray::{Array1, Array2, ArrayView1};
+use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use super::search::{SearchResult, SearchSpace, evaluate};
+use crate::data::Dataset;
+use crate::estimator::{Checked, Fit, FitChecked, Params, Predict};
 use crate::linalg::{cholesky, solve_lower, solve_upper_t};
-use crate::{Error, Result};
+use crate::{Error, Result, validate};
 
-/// A fitted Gaussian process regressor on points in `[0, 1]^d`.
-#[derive(Debug, Clone)]
+/// Gaussian-process regression hyperparameters: the length scales `ℓ` tried (the one of largest
+/// log marginal likelihood is kept) and the noise added to the kernel's diagonal.
+///
+/// ```
+/// use mlnotes::data::Dataset;
+/// use mlnotes::estimator::{Fit, Predict};
+/// use mlnotes::selection::GaussianProcess;
+/// use ndarray::array;
+///
+/// let points = Dataset::new(array![[0.0], [0.5], [1.0]], array![1.0, 3.0, 2.0])?;
+/// let gp = GaussianProcess::default().fit(&points)?;
+/// let (mean, std) = gp.predict_mean_std(array![0.5].view())?;
+/// assert!((mean - 3.0).abs() < 1e-3 && std < 1e-2); // interpolates the data
+/// assert_eq!(gp.predict(points.x())?.len(), 3);
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GaussianProcess {
+    /// Candidate length scales `ℓ` (in the units of the inputs, e.g. the unit cube).
+    pub length_scales: Vec<f64>,
+    /// Added to the kernel's diagonal (a nugget for numerical stability).
+    pub noise: f64,
+}
+
+impl Default for GaussianProcess {
+    /// `ℓ` in `{0.05, 0.1, 0.2, 0.3, 0.5, 1}` (for points in the unit cube), noise `1e-6`.
+    fn default() -> Self {
+        GaussianProcess {
+            length_scales: vec![0.05, 0.1, 0.2, 0.3, 0.5, 1.0],
+            noise: 1e-6,
+        }
+    }
+}
+
+impl Params for GaussianProcess {
+    fn check(&self) -> Result<()> {
+        if self.length_scales.is_empty() {
+            return Err(Error::config(
+                "length_scales",
+                "needs at least one length scale",
+            ));
+        }
+        for &ell in &self.length_scales {
+            validate::positive(ell, "length_scales")?;
+        }
+        validate::positive(self.noise, "noise")
+    }
+}
+
+/// A fitted Gaussian process regressor.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FittedGaussianProcess {
     x: Array2<f64>,
     alpha: Array1<f64>,
     chol: Array2<f64>,
     length_scale: f64,
+    noise: f64,
     y_mean: f64,
     y_std: f64,
 }
-
-const NOISE: f64 = 1e-6;
 
 fn kernel(a: ArrayView1<f64>, b: ArrayView1<f64>, ell: f64) -> f64 {
     let d2: f64 = a.iter().zip(b.iter()).map(|(p, q)| (p - q).powi(2)).sum();
     (-d2 / (2.0 * ell * ell)).exp()
 }
 
-impl GaussianProcess {
-    /// Fit to points `x` (rows in `[0, 1]^d`) and scores `y`.
-    pub fn fit(x: Array2<f64>, y: &[f64]) -> Result<Self> {
-        if x.nrows() == 0 || x.nrows() != y.len() {
-            return Err(Error::shape("GP targets vs points", x.nrows(), y.len()));
-        }
+impl FitChecked<f64> for GaussianProcess {
+    type Model = FittedGaussianProcess;
+
+    /// Condition on the points and scores, on standardised scores.
+    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<FittedGaussianProcess> {
+        let x = data.features();
+        let y = data.targets();
         let n = y.len() as f64;
-        let y_mean = y.iter().sum::<f64>() / n;
+        let y_mean = y.sum() / n;
         let var = y.iter().map(|v| (v - y_mean).powi(2)).sum::<f64>() / n;
         let y_std = if var > 1e-24 { var.sqrt() } else { 1.0 };
-        let yn: Array1<f64> = y.iter().map(|v| (v - y_mean) / y_std).collect();
-        let mut best: Option<(f64, Self)> = None;
-        for ell in [0.05, 0.1, 0.2, 0.3, 0.5, 1.0] {
+        let yn: Array1<f64> = y.mapv(|v| (v - y_mean) / y_std);
+        let mut best: Option<(f64, FittedGaussianProcess)> = None;
+        for &ell in &self.length_scales {
             let k = Array2::from_shape_fn((x.nrows(), x.nrows()), |(i, j)| {
-                kernel(x.row(i), x.row(j), ell) + if i == j { NOISE } else { 0.0 }
+                kernel(x.row(i), x.row(j), ell) + if i == j { self.noise } else { 0.0 }
             });
             let Ok(chol) = cholesky(k.view(), "GP kernel matrix") else {
                 continue;
@@ -54,11 +105,12 @@ impl GaussianProcess {
             // log p(y) = -yᵀα/2 - Σ log L_ii - n/2 log 2π
             let lml = -0.5 * yn.dot(&alpha) - chol.diag().mapv(f64::ln).sum();
             if best.as_ref().is_none_or(|(b, _)| lml > *b) {
-                let gp = GaussianProcess {
+                let gp = FittedGaussianProcess {
                     x: x.clone(),
                     alpha,
                     chol,
                     length_scale: ell,
+                    noise: self.noise,
                     y_mean,
                     y_std,
                 };
@@ -69,14 +121,18 @@ impl GaussianProcess {
             what: "GP kernel matrix (duplicate points?)".into(),
         })
     }
+}
 
+impl FittedGaussianProcess {
     /// The chosen length scale `ℓ`.
     pub fn length_scale(&self) -> f64 {
         self.length_scale
     }
 
     /// Posterior mean and standard deviation at `p`.
-    pub fn predict(&self, p: ArrayView1<f64>) -> (f64, f64) {
+    pub fn predict_mean_std(&self, p: ArrayView1<f64>) -> Result<(f64, f64)> {
+        validate::same_len(self.x.ncols(), p.len(), "GP prediction point")?;
+        validate::finite_1d(p, "GP prediction point")?;
         let ks: Array1<f64> = self
             .x
             .rows()
@@ -85,8 +141,19 @@ impl GaussianProcess {
             .collect();
         let mean = ks.dot(&self.alpha);
         let v = solve_lower(self.chol.view(), ks.view());
-        let var = (1.0 + NOISE - v.dot(&v)).max(0.0);
-        (self.y_mean + self.y_std * mean, self.y_std * var.sqrt())
+        let var = (1.0 + self.noise - v.dot(&v)).max(0.0);
+        Ok((self.y_mean + self.y_std * mean, self.y_std * var.sqrt()))
+    }
+}
+
+impl Predict<f64> for FittedGaussianProcess {
+    /// The posterior mean at each row.
+    fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<f64>> {
+        validate::input(self.x.ncols(), x, "GP prediction")?;
+        x.rows()
+            .into_iter()
+            .map(|r| self.predict_mean_std(r).map(|(m, _)| m))
+            .collect()
     }
 }
 
@@ -167,7 +234,7 @@ impl BayesianSearch {
             });
             let scores: Vec<f64> = trials.iter().map(|t| t.score).collect();
             let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            let gp = GaussianProcess::fit(units, &scores)?;
+            let gp = GaussianProcess::default().fit(&Dataset::new(units, Array1::from(scores))?)?;
             let mut pick = space.sample(&mut rng);
             let mut pick_ei = f64::NEG_INFINITY;
             for _ in 0..self.n_candidates {
@@ -177,7 +244,7 @@ impl BayesianSearch {
                     .zip(&space.dims)
                     .map(|(&v, dim)| dim.to_unit(v))
                     .collect();
-                let (m, s) = gp.predict(u.view());
+                let (m, s) = gp.predict_mean_std(u.view())?;
                 let ei = expected_improvement(m, s, best);
                 if ei > pick_ei && !trials.iter().any(|t| t.point == cand) {
                     pick_ei = ei;
@@ -199,11 +266,24 @@ mod tests {
     #[test]
     fn gp_interpolates_and_is_uncertain_far_away() {
         let x = array![[0.0], [0.5], [1.0]];
-        let gp = GaussianProcess::fit(x, &[1.0, 3.0, 2.0]).unwrap();
-        let (m, s) = gp.predict(array![0.5].view());
+        let d = Dataset::new(x, array![1.0, 3.0, 2.0]).unwrap();
+        let gp = GaussianProcess::default().fit(&d).unwrap();
+        let (m, s) = gp.predict_mean_std(array![0.5].view()).unwrap();
         assert!((m - 3.0).abs() < 1e-3 && s < 1e-2, "{m} {s}");
-        let (_, s_between) = gp.predict(array![0.25].view());
+        let (_, s_between) = gp.predict_mean_std(array![0.25].view()).unwrap();
         assert!(s_between > s);
+        assert!(gp.predict_mean_std(array![0.25, 1.0].view()).is_err());
+        let no_scales = GaussianProcess {
+            length_scales: vec![],
+            ..GaussianProcess::default()
+        };
+        assert!(matches!(
+            no_scales.fit(&d),
+            Err(Error::Config {
+                param: "length_scales",
+                ..
+            })
+        ));
     }
 
     #[test]

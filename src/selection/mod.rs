@@ -7,7 +7,7 @@ mod cross_val;
 mod search;
 mod split;
 
-pub use bayes_opt::{BayesianSearch, GaussianProcess};
+pub use bayes_opt::{BayesianSearch, FittedGaussianProcess, GaussianProcess};
 pub use cross_val::{Diagnosis, LearningCurve, cross_val_score, learning_curve};
 pub use search::{Dimension, Point, SearchResult, SearchSpace, Trial, grid_search, random_search};
 pub use split::{Fold, HoldOut, HoldOutSplit, KFold};
