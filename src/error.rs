@@ -58,6 +58,17 @@ pub enum Error {
         /// The offending loss value.
         loss: f64,
     },
+    /// An iterative method stopped before meeting its tolerance (the result would not be the
+    /// method's answer).
+    #[error("{method} did not converge after {iterations} iterations: {reason}")]
+    NotConverged {
+        /// The method.
+        method: String,
+        /// Iterations run (0 when unknown).
+        iterations: usize,
+        /// Why, and what to try.
+        reason: String,
+    },
     /// A Burn backend that is not compiled in, or that failed to start.
     #[error("backend `{name}` is not available: {reason}")]
     Backend {

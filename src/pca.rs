@@ -93,7 +93,7 @@ impl<T: Target> FitChecked<T> for Pca {
     type Model = FittedPca;
 
     /// Learn the principal components of the feature rows (targets are ignored).
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedPca> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<FittedPca> {
         let x = data.x();
         let (m, n) = x.dim();
         if m < 2 {
@@ -103,13 +103,11 @@ impl<T: Target> FitChecked<T> for Pca {
         }
         let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(n));
         let xc = &x - &mean;
-        // XᵀX as a sum over row chunks, in parallel.
+        // XᵀX as a sum over fixed row chunks computed in parallel and added in order, so the
+        // result does not depend on the thread count.
         let chunks: Vec<_> = xc.axis_chunks_iter(Axis(0), 2048).collect();
-        let cov = chunks
-            .into_par_iter()
-            .map(|c| c.t().dot(&c))
-            .reduce(|| Array2::zeros((n, n)), |a, b| a + b)
-            / (m - 1) as f64;
+        let parts: Vec<Array2<f64>> = chunks.into_par_iter().map(|c| c.t().dot(&c)).collect();
+        let cov = parts.into_iter().fold(Array2::zeros((n, n)), |a, b| a + b) / (m - 1) as f64;
         let (values, vectors) = linalg::symmetric_eigen(cov.view())?;
         let explained_variance = values.mapv(|v| v.max(0.0));
         let k = match self.components {

@@ -58,6 +58,14 @@ pub trait Persist: Serialize + DeserializeOwned {
             "kind": Self::kind(),
             "model": serde_json::to_value(self).map_err(|e| Error::model_file(path, e))?,
         });
+        // JSON has no NaN or infinity (serde_json writes them as null): refuse to write a file
+        // that could not be read back.
+        serde_json::from_value::<Self>(envelope["model"].clone()).map_err(|_| {
+            Error::model_file(
+                path,
+                "the model holds NaN or infinite numbers, which JSON cannot store",
+            )
+        })?;
         let text = serde_json::to_string(&envelope).map_err(|e| Error::model_file(path, e))?;
         write_atomically(path, text.as_bytes())
     }
@@ -115,7 +123,9 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
         .ok_or_else(|| Error::model_file(path, "not a file path"))?;
     let mut tmp_name = std::ffi::OsString::from(".");
     tmp_name.push(name);
-    tmp_name.push(format!(".tmp{}", std::process::id()));
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tmp_name.push(format!(".tmp{}-{n}", std::process::id()));
     let tmp = path.with_file_name(tmp_name);
     let write = || -> std::io::Result<()> {
         let mut file = std::fs::File::create(&tmp)?;

@@ -17,14 +17,20 @@ pub fn non_empty(x: ArrayView2<f64>, what: &str) -> Result<()> {
     Ok(())
 }
 
-/// Fails at the first NaN or infinite entry of `x`, naming its row and column.
+/// The largest feature magnitude taken: beyond it, squares and products of features (distances,
+/// `XᵀX`, `θᵀx`) overflow `f64`. Rescale such data first (e.g. standardize it).
+pub const MAX_MAGNITUDE: f64 = 1e150;
+
+/// Fails at the first NaN or infinite entry of `x` (`Error::NonFinite`), or at the first entry
+/// beyond ±[`MAX_MAGNITUDE`] (`Error::InvalidInput`), naming its row and column.
 pub fn finite(x: ArrayView2<f64>, what: &str) -> Result<()> {
     // Fast path: one branch-free pass over contiguous memory.
-    let all_finite = match x.as_slice_memory_order() {
-        Some(s) => s.iter().fold(true, |ok, v| ok & v.is_finite()),
-        None => x.iter().all(|v| v.is_finite()),
+    let ok = |v: &f64| v.abs() <= MAX_MAGNITUDE; // false for NaN and ±inf too
+    let all_ok = match x.as_slice_memory_order() {
+        Some(s) => s.iter().fold(true, |all, v| all & ok(v)),
+        None => x.iter().all(ok),
     };
-    if all_finite {
+    if all_ok {
         return Ok(());
     }
     for ((i, j), v) in x.indexed_iter() {
@@ -32,6 +38,12 @@ pub fn finite(x: ArrayView2<f64>, what: &str) -> Result<()> {
             return Err(Error::NonFinite {
                 location: format!("{what}, row {i}, column {j} (value {v})"),
             });
+        }
+        if !ok(v) {
+            return Err(Error::invalid(format!(
+                "{what}, row {i}, column {j}: value {v:e} is beyond ±{MAX_MAGNITUDE:e}, where \
+                 squares overflow; rescale the features"
+            )));
         }
     }
     Ok(())

@@ -41,7 +41,7 @@ impl Params for PolyRidge {
 
 impl FitChecked<f64> for PolyRidge {
     type Model = FittedPolyRidge;
-    fn fit_checked(&self, d: Checked<'_, f64>) -> Result<FittedPolyRidge> {
+    fn fit_checked(&self, d: Checked<'_, f64, Self>) -> Result<FittedPolyRidge> {
         let poly = PolynomialFeatures::new(self.degree).fit(&d)?;
         let z = poly.transform(d.x())?;
         let scaler = Scaler::standardization().fit_features(z.view())?;

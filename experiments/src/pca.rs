@@ -40,7 +40,7 @@ impl Params for PcaLogistic {
 
 impl FitChecked<usize> for PcaLogistic {
     type Model = FittedPcaLogistic;
-    fn fit_checked(&self, d: Checked<'_, usize>) -> Result<FittedPcaLogistic> {
+    fn fit_checked(&self, d: Checked<'_, usize, Self>) -> Result<FittedPcaLogistic> {
         let pca = self.k.map(|k| Pca::new(k).fit(&d)).transpose()?;
         let x = match &pca {
             Some(p) => p.transform(d.x())?,

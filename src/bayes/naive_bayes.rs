@@ -234,7 +234,7 @@ fn rows_of(data: &Dataset, k: usize) -> Vec<usize> {
 impl FitChecked<usize> for GaussianNb {
     type Model = FittedNb;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedNb> {
         let data = data.data();
         let (log_prior, counts) = log_prior(data)?;
         let (k, n) = (counts.len(), data.n_features());
@@ -307,7 +307,7 @@ fn categorical(
 impl FitChecked<usize> for CategoricalNb {
     type Model = FittedNb;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedNb> {
         let data = data.data();
         let (prior, counts) = log_prior(data)?;
         let c = codes(data.x())?;
@@ -324,7 +324,7 @@ impl FitChecked<usize> for CategoricalNb {
 impl FitChecked<usize> for BinnedNb {
     type Model = FittedNb;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedNb> {
         let data = data.data();
         let (prior, counts) = log_prior(data)?;
         let bins = self.binning.fit(data)?;
@@ -343,7 +343,7 @@ impl FitChecked<usize> for BinnedNb {
 impl FitChecked<usize> for MultinomialNb {
     type Model = FittedNb;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedNb> {
         let data = data.data();
         let (prior, counts) = log_prior(data)?;
         if let Some(((i, j), v)) = data.features().indexed_iter().find(|(_, v)| **v < 0.0) {
@@ -373,7 +373,7 @@ impl FitChecked<usize> for MultinomialNb {
 impl FitChecked<usize> for BernoulliNb {
     type Model = FittedNb;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedNb> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedNb> {
         let data = data.data();
         let (prior, counts) = log_prior(data)?;
         let (k, n) = (counts.len(), data.n_features());

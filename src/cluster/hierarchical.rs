@@ -102,7 +102,7 @@ impl<T: Target> FitChecked<T> for Agglomerative {
     type Model = Dendrogram;
 
     /// Build the merge tree of the feature rows (Euclidean distances; targets are ignored).
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<Dendrogram> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<Dendrogram> {
         let x = data.x();
         let n = x.nrows();
         if n < 2 {
@@ -311,7 +311,7 @@ pub struct FittedDivisive {
 impl<T: Target> FitChecked<T> for Divisive {
     type Model = FittedDivisive;
 
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedDivisive> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<FittedDivisive> {
         let x = data.x();
         let k = self.k;
         if k > x.nrows() {
@@ -361,6 +361,11 @@ impl<T: Target> FitChecked<T> for Divisive {
                 .copied()
                 .zip(halves.iter().copied())
                 .partition(|(_, l)| *l == 0);
+            if left.is_empty() || right.is_empty() {
+                return Err(Error::invalid(format!(
+                    "cannot split into {k} clusters: a cluster of identical points cannot be bisected"
+                )));
+            }
             clusters.push(left.into_iter().map(|(i, _)| i).collect());
             clusters.push(right.into_iter().map(|(i, _)| i).collect());
         }

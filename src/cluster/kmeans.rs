@@ -115,7 +115,14 @@ pub struct FittedKMeans {
 }
 
 /// Squared distance of every row of `x` to every row of `c`: `‖x‖² - 2 x·μ + ‖μ‖²`.
+///
+/// Rows and centroids are first shifted by the centroids' mean: distances do not change, and
+/// the expansion keeps its precision on data far from the origin (clusters at 1e8 ± 1).
 fn sq_distances(x: ArrayView2<f64>, c: ArrayView2<f64>) -> Array2<f64> {
+    let shift = c
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| Array1::zeros(c.ncols()));
+    let (x, c) = (&x - &shift, &c - &shift);
     let xn = x.map_axis(Axis(1), |r| r.dot(&r));
     let cn = c.map_axis(Axis(1), |r| r.dot(&r));
     let mut d = x.dot(&c.t());
@@ -274,7 +281,7 @@ impl<T: Target> FitChecked<T> for KMeans {
     type Model = FittedKMeans;
 
     /// Cluster the feature rows (targets are ignored); `K > m` is an error.
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedKMeans> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<FittedKMeans> {
         let x = data.x();
         if self.k > x.nrows() {
             return Err(Error::invalid(format!(

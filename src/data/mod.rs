@@ -156,7 +156,7 @@ impl<T: Target> Dataset<T> {
                 location: format!("targets, index {i} (value {:?})", self.targets[i]),
             });
         }
-        if !self.class_names.is_empty() {
+        {
             let k = self.class_names.len();
             if let Some((i, c)) = self
                 .targets

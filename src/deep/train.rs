@@ -266,6 +266,14 @@ impl Trainer {
         self.check()?;
         check_fits(&model, train, "training data")?;
         check_fits(&model, val, "validation data")?;
+        if train.class_names() != val.class_names() {
+            return Err(Error::invalid(format!(
+                "training and validation sets name their classes differently ({:?} vs {:?}): \
+                 labels would not mean the same class",
+                train.class_names(),
+                val.class_names()
+            )));
+        }
         // Back to training mode on the autodiff device (frozen parts stay frozen).
         let mut model = model.train();
         let device = device_of(&model).autodiff();

@@ -85,7 +85,7 @@ pub struct FittedAdaBoost {
 impl FitChecked<usize> for AdaBoost {
     type Model = FittedAdaBoost;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedAdaBoost> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedAdaBoost> {
         let data = data.data();
         data.require_two_classes()?;
         let (m, k) = (data.n_samples(), data.n_classes());

@@ -128,7 +128,7 @@ where
 {
     type Model = FittedBagging<P::Model>;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<Self::Model> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<Self::Model> {
         let data = data.data();
         data.require_two_classes()?;
         Ok(FittedBagging {
@@ -145,7 +145,7 @@ where
 {
     type Model = FittedBagging<P::Model>;
 
-    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<Self::Model> {
+    fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<Self::Model> {
         let data = data.data();
         Ok(FittedBagging {
             models: self.fit_all(data)?,

@@ -228,7 +228,7 @@ fn newton_leaves(tree: &mut FittedTree<f64>, leaves: &[usize], r: &[f64], h: &[f
 impl FitChecked<f64> for GradientBoosting {
     type Model = FittedGradientBoosting<f64>;
 
-    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<Self::Model> {
+    fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<Self::Model> {
         let data = data.data();
         self.tree.check_features(data.n_features())?;
         let y = data.targets_slice();
@@ -240,7 +240,7 @@ impl FitChecked<f64> for GradientBoosting {
 impl FitChecked<usize> for GradientBoosting {
     type Model = FittedGradientBoosting<usize>;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<Self::Model> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<Self::Model> {
         let data = data.data();
         data.require_two_classes()?;
         self.tree.check_features(data.n_features())?;

@@ -451,6 +451,36 @@ fn unsupervised_and_transformers() {
     );
     refuses(Binning::new(1, BinningStrategy::EqualWidth), &x, "n_bins");
     refuses(PolynomialFeatures::new(0), &x, "degree");
+    refuses(PolynomialFeatures::new(1000), &x, "degree");
+    refuses(
+        Binning::new(usize::MAX, BinningStrategy::EqualWidth),
+        &x,
+        "n_bins",
+    );
+}
+
+#[test]
+fn gaussian_process() {
+    use crate::selection::GaussianProcess;
+    let v = values();
+    let gp = GaussianProcess::default();
+    refuses(
+        GaussianProcess {
+            length_scales: vec![],
+            ..gp.clone()
+        },
+        &v,
+        "length_scales",
+    );
+    refuses(
+        GaussianProcess {
+            length_scales: vec![0.1, -1.0],
+            ..gp.clone()
+        },
+        &v,
+        "length_scales",
+    );
+    refuses(GaussianProcess { noise: 0.0, ..gp }, &v, "noise");
 }
 
 #[test]

@@ -122,7 +122,7 @@ fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Res
 impl FitChecked<usize> for Knn {
     type Model = FittedKnn<usize>;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedKnn<usize>> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedKnn<usize>> {
         let data = data.data();
         memorise(self, data, data.n_classes())
     }
@@ -131,7 +131,7 @@ impl FitChecked<usize> for Knn {
 impl FitChecked<f64> for Knn {
     type Model = FittedKnn<f64>;
 
-    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<FittedKnn<f64>> {
+    fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedKnn<f64>> {
         let data = data.data();
         memorise(self, data, 0)
     }

@@ -132,10 +132,14 @@ fn pointwise_loss_grad<P: Pointwise>(
                     .axis_chunks_iter(Axis(0), CHUNK)
                     .zip(y.axis_chunks_iter(Axis(0), CHUNK))
                     .collect();
-                chunks.into_par_iter().map(part).reduce(
-                    || (0.0, Array1::zeros(theta.len())),
-                    |a, b| (a.0 + b.0, a.1 + b.1),
-                )
+                // Chunks fixed by CHUNK and combined in order: the same low bits whatever the
+                // thread count or work stealing.
+                let parts: Vec<_> = chunks.into_par_iter().map(part).collect();
+                parts
+                    .into_iter()
+                    .fold((0.0, Array1::zeros(theta.len())), |a, b| {
+                        (a.0 + b.0, a.1 + b.1)
+                    })
             };
             grad.assign(&g);
             (s, x.nrows())

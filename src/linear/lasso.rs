@@ -76,7 +76,7 @@ fn soft_threshold(rho: f64, alpha: f64) -> f64 {
 impl FitChecked<f64> for Lasso {
     type Model = FittedLasso;
 
-    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<FittedLasso> {
+    fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedLasso> {
         let data = data.data();
         let (m, n) = (data.n_samples() as f64, data.n_features());
         let x_mean = data

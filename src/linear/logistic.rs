@@ -107,7 +107,7 @@ pub enum Kind {
 impl FitChecked<usize> for LogisticRegression {
     type Model = FittedLogistic;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedLogistic> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedLogistic> {
         let data = data.data();
         data.require_two_classes()?;
         let x = design(data.x());
@@ -204,8 +204,19 @@ impl PredictProba for FittedLogistic {
                 out
             }
             Kind::OneVsAll => {
-                let mut h = z.mapv(sigmoid);
+                // h⁽ᵏ⁾ normalised to sum to 1, in log space: when every sigmoid underflows
+                // (a point far from all classes) the shares stay finite.
+                let log_sigmoid = |v: f64| {
+                    if v >= 0.0 {
+                        -(-v).exp().ln_1p()
+                    } else {
+                        v - v.exp().ln_1p()
+                    }
+                };
+                let mut h = z.mapv(log_sigmoid);
                 for mut row in h.rows_mut() {
+                    let max = row.fold(f64::NEG_INFINITY, |m, &v| m.max(v));
+                    row.mapv_inplace(|v| (v - max).exp());
                     let sum = row.sum();
                     row /= sum;
                 }

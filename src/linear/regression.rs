@@ -71,7 +71,7 @@ impl Params for LinearRegression {
 impl FitChecked<f64> for LinearRegression {
     type Model = FittedLinear;
 
-    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<FittedLinear> {
+    fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedLinear> {
         let data = data.data();
         let x = design(data.x());
         let (theta, history) = match &self.solver {

@@ -10,17 +10,43 @@ use super::{History, Objective, Rows};
 use crate::estimator::Params;
 use crate::{Error, Result};
 
-/// The `argmin` view of an [`Objective`].
+/// The `argmin` view of an [`Objective`], counting evaluations: argmin's More-Thuente line
+/// search has no evaluation cap of its own and can loop forever on a cost that is flat to
+/// rounding or not finite, so the run stops with [`Error::NotConverged`] past `max_evals`.
 struct Problem<'a, O: Objective> {
     obj: &'a O,
+    evals: std::cell::Cell<u64>,
+    max_evals: u64,
 }
+
+impl<'a, O: Objective> Problem<'a, O> {
+    /// At most 50 cost evaluations per allowed iteration (the line search rarely needs 5).
+    fn new(obj: &'a O, max_iter: u64) -> Self {
+        Problem {
+            obj,
+            evals: std::cell::Cell::new(0),
+            max_evals: max_iter.saturating_mul(50).saturating_add(100),
+        }
+    }
+}
+
+/// Marks the argmin error raised when the evaluation budget is spent.
+const BUDGET_SPENT: &str = "evaluation budget spent";
 
 impl<O: Objective> CostFunction for Problem<'_, O> {
     type Param = Array1<f64>;
     type Output = f64;
 
     fn cost(&self, p: &Array1<f64>) -> std::result::Result<f64, argmin::core::Error> {
-        Ok(self.obj.loss(p.view()))
+        self.evals.set(self.evals.get() + 1);
+        if self.evals.get() > self.max_evals {
+            return Err(argmin::core::Error::msg(BUDGET_SPENT));
+        }
+        let loss = self.obj.loss(p.view());
+        if !loss.is_finite() {
+            return Err(argmin::core::Error::msg(format!("non-finite loss {loss}")));
+        }
+        Ok(loss)
     }
 }
 
@@ -36,9 +62,19 @@ impl<O: Objective> Gradient for Problem<'_, O> {
 }
 
 fn wrapped(e: argmin::core::Error) -> Error {
+    let message = e.to_string();
+    if message.contains(BUDGET_SPENT) {
+        return Error::NotConverged {
+            method: "quasi-Newton line search".into(),
+            iterations: 0,
+            reason: "the cost stopped decreasing measurably (badly scaled features? \
+                     standardize them)"
+                .into(),
+        };
+    }
     Error::Wrapped {
         crate_name: "argmin",
-        message: e.to_string(),
+        message,
     }
 }
 
@@ -135,7 +171,7 @@ impl Lbfgs {
             .map_err(wrapped)?
             .with_tolerance_cost(0.0)
             .map_err(wrapped)?;
-        let res = Executor::new(Problem { obj }, solver)
+        let res = Executor::new(Problem::new(obj, self.max_iter), solver)
             .configure(|s| s.param(theta0.to_owned()).max_iters(self.max_iter))
             .run()
             .map_err(wrapped)?;
@@ -157,7 +193,7 @@ impl Bfgs {
             .with_tolerance_cost(0.0)
             .map_err(wrapped)?;
         let n = theta0.len();
-        let res = Executor::new(Problem { obj }, solver)
+        let res = Executor::new(Problem::new(obj, self.max_iter), solver)
             .configure(|s| {
                 s.param(theta0.to_owned())
                     .inv_hessian(Array2::eye(n))

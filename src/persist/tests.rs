@@ -206,14 +206,27 @@ fn file_records_format_crate_version_and_kind() {
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(v["crate_version"], env!("CARGO_PKG_VERSION"));
     assert_eq!(v["kind"], "scaled(knn-classifier)");
-    // no temporary file is left beside it
-    let leftovers = std::fs::read_dir(std::env::temp_dir())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| {
-            e.file_name().to_string_lossy().contains(".tmp")
-                && e.file_name().to_string_lossy().contains("mlnotes-persist")
-        })
-        .count();
-    assert_eq!(leftovers, 0);
+}
+
+#[test]
+fn a_model_json_cannot_hold_is_refused_at_save() {
+    // a class named but absent: its log prior is -inf, which JSON cannot store
+    let d = data::iris();
+    let rows: Vec<usize> = (0..100).collect(); // setosa and versicolor only
+    let two = d.select(&rows).unwrap();
+    let model = GaussianNb::default().fit(&two).unwrap();
+    let path = temp_path("non-finite");
+    match model.save(&path) {
+        // either the model keeps finite numbers and round-trips, or saving says why it cannot
+        Ok(()) => {
+            let back = crate::bayes::FittedNb::load(&path).unwrap();
+            assert_eq!(back.predict(d.x()).unwrap(), model.predict(d.x()).unwrap());
+        }
+        Err(e) => {
+            assert!(matches!(e, Error::ModelFile { .. }), "{e}");
+            assert!(e.to_string().contains("NaN or infinite"), "{e}");
+            assert!(!path.exists());
+        }
+    }
+    std::fs::remove_file(&path).ok();
 }

@@ -20,6 +20,9 @@ pub enum BinningStrategy {
     Quantile,
 }
 
+/// The most bins per feature.
+pub const MAX_BINS: usize = 1 << 16;
+
 /// Binning hyperparameters.
 ///
 /// ```
@@ -50,10 +53,10 @@ pub struct FittedBinning {
 
 impl Params for Binning {
     fn check(&self) -> Result<()> {
-        if self.n_bins < 2 {
+        if !(2..=MAX_BINS).contains(&self.n_bins) {
             return Err(Error::config(
                 "n_bins",
-                format!("must be at least 2, got {}", self.n_bins),
+                format!("must lie in 2..={MAX_BINS}, got {}", self.n_bins),
             ));
         }
         Ok(())
@@ -71,7 +74,7 @@ impl<T: Target> FitChecked<T> for Binning {
     type Model = FittedBinning;
 
     /// Learn the edges of each feature column (targets are ignored).
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedBinning> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<FittedBinning> {
         let x = data.x();
         let k = self.n_bins;
         let edges = x

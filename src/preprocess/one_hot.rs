@@ -57,13 +57,14 @@ impl<T: Target> FitChecked<T> for OneHotEncoder {
     type Model = FittedOneHot;
 
     /// Learn the sorted distinct values of each feature column (targets are ignored).
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedOneHot> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<FittedOneHot> {
         let categories = data
             .x()
             .columns()
             .into_iter()
             .map(|col| {
-                let mut v = col.to_vec();
+                // + 0.0 turns -0.0 into 0.0, so the two zeros are one category
+                let mut v: Vec<f64> = col.iter().map(|&v| v + 0.0).collect();
                 v.sort_by(f64::total_cmp);
                 v.dedup();
                 v
@@ -101,7 +102,8 @@ impl Transform for FittedOneHot {
         for (i, row) in x.rows().into_iter().enumerate() {
             let mut offset = 0;
             for (j, (v, cats)) in row.iter().zip(&self.categories).enumerate() {
-                let k = cats.binary_search_by(|c| c.total_cmp(v)).map_err(|_| {
+                let v = v + 0.0;
+                let k = cats.binary_search_by(|c| c.total_cmp(&v)).map_err(|_| {
                     Error::invalid(format!(
                         "row {i}, feature {j}: value {v} is a category unseen in training"
                     ))

@@ -12,6 +12,9 @@ use crate::{Error, Result, validate};
 /// combinatorially: 100 inputs at degree 4 would be 4.6 million columns).
 pub const MAX_POLYNOMIAL_COLUMNS: usize = 100_000;
 
+/// The highest degree taken (the monomials are generated recursively, one level per degree).
+pub const MAX_DEGREE: u32 = 64;
+
 /// Polynomial expansion of degree `degree` (no constant column: the models add θ₀).
 ///
 /// ```
@@ -56,7 +59,8 @@ impl PolynomialFeatures {
     /// Number of output columns for `n_inputs` variables: `C(n + d, d) - 1`, or `None` past
     /// `usize`.
     pub fn n_outputs(&self, n_inputs: usize) -> Option<usize> {
-        // C(n + d, d) computed incrementally: C(n + i, i) = C(n + i - 1, i - 1) (n + i) / i.
+        // C(n + d, d) computed incrementally: C(n + i, i) = C(n + i - 1, i - 1) (n + i) / i;
+        // it never decreases, so the loop stops as soon as it passes usize.
         let mut c: usize = 1;
         for i in 1..=self.degree as usize {
             c = c.checked_mul(n_inputs.checked_add(i)?)? / i;
@@ -67,8 +71,11 @@ impl PolynomialFeatures {
 
 impl Params for PolynomialFeatures {
     fn check(&self) -> Result<()> {
-        if self.degree == 0 {
-            return Err(Error::config("degree", "must be at least 1, got 0"));
+        if !(1..=MAX_DEGREE).contains(&self.degree) {
+            return Err(Error::config(
+                "degree",
+                format!("must lie in 1..={MAX_DEGREE}, got {}", self.degree),
+            ));
         }
         Ok(())
     }
@@ -78,7 +85,7 @@ impl<T: Target> FitChecked<T> for PolynomialFeatures {
     type Model = FittedPolynomial;
 
     /// Learn the number of inputs; too many output columns is an error.
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedPolynomial> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<FittedPolynomial> {
         let n_inputs = data.n_features();
         match self.n_outputs(n_inputs) {
             Some(n) if n <= MAX_POLYNOMIAL_COLUMNS => {}
@@ -110,16 +117,19 @@ impl Transform for FittedPolynomial {
     fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         validate::n_features(self.n_inputs, x, "polynomial features")?;
         validate::finite(x, "features to expand")?;
-        Ok(Array2::from_shape_fn(
-            (x.nrows(), self.powers.len()),
-            |(i, c)| {
-                self.powers[c]
-                    .iter()
-                    .enumerate()
-                    .map(|(j, &p)| x[[i, j]].powi(p as i32))
-                    .product()
-            },
-        ))
+        let out = Array2::from_shape_fn((x.nrows(), self.powers.len()), |(i, c)| {
+            self.powers[c]
+                .iter()
+                .enumerate()
+                .map(|(j, &p)| x[[i, j]].powi(p as i32))
+                .product::<f64>()
+        });
+        // Large features raised to a high degree overflow: an error, not a column of inf.
+        validate::finite(
+            out.view(),
+            "polynomial features (overflow: scale the inputs first)",
+        )?;
+        Ok(out)
     }
 }
 

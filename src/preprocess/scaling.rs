@@ -73,7 +73,7 @@ impl<T: Target> FitChecked<T> for Scaler {
     type Model = FittedScaler;
 
     /// Learn mean and scale of each column of the features (targets are ignored).
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<FittedScaler> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<FittedScaler> {
         let x = data.x();
         let offset = x
             .mean_axis(Axis(0))
@@ -177,7 +177,7 @@ impl<P: Params> Params for Scaled<P> {
 impl<T: Target, P: FitChecked<T>> FitChecked<T> for Scaled<P> {
     type Model = FittedScaled<P::Model>;
 
-    fn fit_checked(&self, data: Checked<'_, T>) -> Result<Self::Model> {
+    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<Self::Model> {
         let data = data.data();
         let scaler = self.scaler.fit(data)?;
         let model = self

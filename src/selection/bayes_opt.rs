@@ -64,6 +64,9 @@ impl Params for GaussianProcess {
     }
 }
 
+/// The most points a Gaussian process is conditioned on (its kernel matrix holds `n²` numbers).
+pub const MAX_GP_POINTS: usize = 5_000;
+
 /// A fitted Gaussian process regressor.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FittedGaussianProcess {
@@ -85,9 +88,16 @@ impl FitChecked<f64> for GaussianProcess {
     type Model = FittedGaussianProcess;
 
     /// Condition on the points and scores, on standardised scores.
-    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<FittedGaussianProcess> {
+    fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedGaussianProcess> {
         let x = data.features();
         let y = data.targets();
+        if x.nrows() > MAX_GP_POINTS {
+            return Err(Error::invalid(format!(
+                "a Gaussian process on {} points needs an n x n kernel matrix; at most \
+                 {MAX_GP_POINTS} points are taken",
+                x.nrows()
+            )));
+        }
         let n = y.len() as f64;
         let y_mean = y.sum() / n;
         let var = y.iter().map(|v| (v - y_mean).powi(2)).sum::<f64>() / n;

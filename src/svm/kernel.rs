@@ -50,17 +50,24 @@ impl Kernel {
         }
     }
 
-    /// `K(a_i, b_j)` for all rows, from one matrix product (`‖a‖² + ‖b‖² - 2aᵀb` for RBF).
+    /// `K(a_i, b_j)` for all rows, from one matrix product (`‖a‖² + ‖b‖² - 2aᵀb` for RBF, on
+    /// rows shifted by the mean of `b`: the distance does not change, and the expansion keeps
+    /// its precision on data far from the origin).
     pub(crate) fn matrix(self, a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
-        let mut k = a.dot(&b.t());
         if let Kernel::Rbf(Gamma::Value(gamma)) = self {
+            let shift = b
+                .mean_axis(Axis(0))
+                .unwrap_or_else(|| ndarray::Array1::zeros(b.ncols()));
+            let (a, b) = (&a - &shift, &b - &shift);
+            let mut k = a.dot(&b.t());
             let na = a.map_axis(Axis(1), |r| r.dot(&r));
             let nb = b.map_axis(Axis(1), |r| r.dot(&r));
             for ((i, j), v) in k.indexed_iter_mut() {
                 *v = (-gamma * (na[i] + nb[j] - 2.0 * *v).max(0.0)).exp();
             }
+            return k;
         }
-        k
+        a.dot(&b.t())
     }
 }
 
@@ -151,7 +158,7 @@ pub struct FittedKernelSvm {
 impl FitChecked<usize> for KernelSvm {
     type Model = FittedKernelSvm;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedKernelSvm> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedKernelSvm> {
         let data = data.data();
         data.require_two_classes()?;
         let kernel = self.kernel.resolve(data.x());
@@ -220,6 +227,18 @@ impl FitChecked<usize> for KernelSvm {
 impl KernelSvm {
     fn solve_binary(&self, kernel: Kernel, x: ArrayView2<f64>, y: &[f64]) -> super::smo::Solution {
         let n = x.nrows();
+        // The RBF kernel depends on differences only: centre the rows so that the expansion
+        // `‖a‖² + ‖b‖² - 2aᵀb` keeps its precision on data far from the origin.
+        let centred;
+        let x = if matches!(kernel, Kernel::Rbf(_)) {
+            let mean = x
+                .mean_axis(Axis(0))
+                .unwrap_or_else(|| ndarray::Array1::zeros(x.ncols()));
+            centred = &x - &mean;
+            centred.view()
+        } else {
+            x.view()
+        };
         let norms: Vec<f64> = x.rows().into_iter().map(|r| r.dot(&r)).collect();
         let diag: Vec<f64> = match kernel {
             Kernel::Linear => norms.clone(),

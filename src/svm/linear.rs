@@ -132,7 +132,9 @@ impl LinearSvm {
                     scale = 1.0;
                 }
             }
-            if 2 * epoch >= self.epochs {
+            // The second half of the epochs is averaged (the last one always, so one epoch
+            // averages itself rather than nothing).
+            if 2 * epoch >= self.epochs || epoch + 1 == self.epochs {
                 avg_w.scaled_add(scale, &w);
                 avg_b += b;
                 averaged += 1;
@@ -154,7 +156,7 @@ impl LinearSvm {
 impl FitChecked<usize> for LinearSvm {
     type Model = FittedLinearSvm;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedLinearSvm> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedLinearSvm> {
         let data = data.data();
         data.require_two_classes()?;
         let k = data.n_classes();

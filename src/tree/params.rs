@@ -220,7 +220,7 @@ impl Randomized for DecisionTree {
 impl FitChecked<usize> for DecisionTree {
     type Model = FittedTree<usize>;
 
-    fn fit_checked(&self, data: Checked<'_, usize>) -> Result<FittedTree<usize>> {
+    fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedTree<usize>> {
         let data = data.data();
         data.require_two_classes()?;
         self.fit_weighted(data, &vec![1.0; data.n_samples()])
@@ -230,7 +230,7 @@ impl FitChecked<usize> for DecisionTree {
 impl FitChecked<f64> for DecisionTree {
     type Model = FittedTree<f64>;
 
-    fn fit_checked(&self, data: Checked<'_, f64>) -> Result<FittedTree<f64>> {
+    fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedTree<f64>> {
         let data = data.data();
         self.fit_weighted(data, &vec![1.0; data.n_samples()])
     }
