@@ -99,7 +99,7 @@ impl Experiment for BiasVariance {
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
         let pool = sine(ctx.size(200, 100), ctx.seed)?;
-        let val = sine(500, ctx.seed + 1)?;
+        let val = sine(500, ctx.seed.wrapping_add(1))?;
         let sizes: Vec<usize> = [12, 16, 20, 30, 50, 100, 200]
             .into_iter()
             .filter(|&s| s <= pool.n_samples())

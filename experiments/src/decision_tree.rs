@@ -209,7 +209,7 @@ impl Experiment for DecisionTreeExperiment {
                 train: 0.6,
                 validation: 0.2,
                 stratify: true,
-                seed: ctx.seed + r as u64,
+                seed: ctx.seed.wrapping_add(r as u64),
             }
             .split(d.n_samples(), Some(&labels))?;
             let (train, val, test) = (

@@ -62,7 +62,7 @@ impl Experiment for DqnExperiment {
             let best = evaluations.iter().map(|e| e.1).fold(0.0, f64::max);
             let first = evaluations.iter().find(|e| e.1 >= 475.0).map(|e| e.0);
             let solved_at = first.map_or("never".to_string(), |s| s.to_string());
-            let eval = fitted.model.evaluate(100, ctx.seed + 99)?;
+            let eval = fitted.model.evaluate(100, ctx.seed.wrapping_add(99))?;
             table.row(vec![name.into(), f4(last), f4(best), f4(eval), solved_at]);
             let smooth: Vec<(f64, f64)> = r
                 .windows(20.min(r.len()).max(1))

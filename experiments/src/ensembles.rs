@@ -50,9 +50,15 @@ impl Experiment for Ensembles {
         // independent training sets of noisy moons.
         let r = ctx.size(20, 6);
         let sets: Vec<Dataset> = (0..r)
-            .map(|i| generate::moons(ctx.size(300, 150), 0.35, ctx.seed + 10 + i as u64))
+            .map(|i| {
+                generate::moons(
+                    ctx.size(300, 150),
+                    0.35,
+                    ctx.seed.wrapping_add(10 + i as u64),
+                )
+            })
             .collect::<Result<_>>()?;
-        let test = generate::moons(1000, 0.35, ctx.seed + 1)?;
+        let test = generate::moons(1000, 0.35, ctx.seed.wrapping_add(1))?;
         let n_trees = ctx.size(100, 25);
         let (v_tree, e_tree) =
             spread(|d| Ok(Box::new(DecisionTree::cart().fit(d)?)), &sets, &test)?;

@@ -70,11 +70,15 @@ impl Experiment for Feedforward {
         );
         let mut gaps = vec![];
         for (name, train, val) in [
-            ("XOR", xor(400, ctx.seed)?, xor(400, ctx.seed + 1)?),
+            (
+                "XOR",
+                xor(400, ctx.seed)?,
+                xor(400, ctx.seed.wrapping_add(1))?,
+            ),
             (
                 "two moons",
                 generate::moons(400, 0.15, ctx.seed)?,
-                generate::moons(400, 0.15, ctx.seed + 1)?,
+                generate::moons(400, 0.15, ctx.seed.wrapping_add(1))?,
             ),
         ] {
             ctx.device.seed(ctx.seed);

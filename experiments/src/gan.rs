@@ -101,7 +101,7 @@ fn ring_part(ctx: &Context, report: &mut Report) -> Result<(f64, f64)> {
             .map(|s| s.d_fake)
             .sum::<f64>()
             / EARLY as f64;
-        let samples = fitted.model.sample(2000, ctx.seed + 1)?;
+        let samples = fitted.model.sample(2000, ctx.seed.wrapping_add(1))?;
         let (covered, quality) = mode_coverage(samples.view(), centres.view(), STD)?;
         table.row(vec![
             name.into(),
@@ -262,7 +262,7 @@ fn digits_part(ctx: &Context, report: &mut Report) -> Result<(f64, f64)> {
     table.row(row);
     let mut results = vec![];
     for PerLoss { name, fitted, grad } in train_both(ctx, &gan, train.x(), "digits")? {
-        let samples = fitted.model.sample(n, ctx.seed + 1)?;
+        let samples = fitted.model.sample(n, ctx.seed.wrapping_add(1))?;
         let probs = predict_proba(&judge, samples.view())?;
         let s = classifier_score(probs.view())?;
         let (row, distance) = score_row(&format!("GAN, {name}"), &s, samples.view(), &train);

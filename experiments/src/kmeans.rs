@@ -41,7 +41,7 @@ impl Experiment for KMeansExperiment {
         for s in 0..seeds {
             let base = KMeans::new(9)
                 .with_init(KMeansInit::Random, 1)
-                .with_seed(ctx.seed * 1000 + s);
+                .with_seed(ctx.seed.wrapping_mul(1000).wrapping_add(s));
             one.push(base.fit(&grid)?.cost);
             ten.push(
                 KMeans {
@@ -104,7 +104,7 @@ impl Experiment for KMeansExperiment {
             ctx.size(400, 200),
             &array![[0.0, 0.0], [8.0, 0.0], [0.0, 8.0], [8.0, 8.0]],
             1.2,
-            ctx.seed + 1,
+            ctx.seed.wrapping_add(1),
         )?;
         let ks: Vec<usize> = (1..=8).collect();
         let curve = elbow(&KMeans::new(1).with_seed(ctx.seed), four.x(), &ks)?;
@@ -184,7 +184,7 @@ impl Experiment for KMeansExperiment {
             ctx.size(200, 100),
             &array![[0.0, 0.0], [6.0, 0.0]],
             1.0,
-            ctx.seed + 2,
+            ctx.seed.wrapping_add(2),
         )?;
         let clean = KMeans::new(2).with_seed(ctx.seed).fit(&two)?;
         let with_outlier = concatenate(Axis(0), &[two.x(), array![[60.0, 60.0]].view()])

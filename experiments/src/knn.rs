@@ -49,7 +49,7 @@ impl Experiment for KnnExperiment {
 
         // 1. Error against k on noisy moons.
         let train = generate::moons(ctx.size(300, 200), 0.3, ctx.seed)?;
-        let val = generate::moons(1000, 0.3, ctx.seed + 1)?;
+        let val = generate::moons(1000, 0.3, ctx.seed.wrapping_add(1))?;
         let ks = [1, 3, 5, 9, 15, 25, 51, 101];
         let mut t = Table::new(
             "Noisy moons: error against k",
@@ -159,7 +159,12 @@ impl Experiment for KnnExperiment {
         } else {
             vec![4000, 16000, 64000, 256000]
         };
-        let queries = generate::blobs(500, &array![[0.0; 8], [1.0; 8]], 1.0, ctx.seed + 2)?;
+        let queries = generate::blobs(
+            500,
+            &array![[0.0; 8], [1.0; 8]],
+            1.0,
+            ctx.seed.wrapping_add(2),
+        )?;
         let (mut times, mut tree_times) = (vec![], vec![]);
         let mut t3 = Table::new(
             "Prediction time for 500 queries (8 features, k = 5)",
@@ -176,7 +181,12 @@ impl Experiment for KnnExperiment {
             Ok(start.elapsed().as_secs_f64() * 1e3)
         };
         for &n in &sizes {
-            let d = generate::blobs(n, &array![[0.0; 8], [1.0; 8]], 1.0, ctx.seed + n as u64)?;
+            let d = generate::blobs(
+                n,
+                &array![[0.0; 8], [1.0; 8]],
+                1.0,
+                ctx.seed.wrapping_add(n as u64),
+            )?;
             let brute = Knn {
                 algorithm: Algorithm::BruteForce,
                 ..Knn::new(5)

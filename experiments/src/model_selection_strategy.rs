@@ -117,7 +117,7 @@ impl Experiment for ModelSelectionStrategy {
         let (n, m) = (400, 100);
         let rows = three_models(
             &linear_problem(m, n, ctx.seed)?,
-            &linear_problem(2000, n, ctx.seed + 1)?,
+            &linear_problem(2000, n, ctx.seed.wrapping_add(1))?,
         )?;
         add("n ≥ m", n, m, &rows);
         let best_linear = rows[0].1.max(rows[1].1);
@@ -136,7 +136,7 @@ impl Experiment for ModelSelectionStrategy {
         let m = ctx.size(1000, 300);
         let rows = three_models(
             &generate::moons(m, 0.25, ctx.seed)?,
-            &generate::moons(2000, 0.25, ctx.seed + 1)?,
+            &generate::moons(2000, 0.25, ctx.seed.wrapping_add(1))?,
         )?;
         add("n small, m intermediate", 2, m, &rows);
         report.claim(
@@ -151,7 +151,7 @@ impl Experiment for ModelSelectionStrategy {
             vec![1250, 2500, 5000, 10_000, 20_000],
             vec![500, 1000, 2000],
         );
-        let test = quadratic_problem(5000, n, ctx.seed + 1)?;
+        let test = quadratic_problem(5000, n, ctx.seed.wrapping_add(1))?;
         let poly = PolynomialFeatures::new(2).fit(&test)?;
         let test_poly = test.with_features(poly.transform(test.x())?)?;
         let mut svm_curve = vec![];

@@ -86,7 +86,7 @@ impl Experiment for NaiveBayesExperiment {
 
         // 1. Laplace smoothing on word counts: few training documents, so rare words go unseen.
         let train = documents(ctx.size(15, 10), ctx.seed)?;
-        let test = documents(ctx.size(500, 200), ctx.seed + 1)?;
+        let test = documents(ctx.size(500, 200), ctx.seed.wrapping_add(1))?;
         let mut t = Table::new(
             "Multinomial naive Bayes on word counts (few training documents)",
             &[
@@ -120,7 +120,7 @@ impl Experiment for NaiveBayesExperiment {
         );
 
         // 2. Log space: a product of many probabilities underflows f64; the sum of logs does not.
-        let long = long_documents(ctx.size(200, 60), ctx.seed + 2)?;
+        let long = long_documents(ctx.size(200, 60), ctx.seed.wrapping_add(2))?;
         let model = MultinomialNb::default().fit(&train)?;
         let jll = model.joint_log_likelihood(long.x())?;
         let underflow = jll

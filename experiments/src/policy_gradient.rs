@@ -102,7 +102,7 @@ impl Experiment for PolicyGradientExperiment {
             let (agent, history) = (trained.model, trained.history);
             let tail = &history[history.len().saturating_sub(10)..];
             let last = tail.iter().map(|h| h.mean_return).sum::<f64>() / tail.len() as f64;
-            let eval = agent.evaluate(100, ctx.seed + 99)?;
+            let eval = agent.evaluate(100, ctx.seed.wrapping_add(99))?;
             table.row(vec![
                 name.into(),
                 history.last().map_or(0, |h| h.env_steps).to_string(),
@@ -149,7 +149,7 @@ impl Experiment for PolicyGradientExperiment {
         // 2. Gradient variance on one fixed policy (the baseline run's), many batches.
         if let Some((mut agent, params)) = baseline_agent {
             // Fit the value network to this policy before measuring.
-            let mut rng = StdRng::seed_from_u64(ctx.seed + 7);
+            let mut rng = StdRng::seed_from_u64(ctx.seed.wrapping_add(7));
             let big = agent.collect(
                 ctx.size(20_000, 4_000),
                 params.n_envs,
@@ -162,7 +162,7 @@ impl Experiment for PolicyGradientExperiment {
                 &params,
                 ctx.size(30, 8),
                 ctx.size(1_000, 500),
-                ctx.seed + 8,
+                ctx.seed.wrapping_add(8),
             )?;
             let mut t = Table::new(
                 "Variance of the gradient estimate over independent batches (fixed policy)",

@@ -55,7 +55,12 @@ impl Experiment for QLearningExperiment {
             }
             .fit(&lake)?;
             let value = evaluate_policy(&lake, &q.policy)?[0];
-            let rate = q.success_rate(&lake, ctx.size(10_000, 2_000), 200, ctx.seed + 1)?;
+            let rate = q.success_rate(
+                &lake,
+                ctx.size(10_000, 2_000),
+                200,
+                ctx.seed.wrapping_add(1),
+            )?;
             t.row(vec![
                 episodes.to_string(),
                 f4(value),

@@ -60,7 +60,7 @@ impl Experiment for RnnVsLstm {
                 let ratio = g[0] / g[t - 1];
                 bar.set_message(format!("adding problem, {name}, T = {t}"));
                 let trained = trainer.fit(model, &task, |_| bar.inc(every))?.model;
-                let mse = evaluate(&trained, &task, 2000, ctx.seed + 7)?;
+                let mse = evaluate(&trained, &task, 2000, ctx.seed.wrapping_add(7))?;
                 cells.push((mse, ratio));
             }
             table.row(vec![

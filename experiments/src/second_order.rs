@@ -145,7 +145,7 @@ impl Experiment for SecondOrder {
         let (mut pts_newton, mut pts_lbfgs) = (vec![], vec![]);
         let bar = ctx.progress(sizes.len() as u64, "features sweep");
         for &n in &sizes {
-            let d = synthetic(m, n, ctx.seed + n as u64)?;
+            let d = synthetic(m, n, ctx.seed.wrapping_add(n as u64))?;
             let a = fit(
                 &d,
                 Solver::Newton(Newton {

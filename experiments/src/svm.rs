@@ -96,7 +96,7 @@ impl Experiment for SvmExperiment {
 
         // 2. Bias and variance: RBF kernel on a small noisy-moons training set.
         let train = generate::moons(ctx.size(120, 80), 0.35, ctx.seed)?;
-        let val = generate::moons(1000, 0.35, ctx.seed + 1)?;
+        let val = generate::moons(1000, 0.35, ctx.seed.wrapping_add(1))?;
         let mut t2 = Table::new(
             "RBF kernel (γ = 2) on noisy moons: C against training and validation error",
             &["C", "training error", "validation error", "support vectors"],

@@ -117,8 +117,8 @@ impl Experiment for TransferLearning {
         for &n in &sizes {
             let mut acc: [Vec<f64>; 3] = Default::default();
             for r in 0..repeats {
-                let few = per_class(&pool, n, ctx.seed + r as u64)?;
-                ctx.device.seed(ctx.seed + r as u64);
+                let few = per_class(&pool, n, ctx.seed.wrapping_add(r as u64))?;
+                ctx.device.seed(ctx.seed.wrapping_add(r as u64));
                 let new_head = || Cnn {
                     head: config.head().init(&ctx.device),
                     ..pretrained.clone()

@@ -115,7 +115,7 @@ impl Experiment for TransformerExperiment {
             let model = trainer
                 .fit(config.init(&ctx.device), &task, |_| bar.inc(every))?
                 .model;
-            let mse = evaluate(&model, &task, 2000, ctx.seed + 7)?;
+            let mse = evaluate(&model, &task, 2000, ctx.seed.wrapping_add(7))?;
             let timing_steps = ctx.size(30, 10);
             let ms = [
                 ms_per_step(&config, &task, timing_steps, ctx)?,
@@ -198,7 +198,7 @@ impl Experiment for TransformerExperiment {
                 &task,
                 |_| {},
             )?;
-            let a = evaluate(&model.model, &task, 2000, ctx.seed + 7)?;
+            let a = evaluate(&model.model, &task, 2000, ctx.seed.wrapping_add(7))?;
             t2.row(vec![
                 format!(
                     "Transformer {} positional encoding",

@@ -237,6 +237,19 @@ fn binaries_have_help_and_reject_bad_backends() {
         .unwrap();
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown backend"));
+    // the largest seed: derived seeds wrap instead of overflowing (this build checks overflow)
+    let out = std::env::temp_dir().join(format!("mlnotes-max-seed-{}", std::process::id()));
+    let run = Command::new(env!("CARGO_BIN_EXE_kmeans"))
+        .args(["--quick", "--seed", &u64::MAX.to_string(), "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&out).ok();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
 }
 
 #[test]

@@ -65,7 +65,7 @@ pub fn run_one(experiment: &dyn Experiment, ctx: &mut Context) -> Result<Report>
         if ctx.quick { ", quick" } else { "" }
     );
     let mut report = experiment.run(ctx)?;
-    report.metric("wall_seconds", start.elapsed().as_secs_f64());
+    report.timing("wall_seconds", start.elapsed().as_secs_f64());
     let dir = ctx.out_dir.join(experiment.name());
     report.write(&dir)?;
     for c in &report.claims {

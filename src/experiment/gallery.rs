@@ -138,6 +138,7 @@ mod tests {
             section: "A <section>".into(),
             claims: vec![],
             metrics: Default::default(),
+            timings: Default::default(),
             tables: vec![],
             plots: vec![],
             images: vec![],

@@ -71,8 +71,11 @@ pub struct Report {
     pub section: String,
     /// Claims with verdicts.
     pub claims: Vec<Claim>,
-    /// Named scalar results.
+    /// Named scalar results (the same for the same seed).
     pub metrics: BTreeMap<String, f64>,
+    /// Wall-clock timings of the run, kept apart from the metrics: they differ between
+    /// identical runs, so comparing two runs' metrics compares only what the seed decides.
+    pub timings: BTreeMap<String, f64>,
     /// Tables.
     pub tables: Vec<Table>,
     /// Plots (rendered to `<file>` next to the report).
@@ -91,6 +94,7 @@ impl Report {
             section: experiment.section().into(),
             claims: vec![],
             metrics: BTreeMap::new(),
+            timings: BTreeMap::new(),
             tables: vec![],
             plots: vec![],
             images: vec![],
@@ -112,7 +116,12 @@ impl Report {
         self.claims.iter().filter(|c| c.held).count()
     }
 
-    /// Record a named number.
+    /// Record a wall-clock timing in seconds (kept out of the metrics).
+    pub fn timing(&mut self, name: &str, seconds: f64) {
+        self.timings.insert(name.into(), seconds);
+    }
+
+    /// Record a named scalar result.
     pub fn metric(&mut self, name: &str, value: f64) {
         self.metrics.insert(name.into(), value);
     }
