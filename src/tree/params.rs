@@ -113,7 +113,7 @@ impl DecisionTree {
 
     /// Fit with a non-negative weight per example (boosting reweights examples; a weight of
     /// `c` counts an example `c` times).
-    pub fn fit_weighted<T: TreeTarget>(
+    pub(crate) fn fit_weighted<T: TreeTarget>(
         &self,
         data: &Dataset<T>,
         weights: &[f64],
