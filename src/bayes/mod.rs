@@ -10,7 +10,8 @@
 mod naive_bayes;
 
 pub use naive_bayes::{
-    BernoulliNb, BinnedNb, CategoricalNb, FittedNb, GaussianNb, MultinomialNb, NaiveBayes,
+    BernoulliNb, BinnedNb, CategoricalNb, FittedNb, GaussianNb, MAX_CATEGORY, MultinomialNb,
+    NaiveBayes,
 };
 
 crate::estimator::deterministic!(

@@ -262,14 +262,18 @@ impl FitChecked<usize> for GaussianNb {
     }
 }
 
+/// The largest category code taken: tables have one column per code up to the largest seen,
+/// so an ID-like column (codes in the millions) would allocate millions of columns per class.
+pub const MAX_CATEGORY: f64 = 65_535.0;
+
 /// Non-negative integer codes of the features, or an error naming the first bad cell.
 fn codes(x: ArrayView2<f64>) -> Result<Array2<usize>> {
     if let Some(((i, j), v)) = x
         .indexed_iter()
-        .find(|(_, v)| !(v.is_finite() && **v >= 0.0 && v.fract() == 0.0))
+        .find(|(_, v)| !(v.is_finite() && **v >= 0.0 && v.fract() == 0.0 && **v <= MAX_CATEGORY))
     {
         return Err(Error::invalid(format!(
-            "categorical features must be non-negative integers; row {i}, column {j} is {v}"
+            "categorical features must be integer codes in 0..={MAX_CATEGORY}; row {i}, column {j} is {v}"
         )));
     }
     Ok(x.mapv(|v| v as usize))
@@ -296,7 +300,10 @@ fn categorical(
             }
             for (mut row, &n_c) in table.rows_mut().into_iter().zip(counts) {
                 let denom = n_c as f64 + alpha * values as f64;
-                row.mapv_inplace(|cnt| ((cnt + alpha) / denom).ln());
+                // a class with no examples and no smoothing: its prior is 0, its table unused
+                if denom > 0.0 {
+                    row.mapv_inplace(|cnt| ((cnt + alpha) / denom).ln());
+                }
             }
             table
         })
@@ -359,7 +366,10 @@ impl FitChecked<usize> for MultinomialNb {
         let mut log_theta = totals.clone();
         for (c, mut row) in log_theta.rows_mut().into_iter().enumerate() {
             let denom = totals.row(c).sum() + self.alpha * n as f64;
-            row.mapv_inplace(|cnt| ((cnt + self.alpha) / denom).ln());
+            // a class with no counts and no smoothing: its prior is 0, its row unused
+            if denom > 0.0 {
+                row.mapv_inplace(|cnt| ((cnt + self.alpha) / denom).ln());
+            }
         }
         Ok(FittedNb {
             log_prior: prior,
@@ -386,6 +396,9 @@ impl FitChecked<usize> for BernoulliNb {
         let mut log_q = Array2::zeros((k, n));
         for c in 0..k {
             let denom = counts[c] as f64 + 2.0 * self.alpha;
+            if denom == 0.0 {
+                continue; // no examples, no smoothing: prior 0, rows unused
+            }
             for i in 0..n {
                 let p = (ones[[c, i]] + self.alpha) / denom;
                 log_p[[c, i]] = p.ln();

@@ -261,6 +261,21 @@ impl<T: Target> Dataset<T> {
     }
 }
 
+/// Arbitrary label values (cluster ids, class codes) as dense indices `0..k`, in the order of
+/// the sorted distinct values, and `k`: tables sized by `k` stay as small as the number of
+/// distinct labels, however large the values.
+pub fn dense_indices(labels: impl IntoIterator<Item = usize>) -> (Vec<usize>, usize) {
+    let labels: Vec<usize> = labels.into_iter().collect();
+    let mut distinct = labels.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    let index = labels
+        .iter()
+        .map(|l| distinct.binary_search(l).unwrap_or(0))
+        .collect();
+    (index, distinct.len())
+}
+
 impl Dataset<()> {
     /// Features alone (for unsupervised estimators and transformers), named `x0, x1, ...`.
     pub fn unlabeled(features: Array2<f64>) -> Result<Self> {

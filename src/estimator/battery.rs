@@ -496,3 +496,91 @@ fn defects_found_by_reading_the_code_stay_fixed() {
     // labels must index the class names, even when none are given
     assert!(Dataset::with_classes(array![[0.0]], array![3], vec![]).is_err());
 }
+
+#[test]
+fn labels_are_names_not_table_sizes() {
+    use crate::metrics::{
+        Average, ConfusionMatrix, adjusted_rand_index, f1_score, silhouette_score,
+    };
+    use crate::selection::KFold;
+    // cluster ids and class codes of any size: tables as small as the distinct labels
+    let huge = array![0, usize::MAX, usize::MAX, 0];
+    let ari = adjusted_rand_index(huge.view(), array![5, 7, 7, 5].view()).unwrap();
+    assert!((ari - 1.0).abs() < 1e-12);
+    let x = array![[0.0], [10.0], [10.1], [0.1]];
+    assert!(silhouette_score(x.view(), huge.view()).unwrap() > 0.9);
+    let folds = KFold::new(2, 0)
+        .stratified()
+        .folds(4, Some(&[0, usize::MAX, usize::MAX, 0]))
+        .unwrap();
+    assert_eq!(folds.len(), 2);
+    // a confusion matrix indexes its rows by class: a label of 2^40 is refused, not allocated
+    let err = ConfusionMatrix::new(array![0, 1 << 40].view(), array![0, 0].view()).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+    // macro averages run over the classes that occur (scikit-learn), not over 0..max label
+    let y = array![0, 0, 2, 2];
+    assert_eq!(f1_score(y.view(), y.view(), Average::Macro).unwrap(), 1.0);
+}
+
+#[test]
+fn a_named_class_absent_from_training_gets_probability_zero() {
+    use crate::estimator::PredictProba;
+    let iris = crate::data::iris();
+    let two: Vec<usize> = (0..100).collect(); // setosa and versicolor; virginica is named only
+    let d = iris.select(&two).unwrap();
+    assert_eq!(d.n_classes(), 3);
+    let probs = [
+        GaussianNb::default()
+            .fit(&d)
+            .unwrap()
+            .predict_proba(iris.x())
+            .unwrap(),
+        MultinomialNb { alpha: 0.0 }
+            .fit(&d)
+            .unwrap()
+            .predict_proba(iris.x())
+            .unwrap(),
+        BernoulliNb::default()
+            .fit(&d)
+            .unwrap()
+            .predict_proba(iris.x())
+            .unwrap(),
+        Knn::new(3)
+            .fit(&d)
+            .unwrap()
+            .predict_proba(iris.x())
+            .unwrap(),
+        LogisticRegression::new(1.0)
+            .fit(&d)
+            .unwrap()
+            .predict_proba(iris.x())
+            .unwrap(),
+    ];
+    for (i, p) in probs.iter().enumerate() {
+        assert!(p.iter().all(|v| v.is_finite()), "model {i}: {}", p.row(0));
+        assert!(p.rows().into_iter().all(|r| (r.sum() - 1.0).abs() < 1e-9));
+    }
+}
+
+#[test]
+fn an_id_like_categorical_column_is_refused_not_allocated() {
+    let d = Dataset::with_classes(
+        array![[0.0], [1e9], [2.0], [1.0]],
+        array![0, 1, 0, 1],
+        vec!["a".into(), "b".into()],
+    )
+    .unwrap();
+    let err = CategoricalNb::default().fit(&d).unwrap_err();
+    assert!(matches!(err, Error::InvalidInput { .. }), "{err}");
+    assert!(err.to_string().contains("row 1"), "{err}");
+    let fractional = Dataset::with_classes(
+        array![[0.5], [1.0]],
+        array![0, 1],
+        vec!["a".into(), "b".into()],
+    )
+    .unwrap();
+    assert!(matches!(
+        CategoricalNb::default().fit(&fractional),
+        Err(Error::InvalidInput { .. })
+    ));
+}

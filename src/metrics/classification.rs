@@ -48,7 +48,14 @@ impl ConfusionMatrix {
             .iter()
             .chain(y_pred.iter())
             .max()
-            .map_or(0, |&m| m + 1);
+            .map_or(0, |&m| m.saturating_add(1));
+        if k > crate::data::MAX_CLASSES {
+            return Err(Error::invalid(format!(
+                "label {} used as a class index: at most {} classes are taken",
+                k - 1,
+                crate::data::MAX_CLASSES
+            )));
+        }
         let mut counts = Array2::zeros((k, k));
         for (&t, &p) in y_true.iter().zip(y_pred.iter()) {
             counts[[t, p]] += 1;
@@ -90,10 +97,18 @@ impl ConfusionMatrix {
             Average::Binary { positive } => Err(Error::invalid(format!(
                 "positive class {positive} does not occur ({k} classes)"
             ))),
-            Average::Macro => Ok((0..k)
-                .map(|c| f(self.tp(c), self.fp(c), self.fn_(c)))
-                .sum::<f64>()
-                / k as f64),
+            // over the classes that occur (in the truth or the predictions), as scikit-learn
+            // does: a label index that is never used is not a class scoring 0
+            Average::Macro => {
+                let present: Vec<usize> = (0..k)
+                    .filter(|&c| self.tp(c) + self.fp(c) + self.fn_(c) > 0)
+                    .collect();
+                Ok(present
+                    .iter()
+                    .map(|&c| f(self.tp(c), self.fp(c), self.fn_(c)))
+                    .sum::<f64>()
+                    / present.len().max(1) as f64)
+            }
             Average::Micro => {
                 let sum = |g: &dyn Fn(usize) -> usize| (0..k).map(g).sum::<usize>();
                 Ok(f(

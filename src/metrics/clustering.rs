@@ -12,7 +12,9 @@ pub fn silhouette_samples(x: ArrayView2<f64>, labels: ArrayView1<usize>) -> Resu
     validate::features(x, "silhouette features")?;
     validate::same_len(x.nrows(), labels.len(), "labels vs feature rows")?;
     let n = x.nrows();
-    let k = labels.iter().max().map_or(0, |&m| m + 1);
+    // cluster ids may be any values: dense indices keep the tables small
+    let (dense, k) = crate::data::dense_indices(labels.iter().copied());
+    let labels = ndarray::Array1::from(dense);
     let mut sizes = vec![0usize; k];
     for &l in &labels {
         sizes[l] += 1;
@@ -62,8 +64,8 @@ pub fn adjusted_rand_index(a: ArrayView1<usize>, b: ArrayView1<usize>) -> Result
     if a.is_empty() {
         return Err(Error::invalid("no labels to compare"));
     }
-    let ka = a.iter().max().map_or(0, |&m| m + 1);
-    let kb = b.iter().max().map_or(0, |&m| m + 1);
+    let (a, ka) = crate::data::dense_indices(a.iter().copied());
+    let (b, kb) = crate::data::dense_indices(b.iter().copied());
     let mut table = ndarray::Array2::<usize>::zeros((ka, kb));
     for (&i, &j) in a.iter().zip(b.iter()) {
         table[[i, j]] += 1;

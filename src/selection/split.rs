@@ -75,9 +75,9 @@ fn groups(n: usize, labels: Option<&[usize]>, stratify: bool) -> Result<Vec<Vec<
     if labels.len() != n {
         return Err(Error::shape("labels vs rows", n, labels.len()));
     }
-    let k = labels.iter().max().map_or(0, |&m| m + 1);
+    let (dense, k) = crate::data::dense_indices(labels.iter().copied());
     let mut g = vec![Vec::new(); k];
-    for (i, &l) in labels.iter().enumerate() {
+    for (i, &l) in dense.iter().enumerate() {
         g[l].push(i);
     }
     g.retain(|v| !v.is_empty());
