@@ -163,7 +163,7 @@ pub fn symmetric_eigen(a: ArrayView2<f64>) -> Result<(Array1<f64>, Array2<f64>)>
     let mut d = vec![0.0; n];
     let mut e = vec![0.0; n];
     tridiagonalize(&mut v, &mut d, &mut e);
-    tridiagonal_ql(&mut v, &mut d, &mut e);
+    tridiagonal_ql(&mut v, &mut d, &mut e)?;
     let mut order: Vec<usize> = (0..n).collect();
     order.sort_by(|&i, &j| d[j].total_cmp(&d[i]));
     let values = order.iter().map(|&i| d[i]).collect();
@@ -260,7 +260,10 @@ fn tridiagonalize(v: &mut Array2<f64>, d: &mut [f64], e: &mut [f64]) {
 
 /// Implicit QL iterations on the tridiagonal `(d, e)`, rotating the columns of `v`: on return
 /// `d` holds the eigenvalues and `v` the eigenvectors.
-fn tridiagonal_ql(v: &mut Array2<f64>, d: &mut [f64], e: &mut [f64]) {
+///
+/// Each eigenvalue takes a few sweeps (EISPACK's tql2 allows 30); a matrix with NaN entries
+/// would never converge, so past [`MAX_QL_SWEEPS`] it is [`Error::NotConverged`].
+fn tridiagonal_ql(v: &mut Array2<f64>, d: &mut [f64], e: &mut [f64]) -> Result<()> {
     let n = d.len();
     for i in 1..n {
         e[i - 1] = e[i];
@@ -275,7 +278,16 @@ fn tridiagonal_ql(v: &mut Array2<f64>, d: &mut [f64], e: &mut [f64]) {
             m += 1;
         }
         if m > l {
+            let mut sweeps = 0;
             loop {
+                sweeps += 1;
+                if sweeps > MAX_QL_SWEEPS || !e[l].is_finite() {
+                    return Err(Error::NotConverged {
+                        method: "symmetric eigendecomposition (implicit QL)".into(),
+                        iterations: sweeps,
+                        reason: format!("eigenvalue {l} did not converge (non-finite entries?)"),
+                    });
+                }
                 // The shift from the leading 2x2 block.
                 let g = d[l];
                 let mut p = (d[l + 1] - g) / (2.0 * e[l]);
@@ -325,12 +337,24 @@ fn tridiagonal_ql(v: &mut Array2<f64>, d: &mut [f64], e: &mut [f64]) {
         d[l] += f;
         e[l] = 0.0;
     }
+    Ok(())
 }
+
+/// Implicit QL sweeps allowed per eigenvalue.
+const MAX_QL_SWEEPS: usize = 60;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn eigen_of_a_non_finite_matrix_stops_with_an_error() {
+        let bad = array![[f64::NAN, 1.0, 0.0], [1.0, 2.0, 1.0], [0.0, 1.0, 3.0]];
+        assert!(symmetric_eigen(bad.view()).is_err());
+        let inf = array![[f64::INFINITY, 1.0], [1.0, 0.0]];
+        assert!(symmetric_eigen(inf.view()).is_err());
+    }
 
     #[test]
     fn solves_a_hand_system() {
