@@ -14,6 +14,10 @@ use crate::estimator::{
 use crate::tree::{DecisionTree, MaxFeatures, argmax_rows};
 use crate::{Error, Result, validate};
 
+/// Bootstrap draws tried per learner before a one-class sample is kept (and its learner's own
+/// error reported).
+const MAX_REDRAWS: usize = 100;
+
 /// Bagging hyperparameters around a base learner's.
 ///
 /// ```
@@ -109,12 +113,26 @@ impl<P> Bagging<P> {
     {
         let n = data.n_samples();
         let m = ((self.max_samples * n as f64).ceil() as usize).max(1);
+        // For classification, a bootstrap sample that happens to hold one class only cannot
+        // train most learners: such a sample is drawn again (from the member's own generator).
+        let class = |i: usize| data.targets()[i].class_index();
+        let several_classes = |rows: &[usize]| {
+            let first = class(rows[0]);
+            first.is_none() || rows.iter().any(|&i| class(i) != first)
+        };
+        let data_has_several = several_classes(&(0..n).collect::<Vec<_>>());
         (0..self.n_estimators)
             .into_par_iter()
             .map(|b| {
                 let seed = member_seed(self.seed, b as u64);
                 let mut rng = StdRng::seed_from_u64(seed);
-                let rows: Vec<usize> = (0..m).map(|_| rng.random_range(0..n)).collect();
+                let mut rows: Vec<usize> = (0..m).map(|_| rng.random_range(0..n)).collect();
+                for _ in 0..MAX_REDRAWS {
+                    if !data_has_several || several_classes(&rows) {
+                        break;
+                    }
+                    rows = (0..m).map(|_| rng.random_range(0..n)).collect();
+                }
                 self.base.reseeded(seed).fit(&data.select(&rows)?)
             })
             .collect()

@@ -200,3 +200,17 @@ fn bad_hyperparameters_are_errors() {
     assert!(AdaBoost::new(3).fit(&one).is_err());
     assert!(GradientBoosting::new(3).fit(&one).is_err());
 }
+
+#[test]
+fn a_rare_class_does_not_break_the_forest() {
+    // 29 examples of class 0 and one of class 1: about a third of all bootstrap samples miss
+    // class 1, so without redrawing some tree of 20 would see one class only.
+    let x = ndarray::Array2::from_shape_fn((30, 2), |(i, j)| (i * (j + 1)) as f64);
+    let mut y = ndarray::Array1::zeros(30);
+    y[29] = 1;
+    let d = crate::data::Dataset::with_classes(x, y, vec!["a".into(), "b".into()]).unwrap();
+    let forest = Bagging::random_forest(20).with_seed(3).fit(&d).unwrap();
+    let p = forest.predict_proba(d.x()).unwrap();
+    assert_eq!(p.ncols(), 2);
+    assert!(p.iter().all(|v| v.is_finite()));
+}
