@@ -73,6 +73,11 @@ impl CartPole {
                 "CartPole episode already ended: reset first",
             ));
         }
+        if let Some(i) = self.state.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                location: format!("CartPole state, component {i} ({})", self.state[i]),
+            });
+        }
         let [x, x_dot, theta, theta_dot] = self.state;
         let force = if action == 1 { FORCE_MAG } else { -FORCE_MAG };
         let (sin, cos) = theta.sin_cos();

@@ -334,3 +334,11 @@ fn bad_deep_rl_configurations_are_errors() {
     assert!(agent.fit_value(&Rollout::default(), 5, 0.01).is_err());
     assert!(agent.evaluate(0, 1).is_err());
 }
+
+#[test]
+fn cartpole_refuses_to_step_from_a_nan_state() {
+    let mut rng = StdRng::seed_from_u64(0);
+    let mut env = CartPole::reset(&mut rng);
+    env.state[2] = f64::NAN;
+    assert!(matches!(env.step(1), Err(Error::NonFinite { .. })));
+}

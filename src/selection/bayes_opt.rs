@@ -239,9 +239,12 @@ impl BayesianSearch {
         }
         let d = space.dims.len();
         while trials.len() < self.n_trials {
-            let units = Array2::from_shape_fn((trials.len(), d), |(i, j)| {
-                space.dims[j].to_unit(trials[i].point[j])
-            });
+            let mut units = Array2::zeros((trials.len(), d));
+            for (i, t) in trials.iter().enumerate() {
+                for (j, dim) in space.dims.iter().enumerate() {
+                    units[[i, j]] = dim.to_unit(t.point[j])?;
+                }
+            }
             let scores: Vec<f64> = trials.iter().map(|t| t.score).collect();
             let best = scores.iter().copied().fold(f64::NEG_INFINITY, f64::max);
             let gp = GaussianProcess::default().fit(&Dataset::new(units, Array1::from(scores))?)?;
@@ -253,7 +256,7 @@ impl BayesianSearch {
                     .iter()
                     .zip(&space.dims)
                     .map(|(&v, dim)| dim.to_unit(v))
-                    .collect();
+                    .collect::<Result<_>>()?;
                 let (m, s) = gp.predict_mean_std(u.view())?;
                 let ei = expected_improvement(m, s, best);
                 if ei > pick_ei && !trials.iter().any(|t| t.point == cand) {

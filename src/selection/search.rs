@@ -144,10 +144,11 @@ impl Dimension {
         }
     }
 
-    /// The position in `[0, 1]` of `v` (inverse of [`Dimension::from_unit`]).
-    pub fn to_unit(&self, v: f64) -> f64 {
+    /// The position in `[0, 1]` of `v` (inverse of [`Dimension::from_unit`]); a value that is
+    /// not one of a choice's options is an error.
+    pub fn to_unit(&self, v: f64) -> Result<f64> {
         let frac = |a: f64, lo: f64, hi: f64| if hi > lo { (a - lo) / (hi - lo) } else { 0.5 };
-        match self {
+        Ok(match self {
             Dimension::Continuous {
                 low,
                 high,
@@ -161,11 +162,15 @@ impl Dimension {
                 ..
             } => frac(v.ln(), low.ln(), high.ln()),
             Dimension::Integer { low, high, .. } => frac(v, *low as f64, *high as f64),
-            Dimension::Choice { options, .. } => {
-                let i = options.iter().position(|&o| o == v).unwrap_or(0);
+            Dimension::Choice { name, options } => {
+                let i = options.iter().position(|&o| o == v).ok_or_else(|| {
+                    Error::invalid(format!(
+                        "{v} is not one of the options {options:?} of `{name}`"
+                    ))
+                })?;
                 (i as f64 + 0.5) / options.len() as f64
             }
-        }
+        })
     }
 
     /// `n` evenly spaced values (log-spaced on a log scale); all options of a choice; distinct
@@ -359,7 +364,11 @@ mod tests {
     #[test]
     fn unit_round_trip_and_errors() {
         let d = Dimension::log_uniform("c", 0.01, 100.0);
-        assert!((d.from_unit(d.to_unit(3.0)) - 3.0).abs() < 1e-9);
+        assert!((d.from_unit(d.to_unit(3.0).unwrap()) - 3.0).abs() < 1e-9);
+        // a value outside a choice's options is an error, not its first option
+        let c = Dimension::choice("kernel", &[1.0, 2.0]);
+        assert!((c.to_unit(2.0).unwrap() - 0.75).abs() < 1e-12);
+        assert!(c.to_unit(3.0).is_err());
         assert!(SearchSpace::new(vec![Dimension::log_uniform("c", 0.0, 1.0)]).is_err());
         assert!(SearchSpace::new(vec![]).is_err());
         assert!(random_search(&space(), 3, 0, |_| Ok(f64::NAN)).is_err());
