@@ -184,6 +184,13 @@ fn training_errors_and_divergence() {
         wild.fit(cfg.init(&device), &d, &d, |_| {}),
         Err(crate::Error::Diverged { .. })
     ));
+    // validation rows whose logits overflow f32: a non-finite validation loss is divergence,
+    // never the "best" epoch
+    let far = d.with_features(d.features().mapv(|v| v * 1e60)).unwrap();
+    assert!(matches!(
+        Trainer::new(2).fit(cfg.init(&device), &d, &far, |_| {}),
+        Err(crate::Error::Diverged { .. })
+    ));
 }
 
 #[test]

@@ -323,6 +323,13 @@ impl Trainer {
                 model = optim.step(self.learning_rate, model, grads);
             }
             let (val_loss, val_accuracy) = evaluate(&model.valid(), val)?;
+            if !val_loss.is_finite() {
+                // never let a NaN epoch become the "best" one (every later `<` is false)
+                return Err(Error::Diverged {
+                    iteration: epoch,
+                    loss: val_loss,
+                });
+            }
             let stats = EpochStats {
                 epoch,
                 train_loss: total / batches as f64,
