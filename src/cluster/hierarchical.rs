@@ -13,7 +13,7 @@ use ndarray::Array2;
 
 use super::KMeans;
 use crate::data::Target;
-use crate::estimator::{Checked, FitChecked, FitFeatures, Params, Predict};
+use crate::estimator::{Checked, Fit, FitChecked, Params, Predict};
 use crate::{Error, Result, validate};
 
 /// The most points agglomerative clustering takes: its distance matrix holds `n²` numbers
@@ -353,7 +353,7 @@ impl<T: Target> FitChecked<T> for Divisive {
             let sub = x.select(ndarray::Axis(0), &members);
             let halves = KMeans::new(2)
                 .with_seed(self.seed)
-                .fit_features(sub.view())?
+                .fit(&crate::data::Dataset::unlabeled(sub)?)?
                 .labels;
             type Labelled = Vec<(usize, usize)>;
             let (left, right): (Labelled, Labelled) = members
@@ -408,6 +408,7 @@ impl Predict<usize> for FittedDivisive {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::estimator::FitFeatures;
     use ndarray::array;
 
     /// Five points on a line: 0, 1, 3, 7, 15 (gaps 1, 2, 4, 8).

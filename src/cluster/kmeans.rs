@@ -116,13 +116,9 @@ pub struct FittedKMeans {
 
 /// Squared distance of every row of `x` to every row of `c`: `‖x‖² - 2 x·μ + ‖μ‖²`.
 ///
-/// Rows and centroids are first shifted by the centroids' mean: distances do not change, and
-/// the expansion keeps its precision on data far from the origin (clusters at 1e8 ± 1).
+/// The expansion loses its precision far from the origin (clusters at 1e8 ± 1), so callers
+/// pass centred data: `fit` centres the rows once, [`assign_centred`] shifts new rows.
 fn sq_distances(x: ArrayView2<f64>, c: ArrayView2<f64>) -> Array2<f64> {
-    let shift = c
-        .mean_axis(Axis(0))
-        .unwrap_or_else(|| Array1::zeros(c.ncols()));
-    let (x, c) = (&x - &shift, &c - &shift);
     let xn = x.map_axis(Axis(1), |r| r.dot(&r));
     let cn = c.map_axis(Axis(1), |r| r.dot(&r));
     let mut d = x.dot(&c.t());
@@ -143,6 +139,15 @@ struct Assignment {
 
 /// Rows per parallel chunk.
 const CHUNK: usize = 4096;
+
+/// [`assign`] for rows and centroids in any position: both are shifted by the centroids' mean
+/// first (distances do not change; the expansion keeps its precision).
+fn assign_centred(x: ArrayView2<f64>, c: ArrayView2<f64>) -> Assignment {
+    let shift = c
+        .mean_axis(Axis(0))
+        .unwrap_or_else(|| Array1::zeros(c.ncols()));
+    assign((&x - &shift).view(), (&c - &shift).view())
+}
 
 fn assign(x: ArrayView2<f64>, c: ArrayView2<f64>) -> Assignment {
     let (k, n) = c.dim();
@@ -290,12 +295,19 @@ impl<T: Target> FitChecked<T> for KMeans {
                 x.nrows()
             )));
         }
+        // Centred once: every distance of every restart is then computed near the origin.
+        let mean = x
+            .mean_axis(Axis(0))
+            .unwrap_or_else(|| Array1::zeros(x.ncols()));
+        let centred = &x - &mean;
+        let x = centred.view();
         let mut rng = StdRng::seed_from_u64(self.seed);
         let mut best: Option<FittedKMeans> = None;
         let mut restart_costs = Vec::with_capacity(self.n_restarts);
         for _ in 0..self.n_restarts {
             let init = self.initial(x, &mut rng);
             let (centroids, labels, cost, iterations) = self.lloyd(x, init);
+            let centroids = centroids + &mean;
             restart_costs.push(cost);
             if best.as_ref().is_none_or(|b| cost < b.cost) {
                 best = Some(FittedKMeans {
@@ -318,7 +330,7 @@ impl FittedKMeans {
     pub fn cost_of(&self, x: ArrayView2<f64>) -> Result<f64> {
         validate::n_features(self.centroids.ncols(), x, "k-means cost")?;
         validate::features(x, "k-means features")?;
-        Ok(assign(x, self.centroids.view()).dist.sum() / x.nrows() as f64)
+        Ok(assign_centred(x, self.centroids.view()).dist.sum() / x.nrows() as f64)
     }
 }
 
@@ -327,7 +339,7 @@ impl Predict<usize> for FittedKMeans {
     fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<usize>> {
         validate::n_features(self.centroids.ncols(), x, "k-means predict")?;
         validate::finite(x, "features to cluster")?;
-        Ok(assign(x, self.centroids.view()).labels)
+        Ok(assign_centred(x, self.centroids.view()).labels)
     }
 }
 

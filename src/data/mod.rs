@@ -289,7 +289,7 @@ impl Dataset<usize> {
     /// `0..k` named by the values (`{1, 2}` is a binary problem; `{0, 5}` two classes named
     /// `"0"` and `"5"`). Predictions map back with [`Dataset::decode`].
     pub fn classification(features: Array2<f64>, labels: Array1<usize>) -> Result<Self> {
-        Self::from_labels(features, labels.as_slice().unwrap_or(&labels.to_vec()))
+        Self::from_labels(features, &labels.to_vec())
     }
 
     /// A classification set from labels of any ordered type (strings, codes): the distinct
