@@ -131,6 +131,15 @@ pub trait Transform {
     fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>>;
 }
 
+/// A fitted model found by an iterative method with a stopping tolerance and an iteration cap.
+///
+/// Reaching the cap is not an error (the model is usable and often good), but it must be
+/// visible: `converged` is `false` when the tolerance was not met within the budget.
+pub trait Convergence {
+    /// Whether the stopping tolerance was met before the iteration limit.
+    fn converged(&self) -> bool;
+}
+
 /// Hyperparameters with a random seed: ensembles give each member its own.
 ///
 /// Models without randomness implement it as the identity (`reseeded` returns a copy), so

@@ -47,11 +47,7 @@ fn descend(
     rel: f64,
 ) -> Result<(Option<usize>, Vec<f64>, f64, f64)> {
     let x = design(d.x());
-    let cost = SquaredError {
-        x: x.view(),
-        y: d.targets().view(),
-        l2: 0.0,
-    };
+    let cost = SquaredError::new(x.view(), d.targets().view(), 0.0)?;
     let best = cost.loss(LinearRegression::new().fit(d)?.theta().view());
     let h = cost
         .hessian(Array1::zeros(3).view())

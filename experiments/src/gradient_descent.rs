@@ -54,11 +54,7 @@ impl Experiment for GradientDescentVariants {
         let scaler = Scaler::standardization().fit_features(mixed.view())?;
         let data = raw.with_features(scaler.transform(mixed.view())?)?;
         let x = design(data.x());
-        let cost = SquaredError {
-            x: x.view(),
-            y: data.targets().view(),
-            l2: 0.0,
-        };
+        let cost = SquaredError::new(x.view(), data.targets().view(), 0.0)?;
         let best = cost.loss(LinearRegression::new().fit(&data)?.theta().view());
         let lmax = largest_eigenvalue(
             cost.hessian(Array1::zeros(11).view())

@@ -54,11 +54,7 @@ impl Experiment for LinearRegressionExperiment {
         // 1. Gradient descent and the normal equation find the same θ.
         let exact = LinearRegression::new().fit(&diabetes)?;
         let x = design(diabetes.x());
-        let cost = SquaredError {
-            x: x.view(),
-            y: diabetes.targets().view(),
-            l2: 0.0,
-        };
+        let cost = SquaredError::new(x.view(), diabetes.targets().view(), 0.0)?;
         let lmax = largest_eigenvalue(
             cost.hessian(Array1::zeros(x.ncols()).view())
                 .ok_or_else(|| Error::invalid("no Hessian"))?
@@ -195,13 +191,14 @@ impl Experiment for LinearRegressionExperiment {
         let mut t3 = Table::new(
             "Normal-equation fit time, m = 2n examples",
             &["features n", "time (s)"],
-        );
+        )
+        .timed();
         times
             .iter()
             .for_each(|(n, s)| t3.row(vec![n.to_string(), format!("{s:.4}")]));
         report.table(t3);
-        report.metric("normal_equation_time_exponent", slope);
-        report.claim(
+        report.timing("normal_equation_time_exponent", slope);
+        report.timed_claim(
             "The normal equation costs O(n³) in the number of features n",
             slope > 2.4,
             format!("fitted exponent of time against n: {slope:.2} (3 expected; smaller sizes are overhead-bound)"),
@@ -213,7 +210,8 @@ impl Experiment for LinearRegressionExperiment {
                 "features n",
                 "seconds",
             )
-            .with(Series::line("fit time", times)),
+            .with(Series::line("fit time", times))
+            .timed(),
         );
 
         // 4. Multicollinearity: a duplicated feature makes XᵀX singular; ridge fixes it.

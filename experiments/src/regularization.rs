@@ -133,11 +133,7 @@ impl Experiment for Regularization {
         // Weight decay: θ_j(1 - αλ/m) - α/m Σ (h - y) x_j equals θ - α ∇J for j >= 1.
         let x = design(d.x());
         let lambda = 5.0;
-        let cost = SquaredError {
-            x: x.view(),
-            y: d.targets().view(),
-            l2: lambda,
-        };
+        let cost = SquaredError::new(x.view(), d.targets().view(), lambda)?;
         let theta = Array1::from_shape_fn(x.ncols(), |j| 0.1 * j as f64 - 0.5);
         let lr = 0.05;
         let mut grad = Array1::zeros(x.ncols());

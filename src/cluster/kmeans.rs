@@ -9,7 +9,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::data::Target;
-use crate::estimator::{Checked, Fit, FitChecked, Params, Predict, Randomized};
+use crate::estimator::{Checked, Convergence, Fit, FitChecked, Params, Predict, Randomized};
 use crate::{Error, Result, validate};
 
 /// How the first centroids are chosen.
@@ -110,6 +110,8 @@ pub struct FittedKMeans {
     pub cost: f64,
     /// Assign/update rounds of the kept run.
     pub iterations: usize,
+    /// Whether the kept run's centroids stopped moving (within `tol`) before `max_iter`.
+    pub converged: bool,
     /// The final cost of every restart (the kept one is the smallest).
     pub restart_costs: Vec<f64>,
 }
@@ -237,12 +239,8 @@ impl KMeans {
         }
     }
 
-    /// One run of Lloyd's algorithm from an initialisation.
-    fn lloyd(
-        &self,
-        x: ArrayView2<f64>,
-        mut centroids: Array2<f64>,
-    ) -> (Array2<f64>, Array1<usize>, f64, usize) {
+    /// One run of Lloyd's algorithm from an initialisation (`restart_costs` left empty).
+    fn lloyd(&self, x: ArrayView2<f64>, mut centroids: Array2<f64>) -> FittedKMeans {
         let m = x.nrows();
         let mean_var = x.var_axis(Axis(0), 0.0).mean().unwrap_or(0.0);
         let mut iterations = 0;
@@ -274,9 +272,17 @@ impl KMeans {
                 shift += d;
                 centroids.row_mut(j).assign(&new);
             }
-            if shift <= self.tol * mean_var || iterations >= self.max_iter {
+            let converged = shift <= self.tol * mean_var;
+            if converged || iterations >= self.max_iter {
                 let a = assign(x, centroids.view());
-                return (centroids, a.labels, a.dist.sum() / m as f64, iterations);
+                return FittedKMeans {
+                    centroids,
+                    labels: a.labels,
+                    cost: a.dist.sum() / m as f64,
+                    iterations,
+                    converged,
+                    restart_costs: Vec::new(),
+                };
             }
         }
     }
@@ -306,22 +312,22 @@ impl<T: Target> FitChecked<T> for KMeans {
         let mut restart_costs = Vec::with_capacity(self.n_restarts);
         for _ in 0..self.n_restarts {
             let init = self.initial(x, &mut rng);
-            let (centroids, labels, cost, iterations) = self.lloyd(x, init);
-            let centroids = centroids + &mean;
-            restart_costs.push(cost);
-            if best.as_ref().is_none_or(|b| cost < b.cost) {
-                best = Some(FittedKMeans {
-                    centroids,
-                    labels,
-                    cost,
-                    iterations,
-                    restart_costs: vec![],
-                });
+            let mut run = self.lloyd(x, init);
+            run.centroids += &mean;
+            restart_costs.push(run.cost);
+            if best.as_ref().is_none_or(|b| run.cost < b.cost) {
+                best = Some(run);
             }
         }
         let mut best = best.ok_or_else(|| Error::invalid("no k-means run"))?;
         best.restart_costs = restart_costs;
         Ok(best)
+    }
+}
+
+impl Convergence for FittedKMeans {
+    fn converged(&self) -> bool {
+        self.converged
     }
 }
 
@@ -393,6 +399,25 @@ mod tests {
             m.predict(array![[9.0, 0.2]].view()).unwrap()[0],
             m.labels[2]
         );
+    }
+
+    #[test]
+    fn one_lloyd_round_from_random_centroids_has_not_converged() {
+        let x = data::iris().into_parts().0;
+        let full = KMeans::new(3).fit_features(x.view()).unwrap();
+        assert!(full.converged() && full.iterations < full_budget());
+        let short = KMeans {
+            max_iter: 1,
+            ..KMeans::new(3).with_init(KMeansInit::Random, 1)
+        }
+        .fit_features(x.view())
+        .unwrap();
+        assert!(!short.converged() && short.iterations == 1);
+        assert!(short.cost > full.cost);
+    }
+
+    fn full_budget() -> usize {
+        KMeans::new(3).max_iter
     }
 
     #[test]

@@ -88,21 +88,6 @@ impl CsvLoader {
             .iter()
             .map(|(_, r)| r[table.target].as_str())
             .collect();
-        let mut classes: Vec<&str> = values
-            .iter()
-            .copied()
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
-        if classes.iter().all(|c| c.parse::<f64>().is_ok()) {
-            classes.sort_by(|a, b| {
-                let (a, b) = (
-                    a.parse::<f64>().unwrap_or(0.0),
-                    b.parse::<f64>().unwrap_or(0.0),
-                );
-                a.total_cmp(&b)
-            });
-        }
         for ((line, _), v) in table.rows.iter().zip(&values) {
             if v.is_empty() {
                 return Err(csv_err(
@@ -111,13 +96,10 @@ impl CsvLoader {
                 ));
             }
         }
-        let y = values
-            .iter()
-            .map(|v| classes.iter().position(|c| c == v).unwrap_or(0))
-            .collect();
+        let (classes, y) = class_codes(&values);
         let (x, names) = self.features(&table)?;
         let mut d = Dataset::with_names(x, y, names, &self.target)?;
-        d.class_names = classes.iter().map(|c| c.to_string()).collect();
+        d.class_names = classes;
         Ok(d)
     }
 
@@ -162,6 +144,18 @@ impl CsvLoader {
             Some(rec) => rec.map_err(|e| from_csv_error(&e, &line_at))?,
         };
         let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+        for (j, name) in header.iter().enumerate() {
+            if let Some(first) = header[..j].iter().position(|h| h == name) {
+                return Err(csv_err(
+                    1,
+                    format!(
+                        "duplicate column name '{name}' (columns {} and {})",
+                        first + 1,
+                        j + 1
+                    ),
+                ));
+            }
+        }
         let target = header
             .iter()
             .position(|h| *h == self.target)
@@ -267,6 +261,46 @@ impl CsvLoader {
     }
 }
 
+/// Class names and the class index of every value: numbers compared as numbers (`1` and `1.0`
+/// are one class, named `1`) in numeric order when every value is a number, else strings in
+/// lexicographic order.
+fn class_codes(values: &[&str]) -> (Vec<String>, Array1<usize>) {
+    let numbers: Option<Vec<f64>> = values
+        .iter()
+        .map(|v| {
+            v.parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(|x| x + 0.0)
+        }) // -0 → 0
+        .collect();
+    match numbers {
+        Some(numbers) => {
+            let mut classes = numbers.clone();
+            classes.sort_by(f64::total_cmp);
+            classes.dedup_by(|a, b| a == b);
+            let y = numbers
+                .iter()
+                .map(|v| classes.partition_point(|c| c < v))
+                .collect();
+            (classes.iter().map(|c| c.to_string()).collect(), y)
+        }
+        None => {
+            let classes: Vec<&str> = values
+                .iter()
+                .copied()
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let y = values
+                .iter()
+                .map(|v| classes.partition_point(|c| c < v))
+                .collect();
+            (classes.iter().map(|c| c.to_string()).collect(), y)
+        }
+    }
+}
+
 fn open(path: &Path) -> Result<std::fs::File> {
     std::fs::File::open(path).map_err(|e| Error::io(path, e))
 }
@@ -347,6 +381,12 @@ mod tests {
             .classification("x,y\n1,10\n2,2\n3,1\n".as_bytes())
             .unwrap();
         assert_eq!(numeric.class_names, vec!["1", "2", "10"]);
+        // Numbers are one class whatever their spelling; -0 and 0 too.
+        let spelled = CsvLoader::new("y")
+            .classification("x,y\n1,1\n2,1.0\n3,2e0\n4,-0\n5,0.0\n6,1e1\n".as_bytes())
+            .unwrap();
+        assert_eq!(spelled.class_names, vec!["0", "1", "2", "10"]);
+        assert_eq!(spelled.targets.to_vec(), vec![1, 1, 2, 0, 0, 3]);
     }
 
     #[test]
@@ -366,6 +406,12 @@ mod tests {
         assert_eq!(line_of(l.regression("a,y\n1,2\nx,4\n".as_bytes())).0, 3);
         assert_eq!(line_of(l.regression("a,y\n1,2\n\n4,NaN\n".as_bytes())).0, 4);
         assert_eq!(line_of(l.classification("a,y\n1,\n".as_bytes())).0, 2);
+        let (line, reason) = line_of(l.regression("a,y,a\n1,2,3\n".as_bytes()));
+        assert_eq!(line, 1);
+        assert!(
+            reason.contains("duplicate column name 'a' (columns 1 and 3)"),
+            "{reason}"
+        );
         assert!(matches!(
             l.regression_from_path("/no/such/file.csv"),
             Err(Error::Io { .. })

@@ -179,19 +179,14 @@ impl GradientBoosting {
             }
             let mut round = Vec::with_capacity(outputs);
             for k in 0..outputs {
-                let rk = r.row(k);
-                let targets = Targets::Values(rk.as_slice().unwrap_or(&[]));
+                let rk = r.row(k).to_vec();
+                let hk = h.row(k).to_vec();
+                let targets = Targets::values(&rk);
                 let mut tree: FittedTree<f64> = self.tree.grow(x, targets, &weights);
                 let leaves: Vec<usize> =
                     x.rows().into_iter().map(|row| tree.leaf_of(row)).collect();
                 if newton {
-                    newton_leaves(
-                        &mut tree,
-                        &leaves,
-                        rk.as_slice().unwrap_or(&[]),
-                        h.row(k).as_slice().unwrap_or(&[]),
-                        &weights,
-                    );
+                    newton_leaves(&mut tree, &leaves, &rk, &hk, &weights);
                 }
                 for (i, &leaf) in leaves.iter().enumerate() {
                     f[[k, i]] += self.learning_rate * tree.nodes()[leaf].value[0];

@@ -244,6 +244,14 @@ fn svms() {
         &c,
         "gamma",
     );
+    refuses(
+        KernelSvm {
+            kernel: Kernel::gaussian(-1.0),
+            ..k
+        },
+        &c,
+        "sigma",
+    );
 }
 
 #[test]

@@ -7,7 +7,8 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis, Zip};
 use rayon::prelude::*;
 
-use crate::optim::{Objective, Rows};
+use crate::optim::{Objective, Rows, arguments_fit};
+use crate::{Error, Result, validate};
 
 /// The sigmoid `g(z) = 1 / (1 + e^{-z})`.
 pub fn sigmoid(z: f64) -> f64 {
@@ -98,6 +99,9 @@ fn pointwise_loss_grad<P: Pointwise>(
     grad: &mut Array1<f64>,
 ) -> f64 {
     let (x, y, l2) = p.parts();
+    if !arguments_fit(theta, rows, grad, x.ncols(), x.nrows()) {
+        return f64::NAN;
+    }
     grad.fill(0.0);
     let (sum, b) = match rows {
         Rows::All => {
@@ -161,20 +165,49 @@ fn pointwise_loss_grad<P: Pointwise>(
 
 fn pointwise_hessian<P: Pointwise>(p: &P, theta: ArrayView1<f64>) -> Array2<f64> {
     let (x, _, l2) = p.parts();
+    if theta.len() != x.ncols() {
+        return Array2::from_elem((x.ncols(), x.ncols()), f64::NAN);
+    }
     let m = x.nrows() as f64;
     let w = x.dot(&theta).mapv(P::curvature);
     let xw = &x * &w.insert_axis(Axis(1));
     ridge_hessian(x.t().dot(&xw) / m, l2 / m)
 }
 
+/// Checks the parts every cost shares: a non-empty finite design matrix `[1 | X]`, one target
+/// per row, and `λ ≥ 0`.
+fn check_parts(x: ArrayView2<f64>, n_targets: usize, l2: f64) -> Result<()> {
+    if x.nrows() == 0 || x.ncols() == 0 {
+        return Err(Error::invalid(
+            "a cost needs at least one row and one column",
+        ));
+    }
+    if n_targets != x.nrows() {
+        return Err(Error::shape(
+            "cost targets",
+            format!("{} (one per row)", x.nrows()),
+            n_targets.to_string(),
+        ));
+    }
+    validate::finite(x, "cost design matrix")?;
+    validate::non_negative(l2, "l2")
+}
+
 /// Squared error `J(θ) = 1/(2m) Σ (θᵀx⁽ⁱ⁾ - y⁽ⁱ⁾)² + λ/(2m) Σ_{j≥1} θ_j²`.
 pub struct SquaredError<'a> {
-    /// Design matrix `[1 | X]`.
-    pub x: ArrayView2<'a, f64>,
-    /// Targets.
-    pub y: ArrayView1<'a, f64>,
-    /// λ.
-    pub l2: f64,
+    x: ArrayView2<'a, f64>,
+    y: ArrayView1<'a, f64>,
+    l2: f64,
+}
+
+impl<'a> SquaredError<'a> {
+    /// The cost of design matrix `x = [1 | X]`, targets `y` and penalty `λ = l2`; rows that do
+    /// not match, non-finite values or `λ < 0` are errors.
+    pub fn new(x: ArrayView2<'a, f64>, y: ArrayView1<'a, f64>, l2: f64) -> Result<Self> {
+        check_parts(x, y.len(), l2)?;
+        validate::finite(y.insert_axis(Axis(1)), "cost targets")?;
+        Ok(SquaredError { x, y, l2 })
+    }
 }
 
 impl Pointwise for SquaredError<'_> {
@@ -192,12 +225,23 @@ impl Pointwise for SquaredError<'_> {
 /// Logistic cross-entropy `J(θ) = -1/m Σ [y log h + (1 - y) log(1 - h)] + λ/(2m) Σ_{j≥1} θ_j²`,
 /// `h = g(θᵀx)`, for labels `y ∈ {0, 1}`.
 pub struct CrossEntropy<'a> {
-    /// Design matrix `[1 | X]`.
-    pub x: ArrayView2<'a, f64>,
-    /// Labels, 0.0 or 1.0.
-    pub y: ArrayView1<'a, f64>,
-    /// λ.
-    pub l2: f64,
+    x: ArrayView2<'a, f64>,
+    y: ArrayView1<'a, f64>,
+    l2: f64,
+}
+
+impl<'a> CrossEntropy<'a> {
+    /// The cost of design matrix `x = [1 | X]`, labels `y ∈ {0, 1}` and penalty `λ = l2`.
+    pub fn new(x: ArrayView2<'a, f64>, y: ArrayView1<'a, f64>, l2: f64) -> Result<Self> {
+        check_parts(x, y.len(), l2)?;
+        if let Some(i) = y.iter().position(|&v| v != 0.0 && v != 1.0) {
+            return Err(Error::invalid(format!(
+                "cross-entropy labels must be 0 or 1, row {i} has {}",
+                y[i]
+            )));
+        }
+        Ok(CrossEntropy { x, y, l2 })
+    }
 }
 
 impl Pointwise for CrossEntropy<'_> {
@@ -232,15 +276,39 @@ impl<P: Pointwise> Objective for P {
 /// Softmax cross-entropy over `K` classes, `θ` = `K` blocks of `n + 1` (bias first):
 /// `J = -1/m Σ log softmax(Θ x⁽ⁱ⁾)_{y⁽ⁱ⁾} + λ/(2m) Σ_k Σ_{j≥1} θ_kj²`.
 pub struct SoftmaxCrossEntropy<'a> {
-    /// Design matrix `[1 | X]`.
-    pub x: ArrayView2<'a, f64>,
-    /// Class of each row, `0..k`.
-    pub y: ArrayView1<'a, usize>,
-    /// Number of classes.
-    pub k: usize,
-    /// λ.
-    pub l2: f64,
+    x: ArrayView2<'a, f64>,
+    y: ArrayView1<'a, usize>,
+    k: usize,
+    l2: f64,
 }
+
+impl<'a> SoftmaxCrossEntropy<'a> {
+    /// The cost of design matrix `x = [1 | X]`, classes `y ∈ 0..k` and penalty `λ = l2`.
+    pub fn new(
+        x: ArrayView2<'a, f64>,
+        y: ArrayView1<'a, usize>,
+        k: usize,
+        l2: f64,
+    ) -> Result<Self> {
+        check_parts(x, y.len(), l2)?;
+        if let Some(i) = y.iter().position(|&c| c >= k) {
+            return Err(Error::invalid(format!(
+                "softmax labels must be below k = {k}, row {i} has {}",
+                y[i]
+            )));
+        }
+        if x.ncols().checked_mul(k).is_none_or(|n| n > MAX_PARAMS) {
+            return Err(Error::invalid(format!(
+                "softmax with {k} classes and {} columns has more than {MAX_PARAMS} parameters",
+                x.ncols()
+            )));
+        }
+        Ok(SoftmaxCrossEntropy { x, y, k, l2 })
+    }
+}
+
+/// The most parameters a softmax cost takes (`k · (n + 1)`).
+const MAX_PARAMS: usize = 100_000_000;
 
 impl Objective for SoftmaxCrossEntropy<'_> {
     fn n_params(&self) -> usize {
@@ -251,17 +319,20 @@ impl Objective for SoftmaxCrossEntropy<'_> {
     }
     fn loss_grad(&self, theta: ArrayView1<f64>, rows: Rows, grad: &mut Array1<f64>) -> f64 {
         let p = self.x.ncols();
-        let w = theta
-            .to_shape((self.k, p))
-            .expect("θ has k·(n+1) entries by construction");
-        grad.fill(0.0);
+        if !arguments_fit(theta, rows, grad, self.n_params(), self.x.nrows()) {
+            return f64::NAN;
+        }
+        // θ and the gradient as k × p blocks (their lengths were just checked).
+        let (Ok(w), Ok(mut g2)) = (
+            theta.to_shape((self.k, p)),
+            grad.view_mut().into_shape_with_order((self.k, p)),
+        ) else {
+            return f64::NAN;
+        };
+        g2.fill(0.0);
         let mut sum = 0.0;
         let mut scores = vec![0.0; self.k];
         let b = {
-            let mut g2 = grad
-                .view_mut()
-                .into_shape_with_order((self.k, p))
-                .expect("gradient has k·(n+1) entries");
             for_rows(rows, self.x.nrows(), |i| {
                 let xi = self.x.row(i);
                 let mut max = f64::NEG_INFINITY;
@@ -326,30 +397,17 @@ mod tests {
         let subset = [0usize, 3];
         for rows in [Rows::All, Rows::Subset(&subset)] {
             grad_check(
-                &SquaredError {
-                    x: x.view(),
-                    y: y.view(),
-                    l2: 0.7,
-                },
+                &SquaredError::new(x.view(), y.view(), 0.7).unwrap(),
                 theta.clone(),
                 rows,
             );
             grad_check(
-                &CrossEntropy {
-                    x: x.view(),
-                    y: y.view(),
-                    l2: 0.7,
-                },
+                &CrossEntropy::new(x.view(), y.view(), 0.7).unwrap(),
                 theta.clone(),
                 rows,
             );
             let labels = array![0usize, 2, 1, 2, 0];
-            let soft = SoftmaxCrossEntropy {
-                x: x.view(),
-                y: labels.view(),
-                k: 3,
-                l2: 0.7,
-            };
+            let soft = SoftmaxCrossEntropy::new(x.view(), labels.view(), 3, 0.7).unwrap();
             grad_check(
                 &soft,
                 array![0.1, -0.3, 0.7, 0.2, 0.0, -0.5, 0.3, 0.4, -0.1],
@@ -363,11 +421,7 @@ mod tests {
         let x = design();
         let y = array![1.0, 0.0, 1.0, 1.0, 0.0];
         let theta = array![0.1, -0.3, 0.7];
-        let ce = CrossEntropy {
-            x: x.view(),
-            y: y.view(),
-            l2: 0.5,
-        };
+        let ce = CrossEntropy::new(x.view(), y.view(), 0.5).unwrap();
         let h = ce.hessian(theta.view()).unwrap();
         let eps = 1e-6;
         let (mut ga, mut gb) = (Array1::zeros(3), Array1::zeros(3));
@@ -387,14 +441,47 @@ mod tests {
         // θ = 0: h = 0.5 everywhere, J = log 2
         let x = design();
         let y = array![1.0, 0.0, 1.0, 1.0, 0.0];
-        let ce = CrossEntropy {
-            x: x.view(),
-            y: y.view(),
-            l2: 0.0,
-        };
+        let ce = CrossEntropy::new(x.view(), y.view(), 0.0).unwrap();
         assert!((ce.loss(array![0.0, 0.0, 0.0].view()) - 2f64.ln()).abs() < 1e-15);
         assert_eq!(sigmoid(-800.0), 0.0);
         assert_eq!(sigmoid(800.0), 1.0);
         assert!((sigmoid(0.0) - 0.5).abs() < 1e-15);
+    }
+
+    /// Bad constructions are errors; a θ, gradient or row subset of the wrong size gives a NaN
+    /// loss and a NaN gradient, never a panic.
+    #[test]
+    fn bad_arguments_are_errors_or_nan_never_panics() {
+        let x = design();
+        let y = array![1.0, 0.0, 1.0, 1.0, 0.0];
+        let labels = array![0usize, 2, 1, 2, 0];
+        assert!(SquaredError::new(x.view(), y.slice(s![..4]), 0.0).is_err());
+        assert!(SquaredError::new(x.view(), y.view(), -1.0).is_err());
+        assert!(SquaredError::new(x.slice(s![..0, ..]), y.slice(s![..0]), 0.0).is_err());
+        let bad_y = array![1.0, 0.0, 2.0, 1.0, 0.0];
+        assert!(CrossEntropy::new(x.view(), bad_y.view(), 0.0).is_err());
+        assert!(SquaredError::new(x.view(), (&y * f64::NAN).view(), 0.0).is_err());
+        assert!(SoftmaxCrossEntropy::new(x.view(), labels.view(), 2, 0.0).is_err());
+        assert!(SoftmaxCrossEntropy::new(x.view(), labels.view(), usize::MAX, 0.0).is_err());
+        let se = SquaredError::new(x.view(), y.view(), 0.1).unwrap();
+        let soft = SoftmaxCrossEntropy::new(x.view(), labels.view(), 3, 0.1).unwrap();
+        let objectives: [&dyn Objective; 2] = [&se, &soft];
+        for obj in objectives {
+            let n = obj.n_params();
+            let good = Array1::zeros(n);
+            let mut grad = Array1::zeros(1); // wrong length: resized
+            assert!(obj.loss_grad(good.view(), Rows::All, &mut grad).is_finite());
+            assert_eq!(grad.len(), n);
+            for (theta, rows) in [
+                (Array1::zeros(n + 1), Rows::All),
+                (good.clone(), Rows::Subset(&[0, 5])),
+                (good.clone(), Rows::Subset(&[])),
+            ] {
+                let mut grad = Array1::zeros(n);
+                assert!(obj.loss_grad(theta.view(), rows, &mut grad).is_nan());
+                assert!(grad.len() == n && grad.iter().all(|g| g.is_nan()));
+            }
+        }
+        assert!(se.hessian(Array1::zeros(7).view()).unwrap()[[0, 0]].is_nan());
     }
 }

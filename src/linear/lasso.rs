@@ -5,7 +5,7 @@
 
 use ndarray::{Array1, ArrayView2, Axis};
 
-use crate::estimator::{Checked, FitChecked, Params, Predict};
+use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict};
 use crate::{Error, Result, validate};
 
 /// Lasso hyperparameters.
@@ -67,6 +67,14 @@ pub struct FittedLasso {
     pub coef: Array1<f64>,
     /// Sweeps run.
     pub sweeps: usize,
+    /// Whether the tolerance was met within `max_sweeps`.
+    pub converged: bool,
+}
+
+impl Convergence for FittedLasso {
+    fn converged(&self) -> bool {
+        self.converged
+    }
 }
 
 fn soft_threshold(rho: f64, alpha: f64) -> f64 {
@@ -92,7 +100,7 @@ impl FitChecked<f64> for Lasso {
         let z: Array1<f64> = xt.rows().into_iter().map(|c| c.dot(&c) / m).collect();
         let mut w = Array1::<f64>::zeros(n);
         let mut r = data.targets() - y_mean; // residual y - Xw, centred
-        let mut sweeps = 0;
+        let (mut sweeps, mut converged) = (0, false);
         while sweeps < self.max_sweeps {
             sweeps += 1;
             let (mut max_step, mut max_w) = (0.0f64, 0.0f64);
@@ -112,6 +120,7 @@ impl FitChecked<f64> for Lasso {
                 max_w = max_w.max(new.abs());
             }
             if max_step <= self.tol * max_w.max(1e-12) {
+                converged = true;
                 break;
             }
         }
@@ -119,6 +128,7 @@ impl FitChecked<f64> for Lasso {
             intercept: y_mean - x_mean.dot(&w),
             coef: w,
             sweeps,
+            converged,
         })
     }
 }
@@ -197,5 +207,26 @@ mod tests {
         assert!((m.coef[0] - 2.0).abs() < 1e-8 && (m.intercept - 0.5).abs() < 1e-8);
         assert!(Lasso::new(-0.1).fit(&d).is_err());
         assert!(m.predict(ndarray::array![[1.0]].view()).is_err());
+    }
+
+    #[test]
+    fn a_sweep_budget_too_small_is_reported_as_not_converged() {
+        let d = data::diabetes();
+        let full = Lasso::new(0.1).fit(&d).unwrap();
+        assert!(full.converged() && full.sweeps < full_budget());
+        let short = Lasso {
+            max_sweeps: 2,
+            ..Lasso::new(0.1)
+        }
+        .fit(&d)
+        .unwrap();
+        assert!(!short.converged() && short.sweeps == 2);
+        // ... and the unconverged coefficients really are off the converged ones.
+        let gap = (&short.coef - &full.coef).mapv(f64::abs).sum();
+        assert!(gap > 1.0, "gap {gap}");
+    }
+
+    fn full_budget() -> usize {
+        Lasso::new(0.1).max_sweeps
     }
 }

@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 
 use super::cost::{CrossEntropy, SoftmaxCrossEntropy, sigmoid};
 use super::design;
-use crate::estimator::{Checked, FitChecked, Params, Predict, PredictProba};
+use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict, PredictProba};
 use crate::optim::{History, Solver};
 use crate::{Error, Result, validate};
 
@@ -93,6 +93,13 @@ pub struct FittedLogistic {
     pub history: Vec<History>,
 }
 
+impl Convergence for FittedLogistic {
+    /// Every classifier's optimizer met its tolerance.
+    fn converged(&self) -> bool {
+        self.history.iter().all(|h| h.converged)
+    }
+}
+
 /// How a fitted model turns scores into probabilities.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Kind {
@@ -115,11 +122,7 @@ impl FitChecked<usize> for LogisticRegression {
         let p = x.ncols();
         let binary = |positive: usize| -> Result<(Array1<f64>, History)> {
             let y = data.targets().mapv(|t| f64::from(u8::from(t == positive)));
-            let cost = CrossEntropy {
-                x: x.view(),
-                y: y.view(),
-                l2: self.l2,
-            };
+            let cost = CrossEntropy::new(x.view(), y.view(), self.l2)?;
             self.solver.minimize(&cost, Array1::zeros(p).view())
         };
         if k == 2 {
@@ -146,12 +149,7 @@ impl FitChecked<usize> for LogisticRegression {
                 })
             }
             MultiClass::Softmax => {
-                let cost = SoftmaxCrossEntropy {
-                    x: x.view(),
-                    y: data.targets().view(),
-                    k,
-                    l2: self.l2,
-                };
+                let cost = SoftmaxCrossEntropy::new(x.view(), data.targets().view(), k, self.l2)?;
                 let (t, h) = self.solver.minimize(&cost, Array1::zeros(k * p).view())?;
                 let theta = t
                     .into_shape_with_order((k, p))

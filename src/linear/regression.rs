@@ -8,7 +8,7 @@ use ndarray::{Array1, ArrayView2, s};
 
 use super::cost::SquaredError;
 use super::design;
-use crate::estimator::{Checked, FitChecked, Params, Predict};
+use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict};
 use crate::optim::{History, Solver};
 use crate::{Result, linalg, validate};
 
@@ -41,6 +41,13 @@ pub struct FittedLinear {
     pub coef: Array1<f64>,
     /// The optimizer's history (iterative solvers only).
     pub history: Option<History>,
+}
+
+impl Convergence for FittedLinear {
+    /// The iterative solver met its tolerance (always true for the normal equation).
+    fn converged(&self) -> bool {
+        self.history.as_ref().is_none_or(|h| h.converged)
+    }
 }
 
 impl LinearRegression {
@@ -90,11 +97,7 @@ impl FitChecked<f64> for LinearRegression {
             }
             Some(solver) => {
                 // the notes' cost is λ/(2m)Σθ², the normal equation's λ is that λ
-                let cost = SquaredError {
-                    x: x.view(),
-                    y: data.targets().view(),
-                    l2: self.l2,
-                };
+                let cost = SquaredError::new(x.view(), data.targets().view(), self.l2)?;
                 let (theta, h) = solver.minimize(&cost, Array1::zeros(x.ncols()).view())?;
                 (theta, Some(h))
             }

@@ -29,9 +29,11 @@ pub enum Rows<'a> {
 
 /// A differentiable cost `J(θ)` over `m` examples.
 ///
-/// `θ` and `grad` must have [`Objective::n_params`] entries and row indices must be below
+/// `θ` must have [`Objective::n_params`] entries and row indices must be below
 /// [`Objective::n_samples`]; every optimizer here checks the starting point before calling, so
-/// user code only needs to care when it evaluates an objective by hand.
+/// user code only needs to care when it evaluates an objective by hand. The costs of this crate
+/// answer other arguments with a NaN loss and a NaN gradient (resized to `n_params`), never a
+/// panic; an optimizer turns that NaN into [`Error::Diverged`](crate::Error::Diverged).
 pub trait Objective {
     /// Number of parameters `θ`.
     fn n_params(&self) -> usize;
@@ -131,6 +133,28 @@ pub(crate) fn prepare(
 }
 
 /// The shared check of an iteration budget and a positive tolerance.
+/// Whether `θ` and `rows` fit an objective of `n` parameters over `m` examples. When they do,
+/// `grad` is made `n` long; when they do not, `grad` becomes `n` NaNs and the caller returns NaN.
+pub(crate) fn arguments_fit(
+    theta: ArrayView1<f64>,
+    rows: Rows,
+    grad: &mut Array1<f64>,
+    n: usize,
+    m: usize,
+) -> bool {
+    let fits = theta.len() == n
+        && match rows {
+            Rows::All => m > 0,
+            Rows::Subset(idx) => !idx.is_empty() && idx.iter().all(|&i| i < m),
+        };
+    if !fits {
+        *grad = Array1::from_elem(n, f64::NAN);
+    } else if grad.len() != n {
+        *grad = Array1::zeros(n);
+    }
+    fits
+}
+
 pub(crate) fn check_budget(max_iter: u64, tol: f64) -> Result<()> {
     if max_iter == 0 {
         return Err(Error::config("max_iter", "must be at least 1"));

@@ -273,7 +273,11 @@ pub(super) fn evaluate(
     Ok(Trial { point, score })
 }
 
-/// Every combination of `per_dim` values per dimension (all options of a choice).
+/// The most points a grid search evaluates.
+pub const MAX_GRID_POINTS: usize = 1_000_000;
+
+/// Every combination of `per_dim` values per dimension (all options of a choice); more than
+/// [`MAX_GRID_POINTS`] combinations is an error before any evaluation.
 pub fn grid_search(
     space: &SearchSpace,
     per_dim: usize,
@@ -285,8 +289,23 @@ pub fn grid_search(
             "needs at least one value per dimension",
         ));
     }
+    let too_many = |dims: usize| {
+        Error::config(
+            "per_dim",
+            format!(
+                "{per_dim} values on {dims} dimensions is more than {MAX_GRID_POINTS} grid points"
+            ),
+        )
+    };
+    if per_dim > MAX_GRID_POINTS {
+        return Err(too_many(space.dims.len()));
+    }
     let axes: Vec<Vec<f64>> = space.dims.iter().map(|d| d.grid(per_dim)).collect();
-    let total: usize = axes.iter().map(Vec::len).product();
+    let total = axes
+        .iter()
+        .try_fold(1usize, |n, axis| n.checked_mul(axis.len()))
+        .filter(|&n| n <= MAX_GRID_POINTS)
+        .ok_or_else(|| too_many(axes.len()))?;
     let mut trials = Vec::with_capacity(total);
     for mut flat in 0..total {
         let point = axes
@@ -373,5 +392,26 @@ mod tests {
         assert!(SearchSpace::new(vec![]).is_err());
         assert!(random_search(&space(), 3, 0, |_| Ok(f64::NAN)).is_err());
         assert!(grid_search(&space(), 0, |_| Ok(0.0)).is_err());
+        // 100 values on 4 dimensions is 10⁸ points; usize::MAX values per dimension would
+        // overflow the count: both refused before any evaluation.
+        let wide = SearchSpace::new(
+            ["a", "b", "c", "d"]
+                .map(|name| Dimension::continuous(name, 0.0, 1.0))
+                .to_vec(),
+        )
+        .unwrap();
+        for (space, per_dim) in [(&wide, 100), (&space(), usize::MAX)] {
+            let err = grid_search(space, per_dim, |_| panic!("evaluated")).unwrap_err();
+            assert!(
+                matches!(
+                    err,
+                    Error::Config {
+                        param: "per_dim",
+                        ..
+                    }
+                ),
+                "{err}"
+            );
+        }
     }
 }

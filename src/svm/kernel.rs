@@ -7,7 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
 use super::smo::{RowCache, solve};
-use crate::estimator::{Checked, FitChecked, Params, Predict};
+use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict};
 use crate::{Error, Result, validate};
 
 /// The kernel width `γ` of the Gaussian kernel.
@@ -17,6 +17,8 @@ pub enum Gamma {
     Scale,
     /// A fixed `γ > 0`.
     Value(f64),
+    /// The notes' width `σ > 0`: `γ = 1 / (2σ²)`.
+    Sigma(f64),
 }
 
 /// A similarity function satisfying Mercer's condition.
@@ -29,14 +31,18 @@ pub enum Kernel {
 }
 
 impl Kernel {
-    /// The notes' Gaussian kernel with width `σ`: `γ = 1 / (2σ²)`.
+    /// The notes' Gaussian kernel with width `σ`: `γ = 1 / (2σ²)` (`σ ≤ 0` fails the params'
+    /// check, naming `sigma`).
     pub fn gaussian(sigma: f64) -> Self {
-        Kernel::Rbf(Gamma::Value(1.0 / (2.0 * sigma * sigma)))
+        Kernel::Rbf(Gamma::Sigma(sigma))
     }
 
     /// The kernel with `γ` resolved against the training features.
     pub(crate) fn resolve(self, x: ArrayView2<f64>) -> Self {
         match self {
+            Kernel::Rbf(Gamma::Sigma(sigma)) => {
+                Kernel::Rbf(Gamma::Value(1.0 / (2.0 * sigma * sigma)))
+            }
             Kernel::Rbf(Gamma::Scale) => {
                 let var = x.var(0.0);
                 let g = if var > 0.0 {
@@ -54,7 +60,7 @@ impl Kernel {
     /// rows shifted by the mean of `b`: the distance does not change, and the expansion keeps
     /// its precision on data far from the origin).
     pub(crate) fn matrix(self, a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
-        if let Kernel::Rbf(Gamma::Value(gamma)) = self {
+        if let Kernel::Rbf(Gamma::Value(gamma)) = self.resolve(b) {
             let shift = b
                 .mean_axis(Axis(0))
                 .unwrap_or_else(|| ndarray::Array1::zeros(b.ncols()));
@@ -117,8 +123,13 @@ impl Params for KernelSvm {
         if self.max_iter == 0 {
             return Err(Error::config("max_iter", "must be at least 1"));
         }
-        if let Kernel::Rbf(Gamma::Value(g)) = self.kernel {
-            validate::positive(g, "gamma")?;
+        match self.kernel {
+            Kernel::Rbf(Gamma::Value(g)) => validate::positive(g, "gamma")?,
+            Kernel::Rbf(Gamma::Sigma(sigma)) => {
+                validate::positive(sigma, "sigma")?;
+                validate::positive(1.0 / (2.0 * sigma * sigma), "sigma")?;
+            }
+            _ => {}
         }
         Ok(())
     }
@@ -153,6 +164,13 @@ pub struct FittedKernelSvm {
     /// The `K (K - 1) / 2` pairwise machines.
     pub machines: Vec<PairMachine>,
     n_classes: usize,
+}
+
+impl Convergence for FittedKernelSvm {
+    /// Every pairwise machine met the KKT tolerance within `max_iter`.
+    fn converged(&self) -> bool {
+        self.machines.iter().all(|m| m.converged)
+    }
 }
 
 impl FitChecked<usize> for KernelSvm {

@@ -1,9 +1,10 @@
 use ndarray::{Array1, Array2, array, s};
 
 use super::*;
+use crate::Error;
 use crate::data::{Dataset, generate};
 use crate::estimator::Transform;
-use crate::estimator::{Fit, Predict};
+use crate::estimator::{Convergence, Fit, Predict};
 use crate::metrics::accuracy;
 use crate::preprocess::Scaler;
 
@@ -171,6 +172,25 @@ fn multiclass_one_vs_one_and_one_vs_rest() {
     assert!(acc > 0.85, "{acc}");
 }
 
+/// An SMO budget too small to meet the KKT tolerance is visible on the fitted model.
+#[test]
+fn kernel_svm_reports_an_unconverged_solve() {
+    let raw = crate::data::iris();
+    let data = raw.with_features(standardized(&raw)).unwrap();
+    let full = KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale))
+        .fit(&data)
+        .unwrap();
+    assert!(full.converged());
+    let short = KernelSvm {
+        max_iter: 3,
+        ..KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale))
+    }
+    .fit(&data)
+    .unwrap();
+    assert!(!short.converged());
+    assert!(short.machines.iter().all(|m| m.iterations <= 3));
+}
+
 #[test]
 fn bad_input_is_an_error() {
     let data = small();
@@ -203,11 +223,15 @@ fn bad_input_is_an_error() {
             .fit_binary(Array2::zeros((0, 2)).view(), &[])
             .is_err()
     );
-    assert!(
-        Kernel::gaussian(0.0) != Kernel::Linear
-            && KernelSvm::new(1.0, Kernel::gaussian(0.0))
-                .fit(&data)
-                .is_err()
-    );
+    // σ ≤ 0 (σ < 0 used to give the same γ as |σ|) and a σ so small that γ overflows.
+    for sigma in [0.0, -1.0, 1e-200, f64::NAN] {
+        let err = KernelSvm::new(1.0, Kernel::gaussian(sigma))
+            .fit(&data)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::Config { param: "sigma", .. }),
+            "σ = {sigma}: {err}"
+        );
+    }
     assert!(model.predict(array![[f64::INFINITY, 1.0]].view()).is_err());
 }

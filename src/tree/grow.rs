@@ -11,6 +11,9 @@ use rand::rngs::StdRng;
 
 use super::criterion::{Criterion, split_information};
 
+/// Impurity, relative to the root's, below which a node is pure.
+const PURITY: f64 = 1e-12;
+
 /// The best split found for a node.
 struct Candidate {
     score: f64,
@@ -69,10 +72,14 @@ impl<'a> Builder<'a> {
         let n = idx.len();
         // (node id, start, end, depth): children are pushed after their parent is created.
         let mut stack = vec![(self.push_node(&idx), 0, n, 0)];
+        // A node is pure when its impurity is rounding noise next to the root's: relative, so
+        // regression targets on any scale split alike (classification impurities are at most
+        // log₂ k, and exactly 0 when pure).
+        let pure = PURITY * self.nodes[0].impurity;
         while let Some((id, start, end, depth)) = stack.pop() {
             let range = &mut idx[start..end];
             let impurity = self.nodes[id].impurity;
-            let stop = impurity <= 1e-12
+            let stop = impurity <= pure
                 || range.len() < self.params.min_samples_split
                 || range.len() < 2 * self.params.min_samples_leaf
                 || self.params.max_depth.is_some_and(|d| depth >= d);

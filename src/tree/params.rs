@@ -166,7 +166,7 @@ impl DecisionTree {
     ) -> FittedTree<T> {
         let n_classes = match targets {
             Targets::Classes(_, k) => k,
-            Targets::Values(_) => 0,
+            Targets::Values(..) => 0,
         };
         let mut builder = Builder::new(self, x, targets, weights);
         builder.grow();

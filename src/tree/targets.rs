@@ -1,5 +1,7 @@
 //! The targets a tree is grown on: class labels (class weights per node) or continuous values
-//! (the moments `Σw, Σwy, Σwy²` per node).
+//! (the moments `Σw, Σwd, Σwd²` per node of the centred values `d = y - c`, `c` the mean of all
+//! targets: the variance `Σwd²/Σw - (Σwd/Σw)²` is the same for any `c`, and centring keeps it
+//! from cancelling when the mean is large next to the spread).
 
 use super::fitted::argmax;
 
@@ -32,7 +34,7 @@ impl TreeTarget for f64 {
         (value[0] - target).powi(2)
     }
     fn targets<'a>(_data: &Dataset<f64>, y: &'a [f64]) -> Targets<'a> {
-        Targets::Values(y)
+        Targets::values(y)
     }
 }
 
@@ -42,26 +44,36 @@ impl TreeTarget for f64 {
 pub enum Targets<'a> {
     /// Labels and the number of classes.
     Classes(&'a [usize], usize),
-    /// Continuous values.
-    Values(&'a [f64]),
+    /// Continuous values and the centre subtracted from them in the moments.
+    Values(&'a [f64], f64),
 }
 
-impl Targets<'_> {
+impl<'a> Targets<'a> {
+    /// Continuous targets, centred on their mean.
+    pub(crate) fn values(y: &'a [f64]) -> Self {
+        // The mean as `y₀ + mean(y - y₀)`: exactly `y₀` when every target equals it.
+        let centre = y.first().map_or(0.0, |&y0| {
+            y0 + y.iter().map(|v| v - y0).sum::<f64>() / y.len() as f64
+        });
+        Targets::Values(y, centre)
+    }
+
     pub(super) fn width(&self) -> usize {
         match self {
             Targets::Classes(_, k) => *k,
-            Targets::Values(_) => 3,
+            Targets::Values(..) => 3,
         }
     }
 
-    /// Add example `i` with weight `w` to node statistics (class weights or `[Σw, Σwy, Σwy²]`).
+    /// Add example `i` with weight `w` to node statistics (class weights or `[Σw, Σwd, Σwd²]`).
     pub(super) fn add(&self, stats: &mut [f64], i: usize, w: f64) {
         match self {
             Targets::Classes(y, _) => stats[y[i]] += w,
-            Targets::Values(y) => {
+            Targets::Values(y, centre) => {
+                let d = y[i] - centre;
                 stats[0] += w;
-                stats[1] += w * y[i];
-                stats[2] += w * y[i] * y[i];
+                stats[1] += w * d;
+                stats[2] += w * d * d;
             }
         }
     }
@@ -72,7 +84,7 @@ impl Targets<'_> {
                 let total: f64 = stats.iter().sum();
                 stats.iter().map(|s| s / total).collect()
             }
-            Targets::Values(_) => vec![stats[1] / stats[0]],
+            Targets::Values(_, centre) => vec![centre + stats[1] / stats[0]],
         }
     }
 }

@@ -121,6 +121,52 @@ fn regression_tree_fits_a_step_and_respects_min_samples_leaf() {
     assert_eq!(stump.fit(&data).unwrap().n_leaves(), 1);
 }
 
+/// A regression tree on targets `a + b·y` grows the same tree as on `y` and predicts `a + b·ŷ`:
+/// the variance is centred (no cancellation when `a` is large) and purity is relative to the
+/// root (no split refused because `b` is small).
+#[test]
+fn regression_tree_is_invariant_to_the_targets_scale_and_offset() {
+    let x = Array2::from_shape_fn((40, 2), |(i, j)| ((i * (j + 3)) % 17) as f64);
+    let y: Array1<f64> = x
+        .rows()
+        .into_iter()
+        .map(|r| {
+            if r[0] < 8.0 {
+                r[1] % 3.0
+            } else {
+                5.0 + r[1] % 2.0
+            }
+        })
+        .collect();
+    let reference = DecisionTree::regression()
+        .fit(&Dataset::new(x.clone(), y.clone()).unwrap())
+        .unwrap();
+    assert!(reference.n_leaves() > 3);
+    for (a, b) in [(0.0, 1e-7), (1e8, 1.0), (-3e9, 1e-3)] {
+        let tree = DecisionTree::regression()
+            .fit(&Dataset::new(x.clone(), y.mapv(|v| a + b * v)).unwrap())
+            .unwrap();
+        assert_eq!(
+            (tree.n_leaves(), tree.depth()),
+            (reference.n_leaves(), reference.depth()),
+            "a = {a}, b = {b}"
+        );
+        let got = tree.predict(x.view()).unwrap();
+        let want = reference.predict(x.view()).unwrap().mapv(|v| a + b * v);
+        for (g, w) in got.iter().zip(&want) {
+            assert!(
+                (g - w).abs() <= 1e-9 * a.abs().max(b),
+                "a = {a}, b = {b}: {g} vs {w}"
+            );
+        }
+    }
+    // A constant target far from 0 is one leaf: its variance is exactly 0, not rounding noise.
+    let flat = Dataset::new(x.clone(), Array1::from_elem(40, 1e8 + 0.1)).unwrap();
+    let tree = DecisionTree::regression().fit(&flat).unwrap();
+    assert_eq!(tree.n_leaves(), 1);
+    assert_eq!(tree.nodes()[0].impurity, 0.0);
+}
+
 #[test]
 fn max_depth_is_respected() {
     let data = crate::data::digits();
