@@ -76,7 +76,7 @@ impl Backend {
             #[allow(deprecated)]
             Backend::NdArray => Ok(Device::ndarray()),
             #[cfg(feature = "wgpu")]
-            Backend::Wgpu => Ok(Device::wgpu(burn::tensor::DeviceKind::DefaultDevice)),
+            Backend::Wgpu => gpu::device(),
             #[allow(unreachable_patterns)]
             _ => Err(self.not_compiled()),
         }
@@ -120,6 +120,85 @@ impl FromStr for Backend {
     }
 }
 
+/// Choosing the wgpu adapter explicitly.
+///
+/// wgpu's automatic choice also tries OpenGL, whose adapter on a machine without a Vulkan
+/// driver panicked inside wgpu-hal ("Could not lock adapter context") and then hung. This crate
+/// asks for the native API of the platform (Vulkan on Linux, Metal on macOS, DX12 then Vulkan on
+/// Windows), OpenGL only when `MLNOTES_WGPU_API=gl` asks for it, and turns "no adapter" into
+/// [`Error::Backend`] saying how to get one. The runtime is started once per process.
+#[cfg(feature = "wgpu")]
+mod gpu {
+    use std::sync::OnceLock;
+
+    use burn::tensor::wgpu::WgpuBackend;
+    use burn::tensor::{Device, DeviceKind};
+
+    use crate::{Error, Result};
+
+    /// The environment variable naming the graphics API (`vulkan`, `metal`, `dx12`, `gl`).
+    pub const API_VARIABLE: &str = "MLNOTES_WGPU_API";
+
+    /// The graphics APIs to try, in order.
+    fn apis() -> Result<Vec<WgpuBackend>> {
+        let Ok(asked) = std::env::var(API_VARIABLE) else {
+            return Ok(if cfg!(target_os = "macos") {
+                vec![WgpuBackend::Metal]
+            } else if cfg!(windows) {
+                vec![WgpuBackend::Dx12, WgpuBackend::Vulkan]
+            } else {
+                vec![WgpuBackend::Vulkan]
+            });
+        };
+        let api = match asked.to_ascii_lowercase().as_str() {
+            "vulkan" => WgpuBackend::Vulkan,
+            "metal" => WgpuBackend::Metal,
+            "dx12" => WgpuBackend::Dx12,
+            "gl" | "opengl" => WgpuBackend::Gl,
+            other => {
+                return Err(Error::Backend {
+                    name: "wgpu".into(),
+                    reason: format!(
+                        "{API_VARIABLE}={other} is not a graphics API; expected vulkan, metal, dx12 or gl"
+                    ),
+                });
+            }
+        };
+        Ok(vec![api])
+    }
+
+    /// The wgpu device on the first API with an adapter, started once.
+    pub fn device() -> Result<Device> {
+        static DEVICE: OnceLock<std::result::Result<Device, String>> = OnceLock::new();
+        let apis = apis()?;
+        DEVICE
+            .get_or_init(|| {
+                let mut failures = Vec::new();
+                for api in apis {
+                    match Device::wgpu_options()
+                        .device_kind(DeviceKind::DefaultDevice)
+                        .graphics_api(api)
+                        .init()
+                    {
+                        Ok(device) => return Ok(device),
+                        Err(e) => failures.push(format!("{api:?}: {e}")),
+                    }
+                }
+                Err(format!(
+                    "no usable GPU adapter ({}); on Linux install a Vulkan driver (Debian and \
+                     Ubuntu: apt install mesa-vulkan-drivers, which includes the CPU driver \
+                     lavapipe), or set {API_VARIABLE}=gl to try OpenGL",
+                    failures.join("; ")
+                ))
+            })
+            .clone()
+            .map_err(|reason| Error::Backend {
+                name: "wgpu".into(),
+                reason,
+            })
+    }
+}
+
 /// A tensor read back into host memory failed.
 pub fn data_error(e: impl std::fmt::Debug) -> crate::Error {
     crate::Error::Backend {
@@ -149,15 +228,74 @@ pub fn scalar(t: burn::tensor::Tensor<1>) -> Result<f64> {
         .ok_or_else(|| Error::invalid("an empty tensor has no value"))
 }
 
+/// A hold on Burn's random numbers: while it lives, no other thread's training loop draws
+/// from them (see [`rng_turn`]).
+#[must_use = "the turn ends when this value is dropped"]
+pub struct RngTurn {
+    _guard: Option<std::sync::MutexGuard<'static, ()>>,
+}
+
+static RNG_TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+thread_local! {
+    /// How many turns this thread holds (nested loops re-enter without blocking).
+    static TURNS_HELD: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Waits for, then holds, the process's turn at Burn's random numbers.
+///
+/// Burn draws every random number of its CPU backends (initial weights, dropout masks,
+/// `Tensor::random`) from one process-wide generator that `Device::seed` resets, so two seeded
+/// fits running at once on different threads would interleave one stream and get numbers that
+/// depend on thread scheduling. Every training loop of this crate holds the turn from its
+/// seeding to its end: concurrent fits in one process run one after another, each on exactly
+/// its own seeded stream. A loop started while this thread already holds the turn (a callback
+/// that trains) re-enters without blocking. Code that seeds and initialises a model itself
+/// uses [`seeded`].
+pub fn rng_turn() -> RngTurn {
+    let held = TURNS_HELD.with(std::cell::Cell::get);
+    let guard = (held == 0).then(|| {
+        RNG_TURN
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    });
+    TURNS_HELD.with(|t| t.set(held + 1));
+    RngTurn { _guard: guard }
+}
+
+impl Drop for RngTurn {
+    fn drop(&mut self) {
+        TURNS_HELD.with(|t| t.set(t.get().saturating_sub(1)));
+    }
+}
+
+/// Runs `f` (typically a model's `init`) right after seeding Burn's generator of `device` with
+/// `seed`, holding the random-number turn throughout: the same seed gives the same weights
+/// whatever other threads do.
+///
+/// ```
+/// use mlnotes::backend::{Backend, seeded};
+/// use mlnotes_models::MlpConfig;
+/// let device = Backend::default_compiled()?.device()?;
+/// let a = seeded(&device, 7, || MlpConfig::new(4, vec![8], 3).init(&device));
+/// let b = seeded(&device, 7, || MlpConfig::new(4, vec![8], 3).init(&device));
+/// let w = |m: &mlnotes_models::Mlp| m.layers[0].weight.val().into_data();
+/// assert_eq!(w(&a), w(&b));
+/// # Ok::<(), mlnotes::Error>(())
+/// ```
+pub fn seeded<T>(device: &Device, seed: u64, f: impl FnOnce() -> T) -> T {
+    let _turn = rng_turn();
+    device.seed(seed);
+    f()
+}
+
 /// The device the library's tests run on: the first compiled backend (flex), not
 /// `Device::default()` (wgpu on lavapipe when compiled: slow); with the test's turn at Burn's
-/// random numbers. Burn's CPU backends draw every random number (weights, dropout masks,
-/// shuffles) from one process-wide generator, so a seeded test gets the same numbers in every
-/// run only while no other test thread draws from it: hold the turn for the whole test.
+/// random numbers ([`rng_turn`]), held for the whole test so that its seeded weights do not
+/// depend on other test threads.
 #[cfg(test)]
-pub(crate) fn test_device() -> (Device, std::sync::MutexGuard<'static, ()>) {
-    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let turn = TURN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+pub(crate) fn test_device() -> (Device, RngTurn) {
+    let turn = rng_turn();
     let device = Backend::default_compiled()
         .and_then(Backend::device)
         .expect("a compiled backend");

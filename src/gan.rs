@@ -20,7 +20,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, Normal};
 
-use crate::backend::{device_of, scalar, to_vec};
+use crate::backend::{device_of, rng_turn, scalar, to_vec};
+use crate::checkpoint::{Checkpointing, RngState, loop_rng, step_seed};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -54,6 +55,19 @@ pub struct Gan {
     pub learning_rate: f64,
     /// Seed of initialisation, noise and batches.
     pub seed: u64,
+    /// Save the training state every `every` steps, and resume from it (see
+    /// [`checkpoint`](crate::checkpoint)).
+    pub checkpoint: Option<Checkpointing>,
+}
+
+/// What a [`Gan`] carries from step to step (and saves in a checkpoint).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StepLoop {
+    /// Steps completed.
+    step: usize,
+    history: Vec<GanStep>,
+    /// The batch generator.
+    rng: RngState,
 }
 
 impl Gan {
@@ -69,6 +83,7 @@ impl Gan {
             batch_size: 256,
             learning_rate: 1e-3,
             seed: 0,
+            checkpoint: None,
         }
     }
 }
@@ -80,12 +95,14 @@ impl Params for Gan {
         validate::at_least(self.batch_size, 1, "batch_size")?;
         validate::positive(self.learning_rate, "learning_rate")?;
         MlpConfig::new(self.noise_dim, self.hidden.clone(), 1).check()?;
-        Ok(())
+        self.checkpoint
+            .as_ref()
+            .map_or(Ok(()), Checkpointing::check)
     }
 }
 
 /// What one step measured.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct GanStep {
     /// 1-based step.
     pub step: usize,
@@ -148,6 +165,8 @@ impl Gan {
         self.check()?;
         validate::non_empty(data, "real samples")?;
         validate::finite(data, "real samples")?;
+        // Burn's generator is seeded every step below: no other fit may draw from it meanwhile.
+        let _turn = rng_turn();
         let device = device.clone().autodiff();
         device.seed(self.seed);
         let dim = data.ncols();
@@ -155,11 +174,30 @@ impl Gan {
         let mut d = MlpConfig::new(dim, self.hidden.clone(), 1).try_init(&device)?;
         let adam = || AdamConfig::new().with_beta_1(0.5).init();
         let (mut g_optim, mut d_optim) = (adam(), adam());
+        let mut state = StepLoop {
+            step: 0,
+            history: Vec::with_capacity(self.steps),
+            rng: RngState::of(&loop_rng(self.seed)),
+        };
+        if let Some(snap) = self
+            .checkpoint
+            .as_ref()
+            .map(Checkpointing::start)
+            .transpose()?
+            .flatten()
+        {
+            state = snap.json("state")?;
+            g = snap.module("generator", g)?;
+            d = snap.module("discriminator", d)?;
+            g_optim = snap.optimizer("generator", g_optim)?;
+            d_optim = snap.optimizer("discriminator", d_optim)?;
+        }
         let real_all = to_tensor(data, &device);
-        let mut rng = StdRng::seed_from_u64(self.seed);
+        let mut rng = state.rng.restore();
         let n = self.batch_size;
-        let mut history = Vec::with_capacity(self.steps);
-        for step in 1..=self.steps {
+        while state.step < self.steps {
+            let step = state.step + 1;
+            device.seed(step_seed(self.seed, step));
             let rows: Vec<i64> = (0..n)
                 .map(|_| rand::Rng::random_range(&mut rng, 0..data.nrows()) as i64)
                 .collect();
@@ -209,7 +247,20 @@ impl Gan {
                 d_fake,
             };
             on_step(&s);
-            history.push(s);
+            state.history.push(s);
+            state.step = step;
+            if let Some(ckpt) = &self.checkpoint
+                && ckpt.due(step, self.steps)
+            {
+                state.rng = RngState::of(&rng);
+                ckpt.save(step, |w| {
+                    w.json("state", &state)?;
+                    w.module("generator", &g)?;
+                    w.module("discriminator", &d)?;
+                    w.optimizer("generator", &g_optim)?;
+                    w.optimizer("discriminator", &d_optim)
+                })?;
+            }
         }
         Ok(Trained {
             model: FittedGan {
@@ -217,7 +268,7 @@ impl Gan {
                 output: self.output,
                 discriminator: d.valid(),
             },
-            history,
+            history: state.history,
         })
     }
 }

@@ -29,6 +29,7 @@
 //! | Errors: one typed [`Error`] for the whole library | [`error`] |
 //! | Progress bars on long work | [`progress`] |
 //! | What every training loop returns (model and typed history) | [`training`] |
+//! | Checkpoints: training loops that survive interruption | [`checkpoint`] |
 //! | Experiments (claims measured, reports, plots) | [`experiment`] |
 //! | Burn backends (`flex`, `ndarray`, `wgpu`) | [`backend`] |
 //!
@@ -38,6 +39,7 @@
 
 pub mod backend;
 pub mod bayes;
+pub mod checkpoint;
 pub mod cluster;
 pub mod data;
 pub mod deep;

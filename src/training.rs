@@ -23,3 +23,6 @@ impl<M, R> Trained<M, R> {
 
 #[cfg(test)]
 mod config_tests;
+
+#[cfg(test)]
+mod resume_tests;

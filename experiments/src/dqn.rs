@@ -46,6 +46,7 @@ impl Experiment for DqnExperiment {
             let params = Dqn {
                 target_update,
                 seed: ctx.seed,
+                checkpoint: ctx.checkpointing(name, 5_000),
                 ..Dqn::new(steps)
             };
             let bar = ctx.progress(steps as u64, name);

@@ -49,6 +49,7 @@ fn train_both(ctx: &Context, gan: &Gan, real: ArrayView2<f64>, what: &str) -> Re
         let gan = Gan {
             loss,
             seed: ctx.seed,
+            checkpoint: ctx.checkpointing(&format!("{what} {name}"), 500),
             ..gan.clone()
         };
         let fitted = gan.fit(real, &ctx.device, |_| bar.inc(1))?;

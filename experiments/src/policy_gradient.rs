@@ -91,6 +91,7 @@ impl Experiment for PolicyGradientExperiment {
         for (estimator, name) in ESTIMATORS {
             let params = PolicyGradient {
                 seed: ctx.seed,
+                checkpoint: ctx.checkpointing(name, 10),
                 ..PolicyGradient::new(estimator, iterations)
             };
             let bar = ctx.progress(iterations as u64, name);

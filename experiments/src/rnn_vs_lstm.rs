@@ -59,6 +59,10 @@ impl Experiment for RnnVsLstm {
                 let g = input_gradient_norms(&model, &task, 64, ctx.seed)?;
                 let ratio = g[0] / g[t - 1];
                 bar.set_message(format!("adding problem, {name}, T = {t}"));
+                let trainer = SequenceTrainer {
+                    checkpoint: ctx.checkpointing(&format!("{name} T{t}"), 100),
+                    ..trainer.clone()
+                };
                 let trained = trainer.fit(model, &task, |_| bar.inc(every))?.model;
                 let mse = evaluate(&trained, &task, 2000, ctx.seed.wrapping_add(7))?;
                 cells.push((mse, ratio));

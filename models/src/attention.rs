@@ -239,7 +239,7 @@ impl TransformerConfig {
 impl Transformer {
     /// Width of the outputs.
     pub fn d_model(&self) -> usize {
-        self.embed.weight.dims()[1]
+        self.embed.weight.lazy_shape()[1]
     }
 
     /// `[batch, time, d_input] -> [batch, time, d_model]`, all positions at once.

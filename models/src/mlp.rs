@@ -214,12 +214,12 @@ impl Mlp {
 
     /// Number of input features (0 for a network without layers).
     pub fn n_inputs(&self) -> usize {
-        self.layers.first().map_or(0, |l| l.weight.dims()[0])
+        self.layers.first().map_or(0, |l| l.weight.lazy_shape()[0])
     }
 
     /// Number of outputs (0 for a network without layers).
     pub fn n_outputs(&self) -> usize {
-        self.layers.last().map_or(0, |l| l.weight.dims()[1])
+        self.layers.last().map_or(0, |l| l.weight.lazy_shape()[1])
     }
 
     /// Number of trainable parameters.

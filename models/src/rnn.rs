@@ -78,7 +78,7 @@ impl RecurrentConfig {
 impl RnnCell {
     /// Hidden size.
     pub fn d_hidden(&self) -> usize {
-        self.hidden.weight.dims()[0]
+        self.hidden.weight.lazy_shape()[0]
     }
 
     /// One step: `h_t` from the input projection `W_xh x_t + b` and `h_{t-1}`.
@@ -122,7 +122,7 @@ pub struct LstmState {
 impl LstmCell {
     /// Hidden size.
     pub fn d_hidden(&self) -> usize {
-        self.hidden.weight.dims()[0]
+        self.hidden.weight.lazy_shape()[0]
     }
 
     /// One step from the input projection `W_x x_t + b` (all four gates) and the state.

@@ -115,15 +115,15 @@ impl SequenceModel {
     /// Features per time step the model reads.
     pub fn d_input(&self) -> usize {
         match &self.encoder {
-            Encoder::Rnn(c) => c.input.weight.dims()[0],
-            Encoder::Lstm(c) => c.input.weight.dims()[0],
-            Encoder::Transformer(t) => t.embed.weight.dims()[0],
+            Encoder::Rnn(c) => c.input.weight.lazy_shape()[0],
+            Encoder::Lstm(c) => c.input.weight.lazy_shape()[0],
+            Encoder::Transformer(t) => t.embed.weight.lazy_shape()[0],
         }
     }
 
     /// Outputs per time step.
     pub fn outputs(&self) -> usize {
-        self.head.weight.dims()[1]
+        self.head.weight.lazy_shape()[1]
     }
 
     /// `[batch, time, d_input] -> [batch, time, outputs]`.

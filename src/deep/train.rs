@@ -14,11 +14,10 @@ use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer, SgdConfig};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};
 use mlnotes_models::{Cnn, Mlp};
 use ndarray::{Array2, ArrayView2};
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 
-use crate::backend::{device_of, scalar, to_vec};
+use crate::backend::{device_of, rng_turn, scalar, to_vec};
+use crate::checkpoint::{Checkpointing, RngState, loop_rng, step_seed};
 use crate::data::Dataset;
 use crate::estimator::Params;
 use crate::training::Trained;
@@ -51,10 +50,14 @@ pub struct Trainer {
     pub weight_decay: f64,
     /// Stop after this many epochs without a better validation loss.
     pub patience: Option<usize>,
-    /// Seed of shuffling and dropout masks.
+    /// Seed of the initial weights (a fresh model's are drawn at its first use, in the first
+    /// epoch), shuffling and dropout masks.
     pub seed: u64,
     /// Show a progress bar (on a terminal) over the mini-batches.
     pub progress: bool,
+    /// Save the training state every `every` epochs, and resume from it (see
+    /// [`checkpoint`](crate::checkpoint)).
+    pub checkpoint: Option<Checkpointing>,
 }
 
 impl Trainer {
@@ -69,6 +72,7 @@ impl Trainer {
             patience: None,
             seed: 0,
             progress: false,
+            checkpoint: None,
         }
     }
 
@@ -104,12 +108,14 @@ impl Params for Trainer {
         if let Optimizer::Sgd { momentum } = self.optimizer {
             validate::in_range(momentum, 0.0, 1.0 - f64::EPSILON, "momentum")?;
         }
-        Ok(())
+        self.checkpoint
+            .as_ref()
+            .map_or(Ok(()), Checkpointing::check)
     }
 }
 
 /// Loss and accuracy after one epoch.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct EpochStats {
     /// 1-based epoch.
     pub epoch: usize,
@@ -253,6 +259,21 @@ pub fn predict_proba<M: Classifier>(model: &M, x: ArrayView2<f64>) -> Result<Arr
     .map_err(|e| Error::invalid(e.to_string()))
 }
 
+/// What a [`Trainer`] carries from epoch to epoch (and saves in a checkpoint).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct EpochLoop {
+    /// Epochs completed.
+    epoch: usize,
+    history: Vec<EpochStats>,
+    since_best: usize,
+    /// The best validation loss so far (its weights are the `best` module).
+    best_loss: Option<f64>,
+    /// The example order, shuffled in place every epoch.
+    order: Vec<usize>,
+    /// The shuffling generator.
+    rng: RngState,
+}
+
 impl Trainer {
     /// Trains `model` (fresh from its config's `init`, or pretrained, with parts frozen) on
     /// `train`, validating on `val` every epoch; `on_epoch` sees each epoch's numbers.
@@ -264,6 +285,10 @@ impl Trainer {
         mut on_epoch: impl FnMut(&EpochStats),
     ) -> Result<Trained<M, EpochStats>> {
         self.check()?;
+        // Burn's generator is seeded here and every epoch: no other fit may draw from it until
+        // this one ends. A fresh model's weights are drawn from `seed` at their first use.
+        let _turn = rng_turn();
+        device_of(&model).seed(self.seed);
         check_fits(&model, train, "training data")?;
         check_fits(&model, val, "validation data")?;
         if train.class_names() != val.class_names() {
@@ -277,26 +302,56 @@ impl Trainer {
         // Back to training mode on the autodiff device (frozen parts stay frozen).
         let mut model = model.train();
         let device = device_of(&model).autodiff();
-        device.seed(self.seed);
         let mut optim = self.optimizer();
         let loss_fn = CrossEntropyLossConfig::new().init(&device);
         let (x, y) = tensors(train, &device);
-        let mut order: Vec<usize> = (0..train.n_samples()).collect();
-        let mut rng = StdRng::seed_from_u64(self.seed);
-        let mut best: Option<(f64, M)> = None;
-        let (mut history, mut since_best) = (Vec::with_capacity(self.epochs), 0);
-        let per_epoch = order.len().div_ceil(self.batch_size);
+        let mut state = EpochLoop {
+            epoch: 0,
+            history: Vec::with_capacity(self.epochs),
+            since_best: 0,
+            best_loss: None,
+            order: (0..train.n_samples()).collect(),
+            rng: RngState::of(&loop_rng(self.seed)),
+        };
+        let mut best: Option<M> = None;
+        if let Some(snap) = self
+            .checkpoint
+            .as_ref()
+            .map(Checkpointing::start)
+            .transpose()?
+            .flatten()
+        {
+            state = snap.json("state")?;
+            if state.order.len() != train.n_samples() {
+                return Err(Error::invalid(format!(
+                    "the checkpoint was saved training on {} examples, not {}",
+                    state.order.len(),
+                    train.n_samples()
+                )));
+            }
+            model = snap.module("model", model)?;
+            optim = snap.optimizer("optim", optim)?;
+            if state.best_loss.is_some() {
+                best = Some(snap.module("best", model.clone())?.valid());
+            }
+        }
+        let mut rng = state.rng.restore();
+        let per_epoch = state.order.len().div_ceil(self.batch_size);
         let bar = crate::progress::bar(
             self.progress,
             (self.epochs * per_epoch) as u64,
             "training",
             "batches",
         );
-        for epoch in 1..=self.epochs {
+        bar.set_position((state.epoch * per_epoch) as u64);
+        let stopped = |s: &EpochLoop| self.patience.is_some_and(|p| s.since_best >= p);
+        while state.epoch < self.epochs && !stopped(&state) {
+            let epoch = state.epoch + 1;
+            device.seed(step_seed(self.seed, epoch));
             bar.set_message(format!("epoch {epoch}/{}", self.epochs));
-            order.shuffle(&mut rng);
+            state.order.shuffle(&mut rng);
             let (mut total, mut batches) = (0.0, 0);
-            for chunk in order.chunks(self.batch_size) {
+            for chunk in state.order.chunks(self.batch_size) {
                 let idx = Tensor::<1, Int>::from_data(
                     TensorData::new(
                         chunk.iter().map(|&i| i as i64).collect::<Vec<_>>(),
@@ -312,7 +367,7 @@ impl Trainer {
                 if !value.is_finite() {
                     bar.abandon();
                     return Err(Error::Diverged {
-                        iteration: history.len() * per_epoch + batches,
+                        iteration: state.history.len() * per_epoch + batches,
                         loss: value,
                     });
                 }
@@ -341,19 +396,32 @@ impl Trainer {
                 self.epochs
             ));
             on_epoch(&stats);
-            history.push(stats);
-            if best.as_ref().is_none_or(|b| val_loss < b.0) {
-                best = Some((val_loss, model.valid()));
-                since_best = 0;
+            state.history.push(stats);
+            state.epoch = epoch;
+            if state.best_loss.is_none_or(|b| val_loss < b) {
+                state.best_loss = Some(val_loss);
+                best = Some(model.valid());
+                state.since_best = 0;
             } else {
-                since_best += 1;
-                if self.patience.is_some_and(|p| since_best >= p) {
-                    break;
-                }
+                state.since_best += 1;
+            }
+            if let Some(ckpt) = &self.checkpoint
+                && (ckpt.due(epoch, self.epochs) || stopped(&state))
+            {
+                state.rng = RngState::of(&rng);
+                ckpt.save(epoch, |w| {
+                    w.json("state", &state)?;
+                    w.module("model", &model)?;
+                    w.optimizer("optim", &optim)?;
+                    best.as_ref().map_or(Ok(()), |b| w.module("best", b))
+                })?;
             }
         }
         bar.finish_and_clear();
-        let model = best.map_or_else(|| model.valid(), |b| b.1);
-        Ok(Trained { model, history })
+        let model = best.unwrap_or_else(|| model.valid());
+        Ok(Trained {
+            model,
+            history: state.history,
+        })
     }
 }

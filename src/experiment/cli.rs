@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use clap::{CommandFactory, FromArgMatches, Parser};
 
-use super::{Context, Experiment, Report};
+use super::{Checkpoints, Context, Experiment, Report};
 use crate::backend::Backend;
 use crate::{Error, Result};
 
@@ -27,6 +27,13 @@ pub struct Cli {
     /// Small sizes (seconds, as in the tests) instead of the full experiment
     #[arg(long)]
     pub quick: bool,
+    /// Save the state of long training loops under this folder (one subfolder per loop),
+    /// so that an interrupted run can continue with --resume
+    #[arg(long)]
+    pub checkpoint_dir: Option<PathBuf>,
+    /// Continue every training loop from its latest checkpoint in --checkpoint-dir
+    #[arg(long, requires = "checkpoint_dir")]
+    pub resume: bool,
 }
 
 fn parse_backend(s: &str) -> Result<Backend, String> {
@@ -49,7 +56,12 @@ impl Cli {
             Some(b) => b,
             None => Backend::default_compiled()?,
         };
-        Context::new(backend, self.seed, &self.out, self.quick)
+        let mut ctx = Context::new(backend, self.seed, &self.out, self.quick)?;
+        ctx.checkpoints = self.checkpoint_dir.as_ref().map(|dir| Checkpoints {
+            dir: dir.clone(),
+            resume: self.resume,
+        });
+        Ok(ctx)
     }
 }
 
@@ -64,6 +76,7 @@ pub fn run_one(experiment: &dyn Experiment, ctx: &mut Context) -> Result<Report>
         ctx.seed,
         if ctx.quick { ", quick" } else { "" }
     );
+    ctx.experiment = experiment.name().to_string();
     let mut report = experiment.run(ctx)?;
     report.timing("wall_seconds", start.elapsed().as_secs_f64());
     let dir = ctx.out_dir.join(experiment.name());

@@ -21,7 +21,7 @@ const X_THRESHOLD: f64 = 2.4;
 pub const MAX_STEPS: usize = 500;
 
 /// The cart-pole state `[x, ẋ, θ, θ̇]` and the step count.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct CartPole {
     /// `[x, x_dot, theta, theta_dot]`.
     pub state: [f64; 4],

@@ -8,11 +8,12 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use mlnotes_models::{Mlp, MlpConfig};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 use super::cartpole::CartPole;
 use super::network::{greedy_cartpole_return, outputs};
+use crate::backend::rng_turn;
+use crate::checkpoint::{Checkpointing, LoopRng, RngState, loop_rng};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -65,6 +66,9 @@ pub struct Dqn {
     pub eval_every: usize,
     /// Seed.
     pub seed: u64,
+    /// Save the training state every `every` environment steps, and resume from it (see
+    /// [`checkpoint`](crate::checkpoint)).
+    pub checkpoint: Option<Checkpointing>,
 }
 
 impl Dqn {
@@ -89,6 +93,7 @@ impl Dqn {
             total_steps,
             eval_every: (total_steps / 50).max(1_000),
             seed: 0,
+            checkpoint: None,
         }
     }
 }
@@ -117,11 +122,14 @@ impl Params for Dqn {
         if self.target_update == Some(0) {
             return Err(Error::config("target_update", "must be at least 1 step"));
         }
-        Ok(())
+        self.checkpoint
+            .as_ref()
+            .map_or(Ok(()), Checkpointing::check)
     }
 }
 
 /// A ring buffer of transitions `(s, a, r, s', terminated)`.
+#[derive(serde::Serialize, serde::Deserialize)]
 struct ReplayBuffer {
     states: Vec<[f32; 4]>,
     actions: Vec<i64>,
@@ -165,6 +173,22 @@ impl ReplayBuffer {
     }
 }
 
+/// What DQN training carries from step to step (and saves in a checkpoint).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct DqnLoop {
+    /// Environment steps completed.
+    step: usize,
+    env: CartPole,
+    /// Undiscounted return of the running episode so far.
+    episode_return: f64,
+    buffer: ReplayBuffer,
+    history: Vec<DqnRecord>,
+    /// The best greedy evaluation so far (its network is the `best` module).
+    best_return: Option<f64>,
+    /// Exploration, resets and minibatches.
+    rng: RngState,
+}
+
 /// A trained DQN agent: the best Q-network found by the periodic greedy evaluations.
 #[derive(Debug, Clone)]
 pub struct FittedDqn {
@@ -173,7 +197,7 @@ pub struct FittedDqn {
 }
 
 /// What happened at one step of DQN training: an episode ended, an evaluation ran, or both.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct DqnRecord {
     /// The environment step (1-based).
     pub step: usize,
@@ -218,87 +242,134 @@ impl Dqn {
         mut on_record: impl FnMut(&DqnRecord),
     ) -> Result<Trained<FittedDqn, DqnRecord>> {
         self.check()?;
+        let _turn = rng_turn();
         let device = device.clone().autodiff();
         device.seed(self.seed);
         let mut q = MlpConfig::new(4, self.hidden.clone(), 2).try_init(&device)?;
         let mut target = q.valid();
         let mut optim = AdamConfig::new().init();
-        let mut buffer = ReplayBuffer::new(self.buffer_size);
-        let mut rng = StdRng::seed_from_u64(self.seed);
-        let mut env = CartPole::reset(&mut rng);
-        let (mut episode_return, mut history) = (0.0, Vec::new());
-        let mut evaluated = false;
-        let mut best = (f64::NEG_INFINITY, q.valid());
+        let mut rng = loop_rng(self.seed);
+        let mut state = DqnLoop {
+            step: 0,
+            env: CartPole::reset(&mut rng),
+            episode_return: 0.0,
+            buffer: ReplayBuffer::new(self.buffer_size),
+            history: Vec::new(),
+            best_return: None,
+            rng: RngState::of(&rng),
+        };
+        let mut best: Option<Mlp> = None;
+        if let Some(snap) = self
+            .checkpoint
+            .as_ref()
+            .map(Checkpointing::start)
+            .transpose()?
+            .flatten()
+        {
+            state = snap.json("state")?;
+            q = snap.module("q", q)?;
+            target = snap.module("target", target)?;
+            optim = snap.optimizer("q", optim)?;
+            if state.best_return.is_some() {
+                best = Some(snap.module("best", q.valid())?);
+            }
+        }
+        let mut rng = state.rng.restore();
         // The online network without autodiff, refreshed after each gradient step.
         let mut acting = q.valid();
-        let decay = (self.epsilon_fraction * self.total_steps as f64).max(1.0);
-        for step in 1..=self.total_steps {
-            let eps =
-                self.epsilon.0 + (step as f64 / decay).min(1.0) * (self.epsilon.1 - self.epsilon.0);
-            let s = env.state.map(|v| v as f32);
-            let action = if rng.random::<f64>() < eps {
-                rng.random_range(0..2)
-            } else {
-                let out = outputs(&acting, &s, false)?;
-                usize::from(out[1] > out[0])
-            };
-            let t = env.step(action)?;
-            buffer.push(
-                s,
-                action,
-                t.reward as f32,
-                t.state.map(|v| v as f32),
-                t.terminated,
-            );
-            episode_return += t.reward;
-            let mut record = DqnRecord {
-                step,
-                episode_return: None,
-                evaluation: None,
-            };
-            if t.terminated || t.truncated {
-                record.episode_return = Some(episode_return);
-                episode_return = 0.0;
-                env = CartPole::reset(&mut rng);
-            }
-            if step > self.learning_starts && step % self.train_every == 0 {
+        while state.step < self.total_steps {
+            let step = state.step + 1;
+            let record = self.step(step, &mut state, &mut rng, &acting)?;
+            if step > self.learning_starts && step.is_multiple_of(self.train_every) {
                 // Without a target network the bootstrap uses the online network itself.
                 let bootstrap = if self.target_update.is_none() {
                     &acting
                 } else {
                     &target
                 };
-                let loss = self.td_loss(&q, bootstrap, &buffer, &device, &mut rng)?;
+                let loss = self.td_loss(&q, bootstrap, &state.buffer, &device, &mut rng)?;
                 let grads = GradientsParams::from_grads(loss.backward(), &q);
                 q = optim.step(self.learning_rate, q, grads);
                 acting = q.valid();
             }
             if let Some(n) = self.target_update
-                && step % n == 0
+                && step.is_multiple_of(n)
             {
                 target = acting.clone();
             }
-            if step % self.eval_every == 0 && step > self.learning_starts {
-                let snapshot = acting.clone();
-                let r = greedy_cartpole_return(&snapshot, 10, self.seed.wrapping_add(step as u64))?;
-                if r >= best.0 {
-                    best = (r, snapshot);
+            let mut record = record;
+            if step.is_multiple_of(self.eval_every) && step > self.learning_starts {
+                let r = greedy_cartpole_return(&acting, 10, self.seed.wrapping_add(step as u64))?;
+                if state.best_return.is_none_or(|b| r >= b) {
+                    state.best_return = Some(r);
+                    best = Some(acting.clone());
                 }
                 record.evaluation = Some(r);
-                evaluated = true;
             }
             if record.episode_return.is_some() || record.evaluation.is_some() {
                 on_record(&record);
-                history.push(record);
+                state.history.push(record);
+            }
+            state.step = step;
+            if let Some(ckpt) = &self.checkpoint
+                && ckpt.due(step, self.total_steps)
+            {
+                state.rng = RngState::of(&rng);
+                ckpt.save(step, |w| {
+                    w.json("state", &state)?;
+                    w.module("q", &q)?;
+                    w.module("target", &target)?;
+                    w.optimizer("q", &optim)?;
+                    best.as_ref().map_or(Ok(()), |b| w.module("best", b))
+                })?;
             }
         }
-        if !evaluated {
-            best.1 = q.valid();
-        }
         Ok(Trained {
-            model: FittedDqn { q: best.1 },
-            history,
+            model: FittedDqn {
+                q: best.unwrap_or_else(|| q.valid()),
+            },
+            history: state.history,
         })
+    }
+
+    /// One environment step of the ε-greedy policy: the transition goes into the buffer.
+    fn step(
+        &self,
+        step: usize,
+        state: &mut DqnLoop,
+        rng: &mut LoopRng,
+        acting: &Mlp,
+    ) -> Result<DqnRecord> {
+        let decay = (self.epsilon_fraction * self.total_steps as f64).max(1.0);
+        let eps =
+            self.epsilon.0 + (step as f64 / decay).min(1.0) * (self.epsilon.1 - self.epsilon.0);
+        let s = state.env.state.map(|v| v as f32);
+        let action = if rng.random::<f64>() < eps {
+            rng.random_range(0..2)
+        } else {
+            let out = outputs(acting, &s, false)?;
+            usize::from(out[1] > out[0])
+        };
+        let t = state.env.step(action)?;
+        state.buffer.push(
+            s,
+            action,
+            t.reward as f32,
+            t.state.map(|v| v as f32),
+            t.terminated,
+        );
+        state.episode_return += t.reward;
+        let mut record = DqnRecord {
+            step,
+            episode_return: None,
+            evaluation: None,
+        };
+        if t.terminated || t.truncated {
+            record.episode_return = Some(state.episode_return);
+            state.episode_return = 0.0;
+            state.env = CartPole::reset(rng);
+        }
+        Ok(record)
     }
 
     /// The TD loss on a random minibatch: `y = r + γ (1 - terminated) max_{a'} Q_old(s', a')`.
@@ -308,7 +379,7 @@ impl Dqn {
         target: &Mlp,
         buffer: &ReplayBuffer,
         device: &Device,
-        rng: &mut StdRng,
+        rng: &mut LoopRng,
     ) -> Result<Tensor<1>> {
         let n = self.batch_size;
         let idx: Vec<usize> = (0..n)

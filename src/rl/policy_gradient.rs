@@ -12,11 +12,12 @@ use burn::module::Module;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Int, Tensor, TensorData, activation};
 use mlnotes_models::{Mlp, MlpConfig};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 use super::cartpole::CartPole;
 use super::network::{greedy_cartpole_return, outputs};
+use crate::backend::rng_turn;
+use crate::checkpoint::{Checkpointing, RngState, loop_rng};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -55,6 +56,21 @@ pub struct PolicyGradient {
     pub n_envs: usize,
     /// Seed of environments, sampling and initialisation.
     pub seed: u64,
+    /// Save the training state every `every` iterations, and resume from it (see
+    /// [`checkpoint`](crate::checkpoint)).
+    pub checkpoint: Option<Checkpointing>,
+}
+
+/// What policy-gradient training carries from iteration to iteration (and saves in a
+/// checkpoint).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct IterationLoop {
+    /// Iterations completed.
+    iteration: usize,
+    env_steps: usize,
+    history: Vec<PgIteration>,
+    /// Environments and action sampling.
+    rng: RngState,
 }
 
 impl PolicyGradient {
@@ -71,6 +87,7 @@ impl PolicyGradient {
             gamma: 0.99,
             n_envs: 16,
             seed: 0,
+            checkpoint: None,
         }
     }
 }
@@ -84,7 +101,9 @@ impl Params for PolicyGradient {
         validate::at_least(self.n_envs, 1, "n_envs")?;
         validate::at_least(self.iterations, 1, "iterations")?;
         MlpConfig::new(4, self.hidden.clone(), 2).check()?;
-        Ok(())
+        self.checkpoint
+            .as_ref()
+            .map_or(Ok(()), Checkpointing::check)
     }
 }
 
@@ -146,10 +165,13 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Fresh networks on `device` (an autodiff device is made from it); hyperparameters out of
-    /// range are an error.
+    /// Fresh networks on `device` (an autodiff device is made from it), seeded with the
+    /// params' seed; hyperparameters out of range are an error. Burn draws the weights at their
+    /// first use: a program that makes agents on several threads at once holds
+    /// [`rng_turn`](crate::backend::rng_turn) from `new` to the first `collect`.
     pub fn new(params: &PolicyGradient, device: &Device) -> Result<Self> {
         params.check()?;
+        let _turn = rng_turn();
         let device = device.clone().autodiff();
         device.seed(params.seed);
         Ok(Agent {
@@ -167,7 +189,7 @@ impl Agent {
         steps: usize,
         n_envs: usize,
         gamma: f64,
-        rng: &mut StdRng,
+        rng: &mut impl Rng,
     ) -> Result<Rollout> {
         if steps == 0 || n_envs == 0 {
             return Err(Error::invalid(
@@ -321,7 +343,7 @@ fn return_scale(v: &[f32]) -> (f32, f32) {
 }
 
 /// What one training iteration saw.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PgIteration {
     /// Environment steps so far.
     pub env_steps: usize,
@@ -337,31 +359,62 @@ impl PolicyGradient {
         mut on_iteration: impl FnMut(&PgIteration),
     ) -> Result<Trained<Agent, PgIteration>> {
         self.check()?;
+        let _turn = rng_turn();
         let mut agent = Agent::new(self, device)?;
-        let mut rng = StdRng::seed_from_u64(self.seed);
-        let mut history = Vec::with_capacity(self.iterations);
-        let mut env_steps = 0;
-        for _ in 0..self.iterations {
+        let mut state = IterationLoop {
+            iteration: 0,
+            env_steps: 0,
+            history: Vec::with_capacity(self.iterations),
+            rng: RngState::of(&loop_rng(self.seed)),
+        };
+        if let Some(snap) = self
+            .checkpoint
+            .as_ref()
+            .map(Checkpointing::start)
+            .transpose()?
+            .flatten()
+        {
+            state = snap.json("state")?;
+            agent.policy = snap.module("policy", agent.policy)?;
+            agent.value = snap.module("value", agent.value)?;
+            agent.policy_optim = snap.optimizer("policy", agent.policy_optim)?;
+            agent.value_optim = snap.optimizer("value", agent.value_optim)?;
+        }
+        let mut rng = state.rng.restore();
+        while state.iteration < self.iterations {
             let rollout = agent.collect(self.batch_steps, self.n_envs, self.gamma, &mut rng)?;
-            env_steps += rollout.len();
+            state.env_steps += rollout.len();
             agent.update(self, &rollout)?;
             let r = &rollout.episode_returns;
             let it = PgIteration {
-                env_steps,
+                env_steps: state.env_steps,
                 mean_return: r.iter().sum::<f64>() / r.len().max(1) as f64,
             };
             if !it.mean_return.is_finite() {
                 return Err(Error::Diverged {
-                    iteration: history.len(),
+                    iteration: state.history.len(),
                     loss: it.mean_return,
                 });
             }
             on_iteration(&it);
-            history.push(it);
+            state.history.push(it);
+            state.iteration += 1;
+            if let Some(ckpt) = &self.checkpoint
+                && ckpt.due(state.iteration, self.iterations)
+            {
+                state.rng = RngState::of(&rng);
+                ckpt.save(state.iteration, |w| {
+                    w.json("state", &state)?;
+                    w.module("policy", &agent.policy)?;
+                    w.module("value", &agent.value)?;
+                    w.optimizer("policy", &agent.policy_optim)?;
+                    w.optimizer("value", &agent.value_optim)
+                })?;
+            }
         }
         Ok(Trained {
             model: agent,
-            history,
+            history: state.history,
         })
     }
 }

@@ -18,7 +18,8 @@ use rand::rngs::StdRng;
 
 pub use tasks::{Batch, Target, Task};
 
-use crate::backend::{device_of, scalar, to_vec};
+use crate::backend::{device_of, rng_turn, scalar, to_vec};
+use crate::checkpoint::{Checkpointing, RngState, loop_rng, step_seed};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -144,12 +145,26 @@ pub struct SequenceTrainer {
     pub clip_norm: Option<f64>,
     /// Evaluate on 500 fixed sequences every this many steps (`usize::MAX`: never).
     pub eval_every: usize,
-    /// Seed of the batches.
+    /// Seed of the batches, of a fresh model's initial weights (drawn at its first use) and of
+    /// dropout masks.
     pub seed: u64,
+    /// Save the training state every `every` steps, and resume from it (see
+    /// [`checkpoint`](crate::checkpoint)).
+    pub checkpoint: Option<Checkpointing>,
+}
+
+/// What a [`SequenceTrainer`] carries from step to step (and saves in a checkpoint).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StepLoop {
+    /// Steps completed.
+    step: usize,
+    history: Vec<Evaluation>,
+    /// The batch generator.
+    rng: RngState,
 }
 
 /// One evaluation during sequence training.
-#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Evaluation {
     /// The training step after which it ran (1-based).
     pub step: usize,
@@ -168,6 +183,7 @@ impl SequenceTrainer {
             clip_norm: Some(1.0),
             eval_every: (steps / 20).max(1),
             seed: 0,
+            checkpoint: None,
         }
     }
 
@@ -180,6 +196,10 @@ impl SequenceTrainer {
         mut on_eval: impl FnMut(&Evaluation),
     ) -> Result<Trained<SequenceModel, Evaluation>> {
         self.check()?;
+        // Burn's generator is seeded here and every step: no other fit may draw from it until
+        // this one ends. A fresh model's weights are drawn from `seed` at their first use.
+        let _turn = rng_turn();
+        device_of(&model).seed(self.seed);
         check_fits(&model, task)?;
         let mut model = model.train();
         let device = device_of(&model).autodiff();
@@ -189,14 +209,32 @@ impl SequenceTrainer {
                     .map(|c| GradientClippingConfig::Norm(c as f32)),
             )
             .init();
-        let mut rng = StdRng::seed_from_u64(self.seed);
-        let mut history = Vec::new();
-        for step in 1..=self.steps {
+        let mut state = StepLoop {
+            step: 0,
+            history: Vec::new(),
+            rng: RngState::of(&loop_rng(self.seed)),
+        };
+        if let Some(snap) = self
+            .checkpoint
+            .as_ref()
+            .map(Checkpointing::start)
+            .transpose()?
+            .flatten()
+        {
+            state = snap.json("state")?;
+            model = snap.module("model", model)?;
+            optim = snap.optimizer("optim", optim)?;
+        }
+        let mut rng = state.rng.restore();
+        while state.step < self.steps {
+            let step = state.step + 1;
+            device.seed(step_seed(self.seed, step));
             let batch = task.batch(self.batch_size, &mut rng);
             let l = loss(task, model.forward(inputs(task, &batch, &device)), &batch);
             let grads = GradientsParams::from_grads(l.backward(), &model);
             model = optim.step(self.learning_rate, model, grads);
-            if step % self.eval_every == 0 {
+            state.step = step;
+            if step.is_multiple_of(self.eval_every) {
                 let score = evaluate(&model, task, 500, self.seed.wrapping_add(1))?;
                 if !score.is_finite() {
                     return Err(Error::Diverged {
@@ -206,12 +244,22 @@ impl SequenceTrainer {
                 }
                 let record = Evaluation { step, score };
                 on_eval(&record);
-                history.push(record);
+                state.history.push(record);
+            }
+            if let Some(ckpt) = &self.checkpoint
+                && ckpt.due(step, self.steps)
+            {
+                state.rng = RngState::of(&rng);
+                ckpt.save(step, |w| {
+                    w.json("state", &state)?;
+                    w.module("model", &model)?;
+                    w.optimizer("optim", &optim)
+                })?;
             }
         }
         Ok(Trained {
             model: model.valid(),
-            history,
+            history: state.history,
         })
     }
 }
@@ -225,6 +273,8 @@ impl Params for SequenceTrainer {
         if let Some(c) = self.clip_norm {
             validate::positive(c, "clip_norm")?;
         }
-        Ok(())
+        self.checkpoint
+            .as_ref()
+            .map_or(Ok(()), Checkpointing::check)
     }
 }

@@ -9,7 +9,6 @@
 //!   a model blind to positions cannot solve it.
 
 use rand::Rng;
-use rand::rngs::StdRng;
 
 use crate::{Error, Result};
 
@@ -103,7 +102,7 @@ impl Task {
     }
 
     /// `n` random sequences.
-    pub fn batch(&self, n: usize, rng: &mut StdRng) -> Batch {
+    pub fn batch(&self, n: usize, rng: &mut impl Rng) -> Batch {
         let (t, d) = (self.time(), self.d_input());
         let mut x = vec![0.0f32; n * t * d];
         let target = match *self {

@@ -7,6 +7,7 @@ use mlnotes_models::{
 };
 
 use crate::Error;
+use crate::checkpoint::Checkpointing;
 use crate::deep::{Optimizer, Trainer};
 use crate::estimator::Params;
 use crate::gan::Gan;
@@ -339,6 +340,48 @@ fn reinforcement_learning() {
             ..q
         },
         "epsilon_fraction",
+    );
+}
+
+/// A checkpoint interval of 0 is refused by every loop that takes one.
+#[test]
+fn checkpoint_intervals() {
+    let every_0 = || Some(Checkpointing::new("ckpt", 0));
+    let param = "checkpoint.every";
+    refuses(
+        &Trainer {
+            checkpoint: every_0(),
+            ..Trainer::new(3)
+        },
+        param,
+    );
+    refuses(
+        &SequenceTrainer {
+            checkpoint: every_0(),
+            ..SequenceTrainer::new(3)
+        },
+        param,
+    );
+    refuses(
+        &Gan {
+            checkpoint: every_0(),
+            ..Gan::new(3)
+        },
+        param,
+    );
+    refuses(
+        &Dqn {
+            checkpoint: every_0(),
+            ..Dqn::new(3)
+        },
+        param,
+    );
+    refuses(
+        &PolicyGradient {
+            checkpoint: every_0(),
+            ..PolicyGradient::new(Estimator::Baseline, 3)
+        },
+        param,
     );
 }
 
