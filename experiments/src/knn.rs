@@ -174,7 +174,8 @@ impl Experiment for KnnExperiment {
                 "k-d tree (ms)",
                 "k-d tree build (ms)",
             ],
-        );
+        )
+        .timed();
         let timed = |f: &mut dyn FnMut() -> Result<()>| -> Result<f64> {
             let start = Instant::now();
             f()?;
@@ -220,8 +221,8 @@ impl Experiment for KnnExperiment {
         report.table(t3);
         let slope = log_log_slope(&times);
         let tree_slope = log_log_slope(&tree_times);
-        report.metric("predict_time_exponent", slope);
-        report.claim(
+        report.timing("predict_time_exponent", slope);
+        report.timed_claim(
             "No training phase, but prediction is expensive: O(N) for every query",
             slope > 0.7,
             format!(
@@ -236,7 +237,8 @@ impl Experiment for KnnExperiment {
                 "ms for 500 queries",
             )
             .with(Series::line("brute force", times))
-            .with(Series::line("k-d tree", tree_times)),
+            .with(Series::line("k-d tree", tree_times))
+            .timed(),
         );
         Ok(report)
     }

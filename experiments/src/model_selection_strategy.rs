@@ -99,7 +99,8 @@ impl Experiment for ModelSelectionStrategy {
         let mut table = Table::new(
             "The notes' table on generated data (test accuracy, fit time)",
             &["regime", "n", "m", "model", "test accuracy", "fit seconds"],
-        );
+        )
+        .timed();
         let mut add = |regime: &str, n: usize, m: usize, rows: &[(&str, f64, f64)]| {
             for (name, acc, secs) in rows {
                 table.row(vec![
@@ -187,13 +188,13 @@ impl Experiment for ModelSelectionStrategy {
         }
         bar.finish_and_clear();
         let slope = log_log_slope(&svm_curve[svm_curve.len() - 2..]);
-        report.metric("kernel_svm_time_exponent", slope);
-        report.claim(
+        report.timing("kernel_svm_time_exponent", slope);
+        report.timed_claim(
             "SVM with kernels is computationally expensive (O(m²) to O(m³))",
             slope > 1.5,
             format!("fit time grows as m^{slope:.2} between the two largest training sets"),
         );
-        report.claim(
+        report.timed_claim(
             "n small, m large: logistic regression with manual features instead",
             last.2 >= last.0 - 0.01 && last.3 < last.1,
             format!(
@@ -210,7 +211,8 @@ impl Experiment for ModelSelectionStrategy {
                 "seconds",
             )
             .with(Series::line("Gaussian-kernel SVM", svm_curve))
-            .with(Series::line("logistic, degree-2 features", logit_curve)),
+            .with(Series::line("logistic, degree-2 features", logit_curve))
+            .timed(),
         );
         Ok(report)
     }

@@ -183,7 +183,8 @@ impl Experiment for PcaExperiment {
         let mut t2 = Table::new(
             "Logistic regression (λ = 1) on digits, 5-fold CV",
             &["features", "accuracy", "time per fold (ms)"],
-        );
+        )
+        .timed();
         let mut rows = Vec::new();
         for (name, k) in [
             ("raw 64 pixels", None),
@@ -217,7 +218,7 @@ impl Experiment for PcaExperiment {
                 f4(rows[2].0)
             ),
         );
-        report.claim(
+        report.timed_claim(
             "Use PCA when computational cost is prohibitive: it speeds up training",
             rows[2].1 < rows[0].1,
             format!(

@@ -89,7 +89,8 @@ impl Experiment for SecondOrder {
         let mut t = Table::new(
             "Logistic regression (λ = 1) on standardised breast cancer (569 x 30)",
             &["method", "iterations", "time (ms)", "final cost"],
-        );
+        )
+        .timed();
         let mut results = Vec::new();
         for (name, solver) in solvers {
             let r = fit(&cancer, solver)?;
@@ -141,7 +142,8 @@ impl Experiment for SecondOrder {
                 "L-BFGS (ms)",
                 "Newton time per iteration (ms)",
             ],
-        );
+        )
+        .timed();
         let (mut pts_newton, mut pts_lbfgs) = (vec![], vec![]);
         let bar = ctx.progress(sizes.len() as u64, "features sweep");
         for &n in &sizes {
@@ -177,7 +179,7 @@ impl Experiment for SecondOrder {
             pts_newton[pts_newton.len() - 1].1,
             pts_lbfgs[pts_lbfgs.len() - 1].1,
         );
-        report.claim(
+        report.timed_claim(
             "Newton's method is computationally expensive (Hessian solve); L-BFGS is efficient for large-scale problems",
             ll < nl,
             format!("n = {}: Newton {nl:.1} ms vs L-BFGS {ll:.1} ms", sizes[sizes.len() - 1]),
@@ -190,7 +192,8 @@ impl Experiment for SecondOrder {
                 "time (ms)",
             )
             .with(Series::line("Newton", pts_newton))
-            .with(Series::line("L-BFGS", pts_lbfgs)),
+            .with(Series::line("L-BFGS", pts_lbfgs))
+            .timed(),
         );
         Ok(report)
     }

@@ -191,9 +191,9 @@ impl Experiment for TransferLearning {
                 .join(", ")
                 + " (accuracy of transfer minus scratch)",
         );
-        report.metric("frozen_seconds", seconds[0]);
-        report.metric("scratch_seconds", seconds[2]);
-        report.claim(
+        report.timing("frozen_seconds", seconds[0]);
+        report.timing("scratch_seconds", seconds[2]);
+        report.timed_claim(
             "Freezing the feature extractor makes training cheaper: no gradients flow through the convolutions",
             seconds[0] < seconds[2],
             format!(

@@ -99,7 +99,8 @@ impl Experiment for TransformerExperiment {
                 "LSTM ms/step",
                 "RNN ms/step",
             ],
-        );
+        )
+        .timed();
         let bar = ctx.progress(
             (lengths.len() * trainer.steps) as u64,
             "adding problem, Transformer",
@@ -112,9 +113,12 @@ impl Experiment for TransformerExperiment {
             let config = transformer(&task, true);
             ctx.device.seed(ctx.seed);
             bar.set_message(format!("adding problem, Transformer, T = {t}"));
-            let model = trainer
-                .fit(config.init(&ctx.device), &task, |_| bar.inc(every))?
-                .model;
+            let model = SequenceTrainer {
+                checkpoint: ctx.checkpointing(&format!("adding T{t}"), 100),
+                ..trainer.clone()
+            }
+            .fit(config.init(&ctx.device), &task, |_| bar.inc(every))?
+            .model;
             let mse = evaluate(&model, &task, 2000, ctx.seed.wrapping_add(7))?;
             let timing_steps = ctx.size(30, 10);
             let ms = [
@@ -149,7 +153,8 @@ impl Experiment for TransformerExperiment {
             "Milliseconds per training step against sequence length",
             "T",
             "ms per step",
-        );
+        )
+        .timed();
         for (k, name) in ["Transformer", "LSTM", "RNN"].iter().enumerate() {
             plot = plot.with(Series::line(
                 name,
@@ -166,9 +171,9 @@ impl Experiment for TransformerExperiment {
         );
         let (first, last) = (times[0], times[times.len() - 1]);
         let growth = |k: usize| last.1[k] / first.1[k];
-        report.metric("transformer_time_growth", growth(0));
-        report.metric("lstm_time_growth", growth(1));
-        report.claim(
+        report.timing("transformer_time_growth", growth(0));
+        report.timing("lstm_time_growth", growth(1));
+        report.timed_claim(
             "Parallelizable: with no recurrence the Transformer's time per step grows more slowly with the sequence length than the LSTM's",
             growth(0) < growth(1),
             format!(
@@ -193,7 +198,11 @@ impl Experiment for TransformerExperiment {
         let mut acc = vec![];
         for positional in [true, false] {
             ctx.device.seed(ctx.seed);
-            let model = trainer.fit(
+            let model = SequenceTrainer {
+                checkpoint: ctx.checkpointing(&format!("copy positional {positional}"), 100),
+                ..trainer.clone()
+            }
+            .fit(
                 transformer(&task, positional).init(&ctx.device),
                 &task,
                 |_| {},

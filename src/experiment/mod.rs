@@ -22,7 +22,7 @@ mod report;
 
 pub use gallery::write_gallery;
 pub use plot::{ImageGrid, Plot, Series, SeriesStyle};
-pub use report::{Claim, Report, Table};
+pub use report::{Claim, Report, Table, reproducible};
 
 use std::path::PathBuf;
 
@@ -31,6 +31,7 @@ use indicatif::ProgressBar;
 
 use crate::Result;
 use crate::backend::Backend;
+use crate::checkpoint::Checkpointing;
 
 /// One topic of the notes, reproduced with measured numbers.
 pub trait Experiment {
@@ -56,6 +57,20 @@ pub struct Context {
     pub quick: bool,
     /// Show progress bars (off in tests).
     pub show_progress: bool,
+    /// Where long training loops save checkpoints (`--checkpoint-dir`), and whether they
+    /// resume from them (`--resume`).
+    pub checkpoints: Option<Checkpoints>,
+    /// The experiment running in this context (set by the runner; names checkpoint folders).
+    pub experiment: String,
+}
+
+/// The checkpoint settings of a run of experiments.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Checkpoints {
+    /// Root folder: each training loop saves under `<dir>/<experiment>/<run>/`.
+    pub dir: PathBuf,
+    /// Continue each loop from its latest checkpoint.
+    pub resume: bool,
 }
 
 impl Context {
@@ -73,6 +88,29 @@ impl Context {
             out_dir: out_dir.into(),
             quick,
             show_progress: true,
+            checkpoints: None,
+            experiment: String::new(),
+        })
+    }
+
+    /// Checkpointing for the training loop `run` of the current experiment, saving every
+    /// `every` steps, when the run was asked to checkpoint (`--checkpoint-dir`).
+    pub fn checkpointing(&self, run: &str, every: usize) -> Option<Checkpointing> {
+        // Folder names from the run's words: letters and digits, other characters as '-'.
+        let slug: String = run
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
+            .collect();
+        self.checkpoints.as_ref().map(|c| Checkpointing {
+            dir: c.dir.join(&self.experiment).join(slug),
+            every,
+            resume: c.resume,
         })
     }
 

@@ -71,6 +71,8 @@ pub struct Plot {
     pub y_label: String,
     /// The data.
     pub series: Vec<Series>,
+    /// Whether the data are wall-clock measurements.
+    pub timed: bool,
 }
 
 fn plot_err(e: impl std::fmt::Display) -> Error {
@@ -104,7 +106,14 @@ impl Plot {
             x_label: x_label.into(),
             y_label: y_label.into(),
             series: vec![],
+            timed: false,
         }
+    }
+
+    /// Mark the plot as showing wall-clock measurements (builder style).
+    pub fn timed(mut self) -> Self {
+        self.timed = true;
+        self
     }
 
     /// A dendrogram: each merge a ∏ joining its children at its distance, leaves in

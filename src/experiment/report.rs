@@ -19,6 +19,9 @@ pub struct Claim {
     pub held: bool,
     /// The numbers behind the verdict.
     pub evidence: String,
+    /// Whether the verdict rests on wall-clock measurements (which differ between identical
+    /// runs); every other claim is decided by the seed alone.
+    pub timed: bool,
 }
 
 /// A table of results.
@@ -30,6 +33,8 @@ pub struct Table {
     pub headers: Vec<String>,
     /// Rows of cells.
     pub rows: Vec<Vec<String>>,
+    /// Whether some cells are wall-clock measurements.
+    pub timed: bool,
 }
 
 impl Table {
@@ -39,7 +44,14 @@ impl Table {
             title: title.into(),
             headers: headers.iter().map(|h| h.to_string()).collect(),
             rows: vec![],
+            timed: false,
         }
+    }
+
+    /// Mark the table as holding wall-clock measurements (builder style).
+    pub fn timed(mut self) -> Self {
+        self.timed = true;
+        self
     }
 
     /// Append a row.
@@ -60,6 +72,21 @@ impl Table {
         }
         out.push('\n');
     }
+}
+
+/// The part of a `report.json` that the seed alone decides: without the timings and without
+/// the claims, tables and plots marked `timed`. Two runs with one seed give equal values,
+/// whatever the thread count.
+pub fn reproducible(mut report: serde_json::Value) -> serde_json::Value {
+    if let Some(object) = report.as_object_mut() {
+        object.remove("timings");
+        for key in ["claims", "tables", "plots"] {
+            if let Some(items) = object.get_mut(key).and_then(|v| v.as_array_mut()) {
+                items.retain(|item| item.get("timed") != Some(&serde_json::Value::Bool(true)));
+            }
+        }
+    }
+    report
 }
 
 /// Everything an experiment measured.
@@ -108,7 +135,16 @@ impl Report {
             statement: statement.into(),
             held,
             evidence: evidence.into(),
+            timed: false,
         });
+    }
+
+    /// Record a claim whose verdict rests on wall-clock measurements.
+    pub fn timed_claim(&mut self, statement: &str, held: bool, evidence: impl Into<String>) {
+        self.claim(statement, held, evidence);
+        if let Some(c) = self.claims.last_mut() {
+            c.timed = true;
+        }
     }
 
     /// How many of the claims held.
