@@ -269,9 +269,10 @@ impl Drop for RngTurn {
     }
 }
 
-/// Runs `f` (typically a model's `init`) right after seeding Burn's generator of `device` with
-/// `seed`, holding the random-number turn throughout: the same seed gives the same weights
-/// whatever other threads do.
+/// Builds a module with `init` right after seeding Burn's generator of `device` with `seed`,
+/// and draws all its weights at once, holding the random-number turn throughout: the same seed
+/// gives the same weights whatever other threads do. (Burn draws a weight at its first use,
+/// which may come much later; this draws them here.)
 ///
 /// ```
 /// use mlnotes::backend::{Backend, seeded};
@@ -283,10 +284,26 @@ impl Drop for RngTurn {
 /// assert_eq!(w(&a), w(&b));
 /// # Ok::<(), mlnotes::Error>(())
 /// ```
-pub fn seeded<T>(device: &Device, seed: u64, f: impl FnOnce() -> T) -> T {
+pub fn seeded<M: burn::module::Module>(device: &Device, seed: u64, init: impl FnOnce() -> M) -> M {
     let _turn = rng_turn();
     device.seed(seed);
-    f()
+    let module = init();
+    materialize(&module);
+    module
+}
+
+/// Draws every lazily initialised weight of `module` now (from Burn's generator as it stands).
+pub(crate) fn materialize<M: burn::module::Module>(module: &M) {
+    module.visit(&mut Materialize);
+}
+
+/// Visits every float parameter, which draws a lazily initialised one.
+struct Materialize;
+
+impl burn::module::ModuleVisitor for Materialize {
+    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<burn::tensor::Tensor<D>>) {
+        let _ = param.val();
+    }
 }
 
 /// The device the library's tests run on: the first compiled backend (flex), not

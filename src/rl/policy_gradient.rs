@@ -165,18 +165,21 @@ pub struct Agent {
 }
 
 impl Agent {
-    /// Fresh networks on `device` (an autodiff device is made from it), seeded with the
-    /// params' seed; hyperparameters out of range are an error. Burn draws the weights at their
-    /// first use: a program that makes agents on several threads at once holds
-    /// [`rng_turn`](crate::backend::rng_turn) from `new` to the first `collect`.
+    /// Fresh networks on `device` (an autodiff device is made from it), their weights drawn
+    /// from the params' seed (under [`rng_turn`](crate::backend::rng_turn)); hyperparameters out
+    /// of range are an error.
     pub fn new(params: &PolicyGradient, device: &Device) -> Result<Self> {
         params.check()?;
         let _turn = rng_turn();
         let device = device.clone().autodiff();
         device.seed(params.seed);
+        let policy = MlpConfig::new(4, params.hidden.clone(), 2).try_init(&device)?;
+        let value = MlpConfig::new(4, params.hidden.clone(), 1).try_init(&device)?;
+        crate::backend::materialize(&policy);
+        crate::backend::materialize(&value);
         Ok(Agent {
-            policy: MlpConfig::new(4, params.hidden.clone(), 2).try_init(&device)?,
-            value: MlpConfig::new(4, params.hidden.clone(), 1).try_init(&device)?,
+            policy,
+            value,
             device,
             policy_optim: AdamConfig::new().init(),
             value_optim: AdamConfig::new().init(),
