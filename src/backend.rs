@@ -250,17 +250,27 @@ thread_local! {
 /// depend on thread scheduling. Every training loop of this crate holds the turn from its
 /// seeding to its end: concurrent fits in one process run one after another, each on exactly
 /// its own seeded stream. A loop started while this thread already holds the turn (a callback
-/// that trains) re-enters without blocking. Code that seeds and initialises a model itself
-/// uses [`seeded`].
-pub fn rng_turn() -> RngTurn {
+/// that trains) re-enters without blocking, except on a rayon worker thread: there the new
+/// work may be a task the worker took over while the holder waits inside a parallel operation,
+/// where re-entering would interleave the streams and waiting would deadlock, so it is an
+/// error. Code that seeds and initialises a model itself uses [`seeded`].
+pub fn rng_turn() -> Result<RngTurn> {
     let held = TURNS_HELD.with(std::cell::Cell::get);
+    if held > 0 && rayon::current_thread_index().is_some() {
+        return Err(Error::Backend {
+            name: "random numbers".into(),
+            reason: "a Burn training loop started inside another one on the same rayon worker \
+                     thread; run such fits one after another, or on threads of their own"
+                .into(),
+        });
+    }
     let guard = (held == 0).then(|| {
         RNG_TURN
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     });
     TURNS_HELD.with(|t| t.set(held + 1));
-    RngTurn { _guard: guard }
+    Ok(RngTurn { _guard: guard })
 }
 
 impl Drop for RngTurn {
@@ -278,18 +288,22 @@ impl Drop for RngTurn {
 /// use mlnotes::backend::{Backend, seeded};
 /// use mlnotes_models::MlpConfig;
 /// let device = Backend::default_compiled()?.device()?;
-/// let a = seeded(&device, 7, || MlpConfig::new(4, vec![8], 3).init(&device));
-/// let b = seeded(&device, 7, || MlpConfig::new(4, vec![8], 3).init(&device));
+/// let a = seeded(&device, 7, || MlpConfig::new(4, vec![8], 3).init(&device))?;
+/// let b = seeded(&device, 7, || MlpConfig::new(4, vec![8], 3).init(&device))?;
 /// let w = |m: &mlnotes_models::Mlp| m.layers[0].weight.val().into_data();
 /// assert_eq!(w(&a), w(&b));
 /// # Ok::<(), mlnotes::Error>(())
 /// ```
-pub fn seeded<M: burn::module::Module>(device: &Device, seed: u64, init: impl FnOnce() -> M) -> M {
-    let _turn = rng_turn();
+pub fn seeded<M: burn::module::Module>(
+    device: &Device,
+    seed: u64,
+    init: impl FnOnce() -> M,
+) -> Result<M> {
+    let _turn = rng_turn()?;
     device.seed(seed);
     let module = init();
     materialize(&module);
-    module
+    Ok(module)
 }
 
 /// Draws every lazily initialised weight of `module` now (from Burn's generator as it stands).
@@ -301,7 +315,10 @@ pub(crate) fn materialize<M: burn::module::Module>(module: &M) {
 struct Materialize;
 
 impl burn::module::ModuleVisitor for Materialize {
-    fn visit_float<const D: usize>(&mut self, param: &burn::module::Param<burn::tensor::Tensor<D>>) {
+    fn visit_float<const D: usize>(
+        &mut self,
+        param: &burn::module::Param<burn::tensor::Tensor<D>>,
+    ) {
         let _ = param.val();
     }
 }
@@ -312,7 +329,7 @@ impl burn::module::ModuleVisitor for Materialize {
 /// depend on other test threads.
 #[cfg(test)]
 pub(crate) fn test_device() -> (Device, RngTurn) {
-    let turn = rng_turn();
+    let turn = rng_turn().expect("a test thread is no rayon worker");
     let device = Backend::default_compiled()
         .and_then(Backend::device)
         .expect("a compiled backend");

@@ -86,12 +86,18 @@ impl Checkpointing {
         Ok(())
     }
 
-    /// The checkpoint to resume from: the latest one when resuming and one exists.
-    pub(crate) fn start(&self) -> Result<Option<Snapshot>> {
-        if !self.resume {
-            return Ok(None);
-        }
+    /// The checkpoint to resume from: the latest one in `dir` when resuming, if there is one,
+    /// after checking that it was saved by the same run (`run`: the loop, its settings and a
+    /// fingerprint of its data; see [`run_id`]). A fresh start (`resume: false`) forgets the
+    /// folder's latest checkpoint, so that a later resume cannot pick up an older run's.
+    pub(crate) fn start(&self, run: &serde_json::Value) -> Result<Option<Snapshot>> {
         let latest = self.dir.join(LATEST);
+        if !self.resume {
+            return match std::fs::remove_file(&latest) {
+                Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(Error::io(latest, e)),
+                _ => Ok(None),
+            };
+        }
         let name = match std::fs::read_to_string(&latest) {
             Ok(name) => name,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -104,9 +110,21 @@ impl Checkpointing {
                 format!("names no checkpoint folder ('{name}')"),
             ));
         }
-        Ok(Some(Snapshot {
+        let snapshot = Snapshot {
             dir: self.dir.join(name),
-        }))
+        };
+        let saved: serde_json::Value = snapshot.json(RUN)?;
+        if let Some(path) = first_difference(&saved, run, String::new()) {
+            return Err(Error::config(
+                "checkpoint",
+                format!(
+                    "{} was saved by another run (it differs at {path}); resume with the same \
+                     settings and data, or start afresh",
+                    snapshot.dir.display()
+                ),
+            ));
+        }
+        Ok(Some(snapshot))
     }
 
     /// Whether step `step` of `last` is saved.
@@ -114,41 +132,117 @@ impl Checkpointing {
         step.is_multiple_of(self.every) || step == last
     }
 
-    /// Saves a checkpoint at `step`: `write` fills a fresh folder, which then becomes the
-    /// latest checkpoint; older ones are removed.
+    /// Saves a checkpoint of run `run` at `step`: `write` fills a fresh folder, whose files are
+    /// then flushed to disk; the folder gets its final (unique) name and only then becomes the
+    /// latest checkpoint. Older checkpoints of this folder are removed after that.
     pub(crate) fn save(
         &self,
         step: usize,
+        run: &serde_json::Value,
         write: impl FnOnce(&Writer) -> Result<()>,
     ) -> Result<()> {
-        std::fs::create_dir_all(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        let name = format!("step-{step:010}");
-        let partial = self
-            .dir
-            .join(format!(".partial-{}-{name}", std::process::id()));
-        if partial.exists() {
-            std::fs::remove_dir_all(&partial).map_err(|e| Error::io(&partial, e))?;
+        static SAVES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let unique = SAVES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |e| Error::io(path, e)
+        };
+        std::fs::create_dir_all(&self.dir).map_err(io(&self.dir))?;
+        let name = format!("step-{step:010}-{}-{unique}", std::process::id());
+        let partial = self.dir.join(format!("{PARTIAL}{name}"));
+        std::fs::create_dir(&partial).map_err(io(&partial))?;
+        let writer = Writer { dir: &partial };
+        writer.json(RUN, run)?;
+        write(&writer)?;
+        // Every file on disk before the folder is named: a crash cannot leave a named
+        // checkpoint with truncated files.
+        for entry in std::fs::read_dir(&partial).map_err(io(&partial))?.flatten() {
+            std::fs::File::open(entry.path())
+                .and_then(|f| f.sync_all())
+                .map_err(io(&entry.path()))?;
         }
-        std::fs::create_dir(&partial).map_err(|e| Error::io(&partial, e))?;
-        write(&Writer { dir: &partial })?;
+        sync_dir(&partial)?;
         let done = self.dir.join(&name);
-        if done.exists() {
-            std::fs::remove_dir_all(&done).map_err(|e| Error::io(&done, e))?;
-        }
-        std::fs::rename(&partial, &done).map_err(|e| Error::io(&done, e))?;
+        std::fs::rename(&partial, &done).map_err(io(&done))?;
+        sync_dir(&self.dir)?;
         write_atomically(&self.dir.join(LATEST), name.as_bytes())?;
-        // Older complete checkpoints are no longer needed (partial ones of crashed runs too).
-        let entries = std::fs::read_dir(&self.dir).map_err(|e| Error::io(&self.dir, e))?;
-        for entry in entries.flatten() {
+        sync_dir(&self.dir)?;
+        // The older checkpoints (and this process's abandoned partial folders) can go.
+        let own_partial = format!("{PARTIAL}step-");
+        for entry in std::fs::read_dir(&self.dir)
+            .map_err(io(&self.dir))?
+            .flatten()
+        {
             let file_name = entry.file_name();
             let other = file_name.to_string_lossy();
-            if other != name && (other.starts_with("step-") || other.starts_with(".partial-")) {
+            let own = other.starts_with(&own_partial)
+                && other.contains(&format!("-{}-", std::process::id()));
+            if other != name && (other.starts_with("step-") || own) {
                 std::fs::remove_dir_all(entry.path()).ok();
             }
         }
         Ok(())
     }
 }
+
+/// Flushes a folder's entries (names) to disk, where the platform allows it.
+fn sync_dir(dir: &Path) -> Result<()> {
+    #[cfg(unix)]
+    std::fs::File::open(dir)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| Error::io(dir, e))?;
+    #[cfg(not(unix))]
+    let _ = dir;
+    Ok(())
+}
+
+/// The path of the first place where two JSON values differ, if any.
+fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) -> Option<String> {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => x
+            .keys()
+            .chain(y.keys().filter(|k| !x.contains_key(*k)))
+            .find_map(|k| match (x.get(k), y.get(k)) {
+                (Some(u), Some(v)) => first_difference(u, v, format!("{path}.{k}")),
+                _ => Some(format!("{path}.{k}")),
+            }),
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => x
+            .iter()
+            .zip(y)
+            .enumerate()
+            .find_map(|(i, (u, v))| first_difference(u, v, format!("{path}[{i}]"))),
+        _ if a == b => None,
+        _ => Some(if path.is_empty() { ".".into() } else { path }),
+    }
+}
+
+/// What identifies a run, for [`Checkpointing::start`]: the loop, its hyperparameters (without
+/// the checkpoint settings and the progress display) and a fingerprint of its data.
+pub(crate) fn run_id(kind: &str, params: &impl Serialize, data: u64) -> Result<serde_json::Value> {
+    let mut params = serde_json::to_value(params).map_err(|e| Error::invalid(e.to_string()))?;
+    if let Some(object) = params.as_object_mut() {
+        object.remove("checkpoint");
+        object.remove("progress");
+    }
+    Ok(serde_json::json!({ "loop": kind, "params": params, "data": format!("{data:016x}") }))
+}
+
+/// FNV-1a over the bits of some numbers: a fingerprint of a run's data.
+pub(crate) fn fingerprint(values: impl IntoIterator<Item = f64>) -> u64 {
+    values.into_iter().fold(0xcbf2_9ce4_8422_2325, |h, v| {
+        v.to_bits()
+            .to_le_bytes()
+            .iter()
+            .fold(h, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
+    })
+}
+
+/// The file, inside a checkpoint, identifying its run.
+const RUN: &str = "run";
+
+/// Prefix of a checkpoint folder still being written.
+const PARTIAL: &str = ".partial-";
 
 /// The file naming the latest complete checkpoint.
 const LATEST: &str = "LATEST";
@@ -159,10 +253,21 @@ pub(crate) struct Writer<'a> {
 }
 
 impl Writer<'_> {
-    /// A serialisable value as `<name>.json`.
-    pub(crate) fn json(&self, name: &str, value: &impl Serialize) -> Result<()> {
+    /// A serialisable value as `<name>.json`; one JSON cannot hold (NaN or infinite numbers,
+    /// which it would write as `null`) is an error now rather than an unreadable checkpoint.
+    pub(crate) fn json<T: Serialize + DeserializeOwned>(
+        &self,
+        name: &str,
+        value: &T,
+    ) -> Result<()> {
         let path = self.dir.join(format!("{name}.json"));
         let text = serde_json::to_string(value).map_err(|e| Error::model_file(&path, e))?;
+        serde_json::from_str::<T>(&text).map_err(|_| {
+            Error::model_file(
+                &path,
+                "the state holds NaN or infinite numbers, which JSON cannot store",
+            )
+        })?;
         write_atomically(&path, text.as_bytes())
     }
 
@@ -188,6 +293,11 @@ pub(crate) struct Snapshot {
 }
 
 impl Snapshot {
+    /// A checkpoint whose saved state is inconsistent (a corrupt or edited file).
+    pub(crate) fn invalid(&self, reason: impl std::fmt::Display) -> Error {
+        Error::model_file(&self.dir, format!("inconsistent checkpoint: {reason}"))
+    }
+
     /// The value saved by [`Writer::json`].
     pub(crate) fn json<T: DeserializeOwned>(&self, name: &str) -> Result<T> {
         let path = self.dir.join(format!("{name}.json"));

@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, Normal};
 
 use crate::backend::{device_of, rng_turn, scalar, to_vec};
-use crate::checkpoint::{Checkpointing, RngState, loop_rng, step_seed};
+use crate::checkpoint::{Checkpointing, RngState, fingerprint, loop_rng, run_id, step_seed};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -166,7 +166,7 @@ impl Gan {
         validate::non_empty(data, "real samples")?;
         validate::finite(data, "real samples")?;
         // Burn's generator is seeded every step below: no other fit may draw from it meanwhile.
-        let _turn = rng_turn();
+        let _turn = rng_turn()?;
         let device = device.clone().autodiff();
         device.seed(self.seed);
         let dim = data.ncols();
@@ -176,17 +176,20 @@ impl Gan {
         let (mut g_optim, mut d_optim) = (adam(), adam());
         let mut state = StepLoop {
             step: 0,
-            history: Vec::with_capacity(self.steps),
+            history: Vec::new(),
             rng: RngState::of(&loop_rng(self.seed)),
         };
-        if let Some(snap) = self
+        let run = run_id("gan::Gan", self, fingerprint(data.iter().copied()))?;
+        let snapshot = self
             .checkpoint
             .as_ref()
-            .map(Checkpointing::start)
-            .transpose()?
-            .flatten()
-        {
+            .map(|c| c.start(&run))
+            .transpose()?;
+        if let Some(snap) = snapshot.flatten() {
             state = snap.json("state")?;
+            if state.step > self.steps || state.history.len() != state.step {
+                return Err(snap.invalid("the step count"));
+            }
             g = snap.module("generator", g)?;
             d = snap.module("discriminator", d)?;
             g_optim = snap.optimizer("generator", g_optim)?;
@@ -253,7 +256,7 @@ impl Gan {
                 && ckpt.due(step, self.steps)
             {
                 state.rng = RngState::of(&rng);
-                ckpt.save(step, |w| {
+                ckpt.save(step, &run, |w| {
                     w.json("state", &state)?;
                     w.module("generator", &g)?;
                     w.module("discriminator", &d)?;

@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use burn::module::Module;
 use mlnotes::Result;
+use mlnotes::backend::seeded;
 use mlnotes::data::Dataset;
 use mlnotes::deep::{Trainer, evaluate};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
@@ -118,16 +119,22 @@ impl Experiment for TransferLearning {
             let mut acc: [Vec<f64>; 3] = Default::default();
             for r in 0..repeats {
                 let few = per_class(&pool, n, ctx.seed.wrapping_add(r as u64))?;
-                ctx.device.seed(ctx.seed.wrapping_add(r as u64));
+                // Each repeat draws its own new heads and scratch network (the same head for
+                // the frozen and the fine-tuned model) and its own dropout masks.
+                let seed = ctx.seed.wrapping_add(r as u64);
                 let new_head = || Cnn {
                     head: config.head().init(&ctx.device),
                     ..pretrained.clone()
                 };
                 let models = [
-                    new_head().freeze_features(),
-                    new_head(),
-                    config.init(&ctx.device),
+                    seeded(&ctx.device, seed, new_head)?.freeze_features(),
+                    seeded(&ctx.device, seed, new_head)?,
+                    seeded(&ctx.device, seed, || config.init(&ctx.device))?,
                 ];
+                let trainer = Trainer {
+                    seed,
+                    ..trainer.clone()
+                };
                 for (k, model) in models.into_iter().enumerate() {
                     // No validation data to spare: the best epoch is chosen on the training examples.
                     let start = Instant::now();

@@ -490,20 +490,29 @@ fn gan_experiment() {
     std::fs::remove_dir_all(dir).ok();
 }
 
-/// Same seed, same numbers: `all --quick` run twice, and once more on one thread
-/// (`RAYON_NUM_THREADS=1`), writes the same `report.json` for every experiment, apart from
-/// wall-clock timings (the `timings` and what is marked `timed`). The three runs are separate
-/// processes, started while the other quick tests run in this one.
+/// Same seed, same numbers: `all --quick` writes the same `report.json` for every experiment,
+/// apart from wall-clock timings (the `timings` and what is marked `timed`), when run (a) on
+/// the default thread count, saving checkpoints, (b) on 3 threads (more than this machine's
+/// cores) resuming every training loop from (a)'s checkpoints, and (c) on one thread from
+/// scratch. The runs are separate processes, started while the other quick tests run in this
+/// one.
 #[test]
-fn all_quick_reports_are_identical_across_runs_and_thread_counts() {
-    let runs: Vec<(PathBuf, Option<&str>)> = vec![
-        (out_dir("determinism-a"), None),
-        (out_dir("determinism-b"), None),
-        (out_dir("determinism-one-thread"), Some("1")),
+fn all_quick_reports_are_identical_across_runs_thread_counts_and_resumes() {
+    let checkpoints = out_dir("determinism-checkpoints");
+    let runs: Vec<(PathBuf, Option<&str>, bool)> = vec![
+        (out_dir("determinism-a"), None, false),
+        (out_dir("determinism-resumed"), Some("3"), true),
+        (out_dir("determinism-one-thread"), Some("1"), false),
     ];
-    for (dir, threads) in &runs {
+    for (k, (dir, threads, resume)) in runs.iter().enumerate() {
         let mut cmd = Command::new(env!("CARGO_BIN_EXE_all"));
         cmd.args(["--quick", "--seed", "7", "--out"]).arg(dir);
+        if k < 2 {
+            cmd.arg("--checkpoint-dir").arg(&checkpoints);
+        }
+        if *resume {
+            cmd.arg("--resume");
+        }
         if let Some(n) = threads {
             cmd.env("RAYON_NUM_THREADS", n);
         }
@@ -514,28 +523,28 @@ fn all_quick_reports_are_identical_across_runs_and_thread_counts() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    // The first run left one checkpoint per training loop.
+    let saved = std::fs::read_dir(checkpoints.join("dqn")).unwrap().count();
+    assert_eq!(saved, 2, "DQN trains two agents");
     let read = |dir: &PathBuf, name: &str| -> serde_json::Value {
         let text = std::fs::read_to_string(dir.join(name).join("report.json")).unwrap();
         mlnotes::experiment::reproducible(serde_json::from_str(&text).unwrap())
     };
-    let names: Vec<&str> = mlnotes_experiments::all()
-        .iter()
-        .map(|e| e.name())
-        .collect();
     let mut differing = Vec::new();
-    for name in &names {
+    for experiment in mlnotes_experiments::all() {
+        let name = experiment.name();
         let reference = read(&runs[0].0, name);
-        for (dir, threads) in &runs[1..] {
+        for (dir, threads, resume) in &runs[1..] {
             if read(dir, name) != reference {
                 differing.push(format!(
-                    "{name} ({})",
-                    threads.map_or("second run", |_| "one thread")
+                    "{name} (RAYON_NUM_THREADS={threads:?}, resumed: {resume})"
                 ));
             }
         }
     }
-    for (dir, _) in &runs {
+    for (dir, ..) in &runs {
         std::fs::remove_dir_all(dir).ok();
     }
+    std::fs::remove_dir_all(&checkpoints).ok();
     assert!(differing.is_empty(), "reports differ: {differing:?}");
 }

@@ -144,8 +144,9 @@ impl CsvLoader {
             Some(rec) => rec.map_err(|e| from_csv_error(&e, &line_at))?,
         };
         let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
+        let mut seen = std::collections::HashMap::with_capacity(header.len());
         for (j, name) in header.iter().enumerate() {
-            if let Some(first) = header[..j].iter().position(|h| h == name) {
+            if let Some(&first) = seen.get(name.as_str()) {
                 return Err(csv_err(
                     1,
                     format!(
@@ -155,6 +156,7 @@ impl CsvLoader {
                     ),
                 ));
             }
+            seen.insert(name.as_str(), j);
         }
         let target = header
             .iter()
@@ -261,29 +263,26 @@ impl CsvLoader {
     }
 }
 
-/// Class names and the class index of every value: numbers compared as numbers (`1` and `1.0`
-/// are one class, named `1`) in numeric order when every value is a number, else strings in
-/// lexicographic order.
+/// Class names and the class index of every value. When every value is a finite number,
+/// numbers are compared as numbers (`1`, `1.0` and `1e0` are one class, `-0` and `0` too;
+/// integers exactly, beyond 2⁵³ as well) in numeric order, each class named by its first
+/// spelling in the file; otherwise the values are strings in lexicographic order.
 fn class_codes(values: &[&str]) -> (Vec<String>, Array1<usize>) {
-    let numbers: Option<Vec<f64>> = values
-        .iter()
-        .map(|v| {
-            v.parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .map(|x| x + 0.0)
-        }) // -0 → 0
-        .collect();
-    match numbers {
-        Some(numbers) => {
-            let mut classes = numbers.clone();
-            classes.sort_by(f64::total_cmp);
-            classes.dedup_by(|a, b| a == b);
-            let y = numbers
+    let keys: Option<Vec<NumberKey>> = values.iter().map(|v| NumberKey::parse(v)).collect();
+    match keys {
+        Some(keys) => {
+            let mut classes: Vec<(NumberKey, &str)> = Vec::new();
+            for (key, spelling) in keys.iter().zip(values) {
+                if !classes.iter().any(|(k, _)| k == key) {
+                    classes.push((*key, spelling));
+                }
+            }
+            classes.sort_by(|a, b| a.0.cmp(&b.0));
+            let y = keys
                 .iter()
-                .map(|v| classes.partition_point(|c| c < v))
+                .map(|k| classes.partition_point(|(c, _)| c < k))
                 .collect();
-            (classes.iter().map(|c| c.to_string()).collect(), y)
+            (classes.iter().map(|(_, s)| s.to_string()).collect(), y)
         }
         None => {
             let classes: Vec<&str> = values
@@ -298,6 +297,48 @@ fn class_codes(values: &[&str]) -> (Vec<String>, Array1<usize>) {
                 .collect();
             (classes.iter().map(|c| c.to_string()).collect(), y)
         }
+    }
+}
+
+/// A numeric class label: its value, and its exact integer value when it is one.
+#[derive(Debug, Clone, Copy)]
+struct NumberKey {
+    value: f64,
+    integer: Option<i128>,
+}
+
+impl NumberKey {
+    /// A finite number, integers parsed exactly; `None` for anything else.
+    fn parse(cell: &str) -> Option<Self> {
+        if let Ok(i) = cell.parse::<i128>() {
+            return Some(NumberKey {
+                value: i as f64,
+                integer: Some(i),
+            });
+        }
+        let value = cell.parse::<f64>().ok().filter(|v| v.is_finite())? + 0.0; // -0 → 0
+        let integer =
+            (value.fract() == 0.0 && value.abs() < 2f64.powi(100)).then_some(value as i128);
+        Some(NumberKey { value, integer })
+    }
+
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        match (self.integer, other.integer) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => self.value.total_cmp(&other.value),
+        }
+    }
+}
+
+impl PartialEq for NumberKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other).is_eq()
+    }
+}
+
+impl PartialOrd for NumberKey {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(NumberKey::cmp(self, other))
     }
 }
 
@@ -385,8 +426,19 @@ mod tests {
         let spelled = CsvLoader::new("y")
             .classification("x,y\n1,1\n2,1.0\n3,2e0\n4,-0\n5,0.0\n6,1e1\n".as_bytes())
             .unwrap();
-        assert_eq!(spelled.class_names, vec!["0", "1", "2", "10"]);
+        assert_eq!(spelled.class_names, vec!["-0", "1", "2e0", "1e1"]);
         assert_eq!(spelled.targets.to_vec(), vec![1, 1, 2, 0, 0, 3]);
+        // Integers beyond 2⁵³ stay apart (as f64 they would be one number).
+        let big = CsvLoader::new("y")
+            .classification(
+                "x,y\n1,9007199254740993\n2,9007199254740992\n3,9007199254740993.0\n".as_bytes(),
+            )
+            .unwrap();
+        assert_eq!(
+            big.class_names,
+            vec!["9007199254740992", "9007199254740993"]
+        );
+        assert_eq!(big.targets.to_vec(), vec![1, 0, 0]);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use ndarray::{Array2, ArrayView2};
 use rand::seq::SliceRandom;
 
 use crate::backend::{device_of, rng_turn, scalar, to_vec};
-use crate::checkpoint::{Checkpointing, RngState, loop_rng, step_seed};
+use crate::checkpoint::{Checkpointing, RngState, fingerprint, loop_rng, run_id, step_seed};
 use crate::data::Dataset;
 use crate::estimator::Params;
 use crate::training::Trained;
@@ -50,8 +50,9 @@ pub struct Trainer {
     pub weight_decay: f64,
     /// Stop after this many epochs without a better validation loss.
     pub patience: Option<usize>,
-    /// Seed of the initial weights (a fresh model's are drawn at its first use, in the first
-    /// epoch), shuffling and dropout masks.
+    /// Seed of shuffling and dropout masks, and of the initial weights of a fresh model (Burn
+    /// draws them at their first use, inside `fit`; use [`seeded`](crate::backend::seeded) to
+    /// draw them from a seed of your own beforehand).
     pub seed: u64,
     /// Show a progress bar (on a terminal) over the mini-batches.
     pub progress: bool,
@@ -287,7 +288,7 @@ impl Trainer {
         self.check()?;
         // Burn's generator is seeded here and every epoch: no other fit may draw from it until
         // this one ends. A fresh model's weights are drawn from `seed` at their first use.
-        let _turn = rng_turn();
+        let _turn = rng_turn()?;
         device_of(&model).seed(self.seed);
         check_fits(&model, train, "training data")?;
         check_fits(&model, val, "validation data")?;
@@ -307,27 +308,34 @@ impl Trainer {
         let (x, y) = tensors(train, &device);
         let mut state = EpochLoop {
             epoch: 0,
-            history: Vec::with_capacity(self.epochs),
+            history: Vec::new(),
             since_best: 0,
             best_loss: None,
             order: (0..train.n_samples()).collect(),
             rng: RngState::of(&loop_rng(self.seed)),
         };
         let mut best: Option<M> = None;
-        if let Some(snap) = self
+        let data = [train, val].into_iter().flat_map(|d| {
+            d.features()
+                .iter()
+                .copied()
+                .chain(d.targets().iter().map(|&t| t as f64))
+        });
+        let run = run_id("deep::Trainer", self, fingerprint(data))?;
+        let snapshot = self
             .checkpoint
             .as_ref()
-            .map(Checkpointing::start)
-            .transpose()?
-            .flatten()
-        {
+            .map(|c| c.start(&run))
+            .transpose()?;
+        if let Some(snap) = snapshot.flatten() {
             state = snap.json("state")?;
-            if state.order.len() != train.n_samples() {
-                return Err(Error::invalid(format!(
-                    "the checkpoint was saved training on {} examples, not {}",
-                    state.order.len(),
-                    train.n_samples()
-                )));
+            let mut sorted = state.order.clone();
+            sorted.sort_unstable();
+            if !sorted.iter().copied().eq(0..train.n_samples())
+                || state.history.len() != state.epoch
+                || state.epoch > self.epochs
+            {
+                return Err(snap.invalid("the example order or the epoch count"));
             }
             model = snap.module("model", model)?;
             optim = snap.optimizer("optim", optim)?;
@@ -339,7 +347,7 @@ impl Trainer {
         let per_epoch = state.order.len().div_ceil(self.batch_size);
         let bar = crate::progress::bar(
             self.progress,
-            (self.epochs * per_epoch) as u64,
+            self.epochs.saturating_mul(per_epoch) as u64,
             "training",
             "batches",
         );
@@ -409,7 +417,7 @@ impl Trainer {
                 && (ckpt.due(epoch, self.epochs) || stopped(&state))
             {
                 state.rng = RngState::of(&rng);
-                ckpt.save(epoch, |w| {
+                ckpt.save(epoch, &run, |w| {
                     w.json("state", &state)?;
                     w.module("model", &model)?;
                     w.optimizer("optim", &optim)?;

@@ -94,7 +94,8 @@ impl Context {
     }
 
     /// Checkpointing for the training loop `run` of the current experiment, saving every
-    /// `every` steps, when the run was asked to checkpoint (`--checkpoint-dir`).
+    /// `every` steps, when the run was asked to checkpoint (`--checkpoint-dir`): under
+    /// `<dir>/<experiment>/<run>-seed<seed>[-quick]/`.
     pub fn checkpointing(&self, run: &str, every: usize) -> Option<Checkpointing> {
         // Folder names from the run's words: letters and digits, other characters as '-'.
         let slug: String = run
@@ -107,8 +108,13 @@ impl Context {
                 }
             })
             .collect();
+        let run = format!(
+            "{slug}-seed{}{}",
+            self.seed,
+            if self.quick { "-quick" } else { "" }
+        );
         self.checkpoints.as_ref().map(|c| Checkpointing {
-            dir: c.dir.join(&self.experiment).join(slug),
+            dir: c.dir.join(&self.experiment).join(run),
             every,
             resume: c.resume,
         })

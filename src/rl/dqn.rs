@@ -13,7 +13,7 @@ use rand::Rng;
 use super::cartpole::CartPole;
 use super::network::{greedy_cartpole_return, outputs};
 use crate::backend::rng_turn;
-use crate::checkpoint::{Checkpointing, LoopRng, RngState, loop_rng};
+use crate::checkpoint::{Checkpointing, LoopRng, RngState, loop_rng, run_id};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -153,6 +153,22 @@ impl ReplayBuffer {
         }
     }
 
+    /// Whether this is the buffer of `capacity` after `steps` pushes (one per step).
+    fn consistent(&self, capacity: usize, steps: usize) -> bool {
+        let len = steps.min(capacity);
+        self.capacity == capacity
+            && [
+                self.states.len(),
+                self.actions.len(),
+                self.rewards.len(),
+                self.next.len(),
+                self.terminated.len(),
+            ]
+            .iter()
+            .all(|&l| l == len)
+            && self.pos == steps % capacity
+    }
+
     fn push(&mut self, s: [f32; 4], a: usize, r: f32, next: [f32; 4], terminated: bool) {
         let t = f32::from(u8::from(terminated));
         if self.states.len() < self.capacity {
@@ -242,7 +258,7 @@ impl Dqn {
         mut on_record: impl FnMut(&DqnRecord),
     ) -> Result<Trained<FittedDqn, DqnRecord>> {
         self.check()?;
-        let _turn = rng_turn();
+        let _turn = rng_turn()?;
         let device = device.clone().autodiff();
         device.seed(self.seed);
         let mut q = MlpConfig::new(4, self.hidden.clone(), 2).try_init(&device)?;
@@ -259,14 +275,19 @@ impl Dqn {
             rng: RngState::of(&rng),
         };
         let mut best: Option<Mlp> = None;
-        if let Some(snap) = self
+        let run = run_id("rl::Dqn", self, 0)?;
+        let snapshot = self
             .checkpoint
             .as_ref()
-            .map(Checkpointing::start)
-            .transpose()?
-            .flatten()
-        {
+            .map(|c| c.start(&run))
+            .transpose()?;
+        if let Some(snap) = snapshot.flatten() {
             state = snap.json("state")?;
+            if state.step > self.total_steps
+                || !state.buffer.consistent(self.buffer_size, state.step)
+            {
+                return Err(snap.invalid("the step count or the replay buffer"));
+            }
             q = snap.module("q", q)?;
             target = snap.module("target", target)?;
             optim = snap.optimizer("q", optim)?;
@@ -315,7 +336,7 @@ impl Dqn {
                 && ckpt.due(step, self.total_steps)
             {
                 state.rng = RngState::of(&rng);
-                ckpt.save(step, |w| {
+                ckpt.save(step, &run, |w| {
                     w.json("state", &state)?;
                     w.module("q", &q)?;
                     w.module("target", &target)?;

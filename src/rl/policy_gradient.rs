@@ -17,7 +17,7 @@ use rand::Rng;
 use super::cartpole::CartPole;
 use super::network::{greedy_cartpole_return, outputs};
 use crate::backend::rng_turn;
-use crate::checkpoint::{Checkpointing, RngState, loop_rng};
+use crate::checkpoint::{Checkpointing, RngState, loop_rng, run_id};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -170,7 +170,7 @@ impl Agent {
     /// of range are an error.
     pub fn new(params: &PolicyGradient, device: &Device) -> Result<Self> {
         params.check()?;
-        let _turn = rng_turn();
+        let _turn = rng_turn()?;
         let device = device.clone().autodiff();
         device.seed(params.seed);
         let policy = MlpConfig::new(4, params.hidden.clone(), 2).try_init(&device)?;
@@ -362,22 +362,25 @@ impl PolicyGradient {
         mut on_iteration: impl FnMut(&PgIteration),
     ) -> Result<Trained<Agent, PgIteration>> {
         self.check()?;
-        let _turn = rng_turn();
+        let _turn = rng_turn()?;
         let mut agent = Agent::new(self, device)?;
         let mut state = IterationLoop {
             iteration: 0,
             env_steps: 0,
-            history: Vec::with_capacity(self.iterations),
+            history: Vec::new(),
             rng: RngState::of(&loop_rng(self.seed)),
         };
-        if let Some(snap) = self
+        let run = run_id("rl::PolicyGradient", self, 0)?;
+        let snapshot = self
             .checkpoint
             .as_ref()
-            .map(Checkpointing::start)
-            .transpose()?
-            .flatten()
-        {
+            .map(|c| c.start(&run))
+            .transpose()?;
+        if let Some(snap) = snapshot.flatten() {
             state = snap.json("state")?;
+            if state.iteration > self.iterations || state.history.len() != state.iteration {
+                return Err(snap.invalid("the iteration count"));
+            }
             agent.policy = snap.module("policy", agent.policy)?;
             agent.value = snap.module("value", agent.value)?;
             agent.policy_optim = snap.optimizer("policy", agent.policy_optim)?;
@@ -406,7 +409,7 @@ impl PolicyGradient {
                 && ckpt.due(state.iteration, self.iterations)
             {
                 state.rng = RngState::of(&rng);
-                ckpt.save(state.iteration, |w| {
+                ckpt.save(state.iteration, &run, |w| {
                     w.json("state", &state)?;
                     w.module("policy", &agent.policy)?;
                     w.module("value", &agent.value)?;

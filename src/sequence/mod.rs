@@ -19,7 +19,7 @@ use rand::rngs::StdRng;
 pub use tasks::{Batch, Target, Task};
 
 use crate::backend::{device_of, rng_turn, scalar, to_vec};
-use crate::checkpoint::{Checkpointing, RngState, loop_rng, step_seed};
+use crate::checkpoint::{Checkpointing, RngState, loop_rng, run_id, step_seed};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -145,8 +145,9 @@ pub struct SequenceTrainer {
     pub clip_norm: Option<f64>,
     /// Evaluate on 500 fixed sequences every this many steps (`usize::MAX`: never).
     pub eval_every: usize,
-    /// Seed of the batches, of a fresh model's initial weights (drawn at its first use) and of
-    /// dropout masks.
+    /// Seed of the batches and dropout masks, and of the initial weights of a fresh model (Burn
+    /// draws them at their first use, inside `fit`; use [`seeded`](crate::backend::seeded) to
+    /// draw them from a seed of your own beforehand).
     pub seed: u64,
     /// Save the training state every `every` steps, and resume from it (see
     /// [`checkpoint`](crate::checkpoint)).
@@ -198,7 +199,7 @@ impl SequenceTrainer {
         self.check()?;
         // Burn's generator is seeded here and every step: no other fit may draw from it until
         // this one ends. A fresh model's weights are drawn from `seed` at their first use.
-        let _turn = rng_turn();
+        let _turn = rng_turn()?;
         device_of(&model).seed(self.seed);
         check_fits(&model, task)?;
         let mut model = model.train();
@@ -214,14 +215,18 @@ impl SequenceTrainer {
             history: Vec::new(),
             rng: RngState::of(&loop_rng(self.seed)),
         };
-        if let Some(snap) = self
+        let mut run = run_id("sequence::SequenceTrainer", self, 0)?;
+        run["task"] = serde_json::to_value(task).map_err(|e| Error::invalid(e.to_string()))?;
+        let snapshot = self
             .checkpoint
             .as_ref()
-            .map(Checkpointing::start)
-            .transpose()?
-            .flatten()
-        {
+            .map(|c| c.start(&run))
+            .transpose()?;
+        if let Some(snap) = snapshot.flatten() {
             state = snap.json("state")?;
+            if state.step > self.steps || state.history.len() != state.step / self.eval_every {
+                return Err(snap.invalid("the step count"));
+            }
             model = snap.module("model", model)?;
             optim = snap.optimizer("optim", optim)?;
         }
@@ -250,7 +255,7 @@ impl SequenceTrainer {
                 && ckpt.due(step, self.steps)
             {
                 state.rng = RngState::of(&rng);
-                ckpt.save(step, |w| {
+                ckpt.save(step, &run, |w| {
                     w.json("state", &state)?;
                     w.module("model", &model)?;
                     w.optimizer("optim", &optim)

@@ -60,7 +60,11 @@ impl Kernel {
     /// rows shifted by the mean of `b`: the distance does not change, and the expansion keeps
     /// its precision on data far from the origin).
     pub(crate) fn matrix(self, a: ArrayView2<f64>, b: ArrayView2<f64>) -> Array2<f64> {
-        if let Kernel::Rbf(Gamma::Value(gamma)) = self.resolve(b) {
+        let kernel = match self {
+            Kernel::Rbf(Gamma::Sigma(_)) => self.resolve(b),
+            other => other,
+        };
+        if let Kernel::Rbf(Gamma::Value(gamma)) = kernel {
             let shift = b
                 .mean_axis(Axis(0))
                 .unwrap_or_else(|| ndarray::Array1::zeros(b.ncols()));

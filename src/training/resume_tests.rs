@@ -235,3 +235,83 @@ fn concurrent_fits_get_their_own_random_streams() {
         assert_eq!(together, alone);
     }
 }
+
+/// Early stopping saves its last epoch; resuming a finished run trains nothing and returns the
+/// same model; resuming with other settings or other data is refused.
+#[test]
+fn trainer_resume_after_early_stopping_and_with_other_settings() {
+    let (device, _turn) = test_device();
+    let data = generate::moons(80, 0.3, 4).unwrap();
+    let other = generate::moons(80, 0.3, 5).unwrap();
+    let config = MlpConfig::new(2, vec![8], 2);
+    let dir = scratch("patience");
+    // A learning rate so large that the validation loss soon stops improving.
+    let trainer = |checkpoint, learning_rate| Trainer {
+        batch_size: 16,
+        learning_rate,
+        patience: Some(1),
+        seed: 3,
+        checkpoint,
+        ..Trainer::new(40)
+    };
+    let first = trainer(Some(Checkpointing::new(&dir, 100)), 0.5)
+        .fit(config.init(&device), &data, &data, |_| {})
+        .unwrap();
+    assert!(first.history.len() < 40, "early stopping did not stop");
+    let again = trainer(Some(Checkpointing::new(&dir, 100).resume(true)), 0.5)
+        .fit(config.init(&device), &data, &data, |_| {
+            panic!("no epoch left to run")
+        })
+        .unwrap();
+    assert_eq!(again.history, first.history);
+    assert_eq!(
+        predict_proba(&again.model, data.x()).unwrap(),
+        predict_proba(&first.model, data.x()).unwrap()
+    );
+    for (learning_rate, train) in [(0.4, &data), (0.5, &other)] {
+        let err = trainer(
+            Some(Checkpointing::new(&dir, 100).resume(true)),
+            learning_rate,
+        )
+        .fit(config.init(&device), train, train, |_| {})
+        .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                crate::Error::Config {
+                    param: "checkpoint",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+/// A training loop started on a rayon worker that already holds Burn's generator (a task it
+/// took over inside another fit's parallel operation) is an error, neither an interleaved
+/// stream nor a deadlock.
+#[test]
+fn a_fit_nested_on_a_rayon_worker_is_an_error() {
+    let data = generate::moons(20, 0.2, 1).unwrap();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
+    pool.install(|| {
+        let _outer = crate::backend::rng_turn().unwrap();
+        let device = crate::backend::Backend::default_compiled()
+            .and_then(crate::backend::Backend::device)
+            .unwrap();
+        let err = Trainer::new(1)
+            .fit(
+                MlpConfig::new(2, vec![4], 2).init(&device),
+                &data,
+                &data,
+                |_| {},
+            )
+            .unwrap_err();
+        assert!(matches!(err, crate::Error::Backend { .. }), "{err}");
+    });
+}

@@ -11,7 +11,7 @@ use rand::rngs::StdRng;
 
 use super::criterion::{Criterion, split_information};
 
-/// Impurity, relative to the root's, below which a node is pure.
+/// Class impurity (entropy or Gini, both exactly 0 for one class) below which a node is pure.
 const PURITY: f64 = 1e-12;
 
 /// The best split found for a node.
@@ -31,6 +31,8 @@ pub(super) struct Builder<'a> {
     is_categorical: Vec<bool>,
     rng: StdRng,
     pub(super) nodes: Vec<Node>,
+    /// Whether each node is pure (no split can lower its impurity).
+    pure: Vec<bool>,
     sorted: Vec<(f64, usize)>,
 }
 
@@ -48,11 +50,12 @@ impl<'a> Builder<'a> {
         Builder {
             params,
             cols: x.t().as_standard_layout().into_owned(),
-            targets,
+            targets: targets.centred(weights),
             weights,
             is_categorical,
             rng: StdRng::seed_from_u64(params.seed),
             nodes: Vec::new(),
+            pure: Vec::new(),
             sorted: Vec::with_capacity(x.nrows()),
         }
     }
@@ -72,14 +75,10 @@ impl<'a> Builder<'a> {
         let n = idx.len();
         // (node id, start, end, depth): children are pushed after their parent is created.
         let mut stack = vec![(self.push_node(&idx), 0, n, 0)];
-        // A node is pure when its impurity is rounding noise next to the root's: relative, so
-        // regression targets on any scale split alike (classification impurities are at most
-        // log₂ k, and exactly 0 when pure).
-        let pure = PURITY * self.nodes[0].impurity;
         while let Some((id, start, end, depth)) = stack.pop() {
             let range = &mut idx[start..end];
             let impurity = self.nodes[id].impurity;
-            let stop = impurity <= pure
+            let stop = self.pure[id]
                 || range.len() < self.params.min_samples_split
                 || range.len() < 2 * self.params.min_samples_leaf
                 || self.params.max_depth.is_some_and(|d| depth >= d);
@@ -120,13 +119,38 @@ impl<'a> Builder<'a> {
 
     fn push_node(&mut self, idx: &[usize]) -> usize {
         let stats = self.stats(idx);
+        let (impurity, pure) = match self.targets {
+            // The variance by two passes (mean, then squared deviations): exact where the
+            // moments' difference cancels. Pure when the values agree to rounding.
+            Targets::Values(y, _) => {
+                let value = self.targets.value(&stats)[0];
+                let (mut w, mut sq, mut abs) = (0.0, 0.0, 0.0);
+                for &i in idx {
+                    let wi = self.weights[i];
+                    w += wi;
+                    sq += wi * (y[i] - value).powi(2);
+                    abs += wi * y[i].abs();
+                }
+                let (var, mean_abs) = if w > 0.0 {
+                    (sq / w, abs / w)
+                } else {
+                    (0.0, 0.0)
+                };
+                (var, var <= (4.0 * f64::EPSILON * mean_abs).powi(2))
+            }
+            Targets::Classes(..) => {
+                let impurity = self.params.criterion.impurity(&stats);
+                (impurity, impurity <= PURITY)
+            }
+        };
         self.nodes.push(Node {
             value: self.targets.value(&stats),
             n_samples: idx.len(),
             weight: idx.iter().map(|&i| self.weights[i]).sum(),
-            impurity: self.params.criterion.impurity(&stats),
+            impurity,
             split: Split::Leaf,
         });
+        self.pure.push(pure);
         self.nodes.len() - 1
     }
 

@@ -49,13 +49,26 @@ pub enum Targets<'a> {
 }
 
 impl<'a> Targets<'a> {
-    /// Continuous targets, centred on their mean.
+    /// Continuous targets (centred by [`Targets::centred`] when a tree is grown).
     pub(crate) fn values(y: &'a [f64]) -> Self {
-        // The mean as `y₀ + mean(y - y₀)`: exactly `y₀` when every target equals it.
-        let centre = y.first().map_or(0.0, |&y0| {
-            y0 + y.iter().map(|v| v - y0).sum::<f64>() / y.len() as f64
-        });
-        Targets::Values(y, centre)
+        Targets::Values(y, 0.0)
+    }
+
+    /// Continuous targets centred on their weighted mean, as `y₀ + Σw(y - y₀) / Σw` with `y₀`
+    /// the first weighted target: exactly `y₀` when every target equals it. Rows of weight 0
+    /// (outside a bootstrap or subsample) do not move the centre. Classes are returned as
+    /// they are.
+    pub(crate) fn centred(self, weights: &[f64]) -> Self {
+        let Targets::Values(y, _) = self else {
+            return self;
+        };
+        let weighted = || y.iter().zip(weights).filter(|(_, w)| **w > 0.0);
+        let Some((&y0, _)) = weighted().next() else {
+            return Targets::Values(y, 0.0);
+        };
+        let (shift, total) =
+            weighted().fold((0.0, 0.0), |(s, t), (v, w)| (s + w * (v - y0), t + w));
+        Targets::Values(y, y0 + shift / total)
     }
 
     pub(super) fn width(&self) -> usize {
@@ -82,9 +95,15 @@ impl<'a> Targets<'a> {
         match self {
             Targets::Classes(..) => {
                 let total: f64 = stats.iter().sum();
-                stats.iter().map(|s| s / total).collect()
+                if total > 0.0 {
+                    stats.iter().map(|s| s / total).collect()
+                } else {
+                    vec![1.0 / stats.len() as f64; stats.len()]
+                }
             }
-            Targets::Values(_, centre) => vec![centre + stats[1] / stats[0]],
+            Targets::Values(_, centre) if stats[0] > 0.0 => vec![centre + stats[1] / stats[0]],
+            // A node of total weight 0 predicts the centre rather than 0/0.
+            Targets::Values(_, centre) => vec![*centre],
         }
     }
 }
