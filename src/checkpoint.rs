@@ -217,6 +217,29 @@ fn first_difference(a: &serde_json::Value, b: &serde_json::Value, path: String) 
     }
 }
 
+/// The checkpoint a loop resumes from, when it checkpoints at all (see [`Checkpointing::start`]).
+pub(crate) fn resume_point(
+    checkpoint: Option<&Checkpointing>,
+    run: &serde_json::Value,
+) -> Result<Option<Snapshot>> {
+    checkpoint.map_or(Ok(None), |c| c.start(run))
+}
+
+/// Saves a checkpoint of step `step` when the loop checkpoints and the step is due (every
+/// `every` steps, and the loop's `last`).
+pub(crate) fn save_if_due(
+    checkpoint: Option<&Checkpointing>,
+    step: usize,
+    last: usize,
+    run: &serde_json::Value,
+    write: impl FnOnce(&Writer) -> Result<()>,
+) -> Result<()> {
+    match checkpoint {
+        Some(c) if c.due(step, last) => c.save(step, run, write),
+        _ => Ok(()),
+    }
+}
+
 /// What identifies a run, for [`Checkpointing::start`]: the loop, its hyperparameters (without
 /// the checkpoint settings and the progress display) and a fingerprint of its data.
 pub(crate) fn run_id(kind: &str, params: &impl Serialize, data: u64) -> Result<serde_json::Value> {

@@ -21,7 +21,9 @@ use rand::rngs::StdRng;
 use rand_distr::{Distribution as _, Normal};
 
 use crate::backend::{device_of, rng_turn, scalar, to_vec};
-use crate::checkpoint::{Checkpointing, RngState, fingerprint, loop_rng, run_id, step_seed};
+use crate::checkpoint::{
+    Checkpointing, RngState, fingerprint, loop_rng, resume_point, run_id, save_if_due, step_seed,
+};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -180,12 +182,7 @@ impl Gan {
             rng: RngState::of(&loop_rng(self.seed)),
         };
         let run = run_id("gan::Gan", self, fingerprint(data.iter().copied()))?;
-        let snapshot = self
-            .checkpoint
-            .as_ref()
-            .map(|c| c.start(&run))
-            .transpose()?;
-        if let Some(snap) = snapshot.flatten() {
+        if let Some(snap) = resume_point(self.checkpoint.as_ref(), &run)? {
             state = snap.json("state")?;
             if state.step > self.steps || state.history.len() != state.step {
                 return Err(snap.invalid("the step count"));
@@ -252,18 +249,14 @@ impl Gan {
             on_step(&s);
             state.history.push(s);
             state.step = step;
-            if let Some(ckpt) = &self.checkpoint
-                && ckpt.due(step, self.steps)
-            {
-                state.rng = RngState::of(&rng);
-                ckpt.save(step, &run, |w| {
-                    w.json("state", &state)?;
-                    w.module("generator", &g)?;
-                    w.module("discriminator", &d)?;
-                    w.optimizer("generator", &g_optim)?;
-                    w.optimizer("discriminator", &d_optim)
-                })?;
-            }
+            state.rng = RngState::of(&rng);
+            save_if_due(self.checkpoint.as_ref(), step, self.steps, &run, |w| {
+                w.json("state", &state)?;
+                w.module("generator", &g)?;
+                w.module("discriminator", &d)?;
+                w.optimizer("generator", &g_optim)?;
+                w.optimizer("discriminator", &d_optim)
+            })?;
         }
         Ok(Trained {
             model: FittedGan {

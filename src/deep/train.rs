@@ -17,7 +17,9 @@ use ndarray::{Array2, ArrayView2};
 use rand::seq::SliceRandom;
 
 use crate::backend::{device_of, rng_turn, scalar, to_vec};
-use crate::checkpoint::{Checkpointing, RngState, fingerprint, loop_rng, run_id, step_seed};
+use crate::checkpoint::{
+    Checkpointing, RngState, fingerprint, loop_rng, resume_point, run_id, save_if_due, step_seed,
+};
 use crate::data::Dataset;
 use crate::estimator::Params;
 use crate::training::Trained;
@@ -322,12 +324,7 @@ impl Trainer {
                 .chain(d.targets().iter().map(|&t| t as f64))
         });
         let run = run_id("deep::Trainer", self, fingerprint(data))?;
-        let snapshot = self
-            .checkpoint
-            .as_ref()
-            .map(|c| c.start(&run))
-            .transpose()?;
-        if let Some(snap) = snapshot.flatten() {
+        if let Some(snap) = resume_point(self.checkpoint.as_ref(), &run)? {
             state = snap.json("state")?;
             let mut sorted = state.order.clone();
             sorted.sort_unstable();
@@ -413,17 +410,19 @@ impl Trainer {
             } else {
                 state.since_best += 1;
             }
-            if let Some(ckpt) = &self.checkpoint
-                && (ckpt.due(epoch, self.epochs) || stopped(&state))
-            {
-                state.rng = RngState::of(&rng);
-                ckpt.save(epoch, &run, |w| {
+            state.rng = RngState::of(&rng);
+            save_if_due(
+                self.checkpoint.as_ref(),
+                epoch,
+                if stopped(&state) { epoch } else { self.epochs },
+                &run,
+                |w| {
                     w.json("state", &state)?;
                     w.module("model", &model)?;
                     w.optimizer("optim", &optim)?;
                     best.as_ref().map_or(Ok(()), |b| w.module("best", b))
-                })?;
-            }
+                },
+            )?;
         }
         bar.finish_and_clear();
         let model = best.unwrap_or_else(|| model.valid());

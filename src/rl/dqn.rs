@@ -13,7 +13,9 @@ use rand::Rng;
 use super::cartpole::CartPole;
 use super::network::{greedy_cartpole_return, outputs};
 use crate::backend::rng_turn;
-use crate::checkpoint::{Checkpointing, LoopRng, RngState, loop_rng, run_id};
+use crate::checkpoint::{
+    Checkpointing, LoopRng, RngState, loop_rng, resume_point, run_id, save_if_due,
+};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -276,12 +278,7 @@ impl Dqn {
         };
         let mut best: Option<Mlp> = None;
         let run = run_id("rl::Dqn", self, 0)?;
-        let snapshot = self
-            .checkpoint
-            .as_ref()
-            .map(|c| c.start(&run))
-            .transpose()?;
-        if let Some(snap) = snapshot.flatten() {
+        if let Some(snap) = resume_point(self.checkpoint.as_ref(), &run)? {
             state = snap.json("state")?;
             if state.step > self.total_steps
                 || !state.buffer.consistent(self.buffer_size, state.step)
@@ -332,18 +329,20 @@ impl Dqn {
                 state.history.push(record);
             }
             state.step = step;
-            if let Some(ckpt) = &self.checkpoint
-                && ckpt.due(step, self.total_steps)
-            {
-                state.rng = RngState::of(&rng);
-                ckpt.save(step, &run, |w| {
+            state.rng = RngState::of(&rng);
+            save_if_due(
+                self.checkpoint.as_ref(),
+                step,
+                self.total_steps,
+                &run,
+                |w| {
                     w.json("state", &state)?;
                     w.module("q", &q)?;
                     w.module("target", &target)?;
                     w.optimizer("q", &optim)?;
                     best.as_ref().map_or(Ok(()), |b| w.module("best", b))
-                })?;
-            }
+                },
+            )?;
         }
         Ok(Trained {
             model: FittedDqn {

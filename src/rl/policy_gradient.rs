@@ -17,7 +17,7 @@ use rand::Rng;
 use super::cartpole::CartPole;
 use super::network::{greedy_cartpole_return, outputs};
 use crate::backend::rng_turn;
-use crate::checkpoint::{Checkpointing, RngState, loop_rng, run_id};
+use crate::checkpoint::{Checkpointing, RngState, loop_rng, resume_point, run_id, save_if_due};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -371,12 +371,7 @@ impl PolicyGradient {
             rng: RngState::of(&loop_rng(self.seed)),
         };
         let run = run_id("rl::PolicyGradient", self, 0)?;
-        let snapshot = self
-            .checkpoint
-            .as_ref()
-            .map(|c| c.start(&run))
-            .transpose()?;
-        if let Some(snap) = snapshot.flatten() {
+        if let Some(snap) = resume_point(self.checkpoint.as_ref(), &run)? {
             state = snap.json("state")?;
             if state.iteration > self.iterations || state.history.len() != state.iteration {
                 return Err(snap.invalid("the iteration count"));
@@ -405,18 +400,20 @@ impl PolicyGradient {
             on_iteration(&it);
             state.history.push(it);
             state.iteration += 1;
-            if let Some(ckpt) = &self.checkpoint
-                && ckpt.due(state.iteration, self.iterations)
-            {
-                state.rng = RngState::of(&rng);
-                ckpt.save(state.iteration, &run, |w| {
+            state.rng = RngState::of(&rng);
+            save_if_due(
+                self.checkpoint.as_ref(),
+                state.iteration,
+                self.iterations,
+                &run,
+                |w| {
                     w.json("state", &state)?;
                     w.module("policy", &agent.policy)?;
                     w.module("value", &agent.value)?;
                     w.optimizer("policy", &agent.policy_optim)?;
                     w.optimizer("value", &agent.value_optim)
-                })?;
-            }
+                },
+            )?;
         }
         Ok(Trained {
             model: agent,

@@ -19,7 +19,9 @@ use rand::rngs::StdRng;
 pub use tasks::{Batch, Target, Task};
 
 use crate::backend::{device_of, rng_turn, scalar, to_vec};
-use crate::checkpoint::{Checkpointing, RngState, loop_rng, run_id, step_seed};
+use crate::checkpoint::{
+    Checkpointing, RngState, loop_rng, resume_point, run_id, save_if_due, step_seed,
+};
 use crate::estimator::Params;
 use crate::training::Trained;
 use crate::{Error, Result, validate};
@@ -217,12 +219,7 @@ impl SequenceTrainer {
         };
         let mut run = run_id("sequence::SequenceTrainer", self, 0)?;
         run["task"] = serde_json::to_value(task).map_err(|e| Error::invalid(e.to_string()))?;
-        let snapshot = self
-            .checkpoint
-            .as_ref()
-            .map(|c| c.start(&run))
-            .transpose()?;
-        if let Some(snap) = snapshot.flatten() {
+        if let Some(snap) = resume_point(self.checkpoint.as_ref(), &run)? {
             state = snap.json("state")?;
             if state.step > self.steps || state.history.len() != state.step / self.eval_every {
                 return Err(snap.invalid("the step count"));
@@ -251,16 +248,12 @@ impl SequenceTrainer {
                 on_eval(&record);
                 state.history.push(record);
             }
-            if let Some(ckpt) = &self.checkpoint
-                && ckpt.due(step, self.steps)
-            {
-                state.rng = RngState::of(&rng);
-                ckpt.save(step, &run, |w| {
-                    w.json("state", &state)?;
-                    w.module("model", &model)?;
-                    w.optimizer("optim", &optim)
-                })?;
-            }
+            state.rng = RngState::of(&rng);
+            save_if_due(self.checkpoint.as_ref(), step, self.steps, &run, |w| {
+                w.json("state", &state)?;
+                w.module("model", &model)?;
+                w.optimizer("optim", &optim)
+            })?;
         }
         Ok(Trained {
             model: model.valid(),
