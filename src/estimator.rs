@@ -45,6 +45,11 @@ pub trait Params {
     /// `Ok(())` when every hyperparameter is in its valid range, else
     /// [`Error::Config`](crate::Error::Config) naming the first one that is not.
     fn check(&self) -> Result<()>;
+
+    /// Whether the estimator fits data with missing features (NaN); only imputers do.
+    fn accepts_missing(&self) -> bool {
+        false
+    }
 }
 
 /// A data set that passed [`Dataset::validate`], handed to [`FitChecked::fit_checked`] by
@@ -95,7 +100,7 @@ pub trait Fit<T: Target>: FitChecked<T> {
 impl<T: Target, P: FitChecked<T> + ?Sized> Fit<T> for P {
     fn fit(&self, data: &Dataset<T>) -> Result<Self::Model> {
         self.check()?;
-        data.validate()?;
+        data.validate_with(self.accepts_missing())?;
         self.fit_checked(Checked {
             data,
             params: PhantomData,
@@ -105,9 +110,10 @@ impl<T: Target, P: FitChecked<T> + ?Sized> Fit<T> for P {
 
 /// Fit an unsupervised estimator or a transformer on a bare feature matrix.
 pub trait FitFeatures: Fit<()> {
-    /// `fit` on `Dataset::unlabeled(x)`.
+    /// `fit` on the features `x` alone (missing values, NaN, reach only an estimator that
+    /// accepts them; the others refuse them in `fit`).
     fn fit_features(&self, x: ArrayView2<f64>) -> Result<Self::Model> {
-        self.fit(&Dataset::unlabeled(x.to_owned())?)
+        self.fit(&Dataset::unlabeled_with_missing(x.to_owned())?)
     }
 }
 

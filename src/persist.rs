@@ -157,7 +157,7 @@ use crate::knn::FittedKnn;
 use crate::linear::{FittedLasso, FittedLinear, FittedLogistic};
 use crate::pca::FittedPca;
 use crate::preprocess::{
-    FittedBinning, FittedOneHot, FittedPolynomial, FittedScaled, FittedScaler,
+    FittedBinning, FittedImputer, FittedOneHot, FittedPolynomial, FittedScaled, FittedScaler,
 };
 use crate::selection::FittedGaussianProcess;
 use crate::svm::{FittedKernelSvm, FittedLinearSvm};
@@ -181,6 +181,7 @@ persist! {
     FittedOneHot => "one-hot-encoder",
     FittedPolynomial => "polynomial-features",
     FittedScaler => "scaler",
+    FittedImputer => "imputer",
     FittedGaussianProcess => "gaussian-process",
     FittedKernelSvm => "kernel-svm",
     FittedLinearSvm => "linear-svm",

@@ -62,7 +62,37 @@ pub fn finite_1d(y: ArrayView1<f64>, what: &str) -> Result<()> {
 /// A non-empty, finite feature matrix.
 pub fn features(x: ArrayView2<f64>, what: &str) -> Result<()> {
     non_empty(x, what)?;
-    finite(x, what)
+    finite(x, what).map_err(|e| missing_hint(x, e))
+}
+
+/// A NaN is how a missing value is written (CSV files loaded with missing values kept): say so.
+fn missing_hint(x: ArrayView2<f64>, e: Error) -> Error {
+    match e {
+        Error::NonFinite { location } if x.iter().any(|v| v.is_nan()) => Error::NonFinite {
+            location: format!(
+                "{location}; NaN marks a missing value: impute it first (preprocess::Imputer)"
+            ),
+        },
+        other => other,
+    }
+}
+
+/// A non-empty feature matrix whose values are finite or NaN (missing), as an imputer takes.
+pub fn features_or_missing(x: ArrayView2<f64>, what: &str) -> Result<()> {
+    non_empty(x, what)?;
+    match x
+        .indexed_iter()
+        .find(|(_, v)| !v.is_nan() && v.abs() > MAX_MAGNITUDE)
+    {
+        Some(((i, j), v)) if v.is_infinite() => Err(Error::NonFinite {
+            location: format!("{what}, row {i}, column {j} (value {v})"),
+        }),
+        Some(((i, j), v)) => Err(Error::invalid(format!(
+            "{what}, row {i}, column {j}: value {v:e} is beyond ±{MAX_MAGNITUDE:e}, where squares \
+             overflow; rescale the features"
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Fails unless two lengths agree.

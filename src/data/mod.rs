@@ -114,6 +114,29 @@ impl<T: Target> Dataset<T> {
         target_name: impl Into<String>,
     ) -> Result<Self> {
         validate::features(features.view(), "features")?;
+        Self::build(features, targets, feature_names, target_name)
+    }
+
+    /// A data set whose features may be missing (NaN), as [`CsvLoader`](csv::CsvLoader) keeps
+    /// them when asked: only estimators that accept missing values
+    /// ([`Params::accepts_missing`](crate::estimator::Params::accepts_missing), e.g. the
+    /// [`Imputer`](crate::preprocess::Imputer)) fit it; the others say to impute first.
+    pub fn with_missing(
+        features: Array2<f64>,
+        targets: Array1<T>,
+        feature_names: Vec<String>,
+        target_name: impl Into<String>,
+    ) -> Result<Self> {
+        validate::features_or_missing(features.view(), "features")?;
+        Self::build(features, targets, feature_names, target_name)
+    }
+
+    fn build(
+        features: Array2<f64>,
+        targets: Array1<T>,
+        feature_names: Vec<String>,
+        target_name: impl Into<String>,
+    ) -> Result<Self> {
         validate::same_len(features.nrows(), targets.len(), "targets vs feature rows")?;
         validate::same_len(
             features.ncols(),
@@ -140,7 +163,16 @@ impl<T: Target> Dataset<T> {
     /// below the number of class names (when names are given). [`Fit::fit`](crate::estimator::Fit)
     /// runs it before any estimator sees the data.
     pub fn validate(&self) -> Result<()> {
-        validate::features(self.features.view(), "features")?;
+        self.validate_with(false)
+    }
+
+    /// [`Dataset::validate`], with missing features (NaN) allowed when `missing` is true.
+    pub fn validate_with(&self, missing: bool) -> Result<()> {
+        if missing {
+            validate::features_or_missing(self.features.view(), "features")?;
+        } else {
+            validate::features(self.features.view(), "features")?;
+        }
         validate::same_len(
             self.features.nrows(),
             self.targets.len(),
@@ -281,6 +313,14 @@ impl Dataset<()> {
     pub fn unlabeled(features: Array2<f64>) -> Result<Self> {
         let m = features.nrows();
         Self::new(features, Array1::from_elem(m, ()))
+    }
+
+    /// [`Dataset::unlabeled`] whose features may be missing (NaN), see
+    /// [`Dataset::with_missing`].
+    pub fn unlabeled_with_missing(features: Array2<f64>) -> Result<Self> {
+        let m = features.nrows();
+        let names = (0..features.ncols()).map(|j| format!("x{j}")).collect();
+        Self::with_missing(features, Array1::from_elem(m, ()), names, "y")
     }
 }
 

@@ -19,7 +19,8 @@ use crate::knn::Knn;
 use crate::linear::{Lasso, LinearRegression, LogisticRegression};
 use crate::pca::Pca;
 use crate::preprocess::{
-    Binning, BinningStrategy, OneHotEncoder, PolynomialFeatures, Scaled, Scaler,
+    Binning, BinningStrategy, Imputation, Imputer, OneHotEncoder, PolynomialFeatures, Scaled,
+    Scaler,
 };
 use crate::selection::GaussianProcess;
 use crate::svm::{Gamma, Kernel, KernelSvm, LinearSvm};
@@ -40,12 +41,20 @@ struct Entry<T: Target> {
     shift_invariant: bool,
     /// Maps every feature value into the model's domain (counts for count models).
     domain: fn(f64) -> f64,
+    /// Whether a NaN is a missing value the model fills (imputers) rather than an error.
+    imputes: bool,
 }
 
 impl<T: Target> Entry<T> {
     /// Features as non-negative whole counts, for count-based models.
     fn on_counts(mut self) -> Self {
         self.domain = |v| v.abs().round();
+        self
+    }
+
+    /// A model that fills missing values (NaN) instead of refusing them.
+    fn imputing(mut self) -> Self {
+        self.imputes = true;
         self
     }
 }
@@ -60,6 +69,7 @@ where
         name,
         shift_invariant,
         domain: |v| v,
+        imputes: false,
         fit: Box::new(move |d: &Dataset<T>| {
             let model = params.fit(d)?;
             Ok(Box::new(move |x: ndarray::ArrayView2<f64>| {
@@ -79,6 +89,7 @@ where
         name,
         shift_invariant,
         domain: |v| v,
+        imputes: false,
         fit: Box::new(move |d: &Dataset<f64>| {
             let model = params.fit(d)?;
             Ok(Box::new(move |x: ndarray::ArrayView2<f64>| {
@@ -96,6 +107,7 @@ where
         name,
         shift_invariant,
         domain: |v| v,
+        imputes: false,
         fit: Box::new(move |d: &Dataset<()>| {
             let model = params.fit(d)?;
             Ok(Box::new(move |x: ndarray::ArrayView2<f64>| model.transform(x)) as Apply)
@@ -164,6 +176,7 @@ fn unsupervised() -> Vec<Entry<()>> {
         transformer("binning", Binning::new(3, BinningStrategy::Quantile), true),
         transformer("one-hot encoder", OneHotEncoder::new(false), false),
         transformer("polynomial features", PolynomialFeatures::new(2), false),
+        transformer("imputer", Imputer::new(Imputation::Median), false).imputing(),
     ]
 }
 
@@ -260,7 +273,8 @@ fn run<T: Target>(
         let mut nan = x.clone();
         nan[[3, 1]] = f64::NAN;
         match no_panic(e.name, "NaN at predict", || model(nan.view())) {
-            Ok(Err(Error::NonFinite { .. })) => {}
+            Ok(Err(Error::NonFinite { .. })) if !e.imputes => {}
+            Ok(Ok(a)) if e.imputes && a.iter().all(|v| v.is_finite()) => {}
             Ok(other) => failures.push(format!(
                 "{}, NaN at predict: expected a NonFinite error, got {:?}",
                 e.name,

@@ -13,7 +13,8 @@ use crate::knn::Knn;
 use crate::linear::{Lasso, LinearRegression, LogisticRegression};
 use crate::pca::Pca;
 use crate::preprocess::{
-    Binning, BinningStrategy, OneHotEncoder, PolynomialFeatures, Scaled, Scaler,
+    Binning, BinningStrategy, Imputation, Imputer, OneHotEncoder, PolynomialFeatures, Scaled,
+    Scaler,
 };
 use crate::svm::{Kernel, KernelSvm, LinearSvm};
 use crate::tree::DecisionTree;
@@ -141,6 +142,7 @@ fn unsupervised_and_transformers_round_trip() {
         x,
     );
     same_transform(&PolynomialFeatures::new(2).fit(&d).unwrap(), x);
+    same_transform(&Imputer::new(Imputation::Median).fit(&d).unwrap(), x);
     let codes = Dataset::unlabeled(d.features().mapv(f64::round)).unwrap();
     same_transform(&OneHotEncoder::new(true).fit(&codes).unwrap(), codes.x());
 }
