@@ -1,25 +1,55 @@
 //! The CSV loader: how users bring their own data.
 //!
-//! A header row names the columns; one of them is the target. Feature columns must be numeric,
-//! unless one-hot encoding of categorical (string) columns is asked for. Every problem is an
+//! A header row names the columns (or [`CsvLoader::has_header`]`(false)` and names are given or
+//! generated); one of them is the target. Each column's kind is inferred — numeric,
+//! categorical, constant, identifier-like — and can be chosen per column
+//! ([`CsvLoader::column`]); [`CsvLoader::describe`] reports what was found. Missing cells
+//! (empty, `NA`, `N/A`, `NaN`, `nan`, `null`, `NULL`, `?`; configurable) are an error naming
+//! every column that has them, unless the rows holding them are dropped or the cells kept as
+//! NaN for an [`Imputer`](crate::preprocess::Imputer) ([`Missing`]). Every problem is an
 //! [`Error::Csv`] with the 1-based line number (the header is line 1).
 //!
 //! ```no_run
-//! use mlnotes::data::csv::CsvLoader;
-//! let houses = CsvLoader::new("price").one_hot_categorical(true).regression_from_path("houses.csv")?;
+//! use mlnotes::data::csv::{CsvLoader, Missing};
+//! let houses = CsvLoader::new("price")
+//!     .one_hot_categorical(true)
+//!     .missing(Missing::Keep)
+//!     .regression_from_path("houses.csv")?;
 //! # Ok::<(), mlnotes::Error>(())
 //! ```
 
-use std::collections::BTreeSet;
+mod columns;
+
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::path::Path;
 
 use ndarray::{Array1, Array2};
 
+pub use columns::{ColumnKind, ColumnReport};
+
 use super::Dataset;
 use crate::estimator::{FitFeatures, Transform};
 use crate::preprocess::{OneHotEncoder, category_codes};
 use crate::{Error, Result};
+
+/// What the loader does with missing cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub enum Missing {
+    /// An error naming each column with missing cells, their count and first line.
+    Refuse,
+    /// Leave out every row with a missing cell in a loaded column (target included).
+    DropRows,
+    /// Keep missing feature cells as NaN (a categorical column gets a `<missing>` category)
+    /// for an imputer; a missing target is still an error.
+    Keep,
+}
+
+/// The category a missing cell of a categorical column becomes with [`Missing::Keep`].
+pub const MISSING_CATEGORY: &str = "<missing>";
 
 /// Reads a CSV file into a [`Dataset`].
 #[derive(Debug, Clone)]
@@ -27,12 +57,20 @@ pub struct CsvLoader {
     target: String,
     delimiter: u8,
     one_hot: Option<bool>,
+    has_header: bool,
+    names: Option<Vec<String>>,
+    missing_tokens: Vec<String>,
+    missing: Missing,
+    kinds: BTreeMap<String, ColumnKind>,
 }
 
-/// The cells of a file: header and rows, each row with its line number.
+/// A row's line number and cells.
+type Row = (u64, Vec<String>);
+
+/// The cells of a file: header and rows.
 struct Table {
     header: Vec<String>,
-    rows: Vec<(u64, Vec<String>)>,
+    rows: Vec<Row>,
     target: usize,
 }
 
@@ -44,13 +82,21 @@ fn csv_err(line: u64, reason: impl Into<String>) -> Error {
 }
 
 impl CsvLoader {
-    /// A loader whose target is the column named `target`; comma-delimited; categorical
-    /// feature columns are an error until [`CsvLoader::one_hot_categorical`] is called.
+    /// A loader whose target is the column named `target`; comma-delimited, with a header;
+    /// categorical feature columns are an error until [`CsvLoader::one_hot_categorical`] is
+    /// called; missing cells are an error until [`CsvLoader::missing`] says otherwise.
     pub fn new(target: impl Into<String>) -> Self {
         CsvLoader {
             target: target.into(),
             delimiter: b',',
             one_hot: None,
+            has_header: true,
+            names: None,
+            missing_tokens: ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "?"]
+                .map(String::from)
+                .to_vec(),
+            missing: Missing::Refuse,
+            kinds: BTreeMap::new(),
         }
     }
 
@@ -60,45 +106,79 @@ impl CsvLoader {
         self
     }
 
-    /// One-hot encode non-numeric feature columns, dropping the first category of each when
+    /// One-hot encode categorical feature columns, dropping the first category of each when
     /// `drop_first` (the dummy-variable trap of linear models).
     pub fn one_hot_categorical(mut self, drop_first: bool) -> Self {
         self.one_hot = Some(drop_first);
         self
     }
 
+    /// Whether the first line names the columns (default); without a header the columns are
+    /// named by [`CsvLoader::names`] or `x0, x1, ...`.
+    pub fn has_header(mut self, has_header: bool) -> Self {
+        self.has_header = has_header;
+        self
+    }
+
+    /// The column names of a headerless file.
+    pub fn names(mut self, names: Vec<String>) -> Self {
+        self.names = Some(names);
+        self
+    }
+
+    /// The cell texts that mean "missing" (after trimming spaces), replacing the default list.
+    pub fn missing_tokens(mut self, tokens: Vec<String>) -> Self {
+        self.missing_tokens = tokens;
+        self
+    }
+
+    /// What to do with missing cells (default [`Missing::Refuse`]).
+    pub fn missing(mut self, missing: Missing) -> Self {
+        self.missing = missing;
+        self
+    }
+
+    /// Load the feature column `name` as `kind` (numeric, categorical, or dropped) instead of
+    /// the inferred kind.
+    pub fn column(mut self, name: impl Into<String>, kind: ColumnKind) -> Self {
+        self.kinds.insert(name.into(), kind);
+        self
+    }
+
+    /// What each column holds: its kind, its missing cells and its distinct values.
+    pub fn describe<R: Read>(&self, reader: R) -> Result<Vec<ColumnReport>> {
+        let table = self.read(reader)?;
+        self.reports(&table)
+    }
+
+    /// [`CsvLoader::describe`] of a file.
+    pub fn describe_path(&self, path: impl AsRef<Path>) -> Result<Vec<ColumnReport>> {
+        self.describe(open(path.as_ref())?)
+    }
+
     /// A regression set: the target column must be numeric.
     pub fn regression<R: Read>(&self, reader: R) -> Result<Dataset<f64>> {
         let table = self.read(reader)?;
-        let y = table
-            .rows
+        let (rows, reports) = self.rows(&table)?;
+        let target = &table.header[table.target];
+        let y = rows
             .iter()
-            .map(|(line, row)| parse_number(&row[table.target], &table.header[table.target], *line))
+            .map(|(line, row)| parse_number(&row[table.target], target, *line))
             .collect::<Result<Array1<f64>>>()?;
-        let (x, names) = self.features(&table)?;
-        Dataset::with_names(x, y, names, &self.target)
+        let (x, names) = self.features(&rows, &reports)?;
+        self.dataset(x, y, names)
     }
 
-    /// A classification set: target values (strings or numbers) become classes `0..k`, in
-    /// numeric order when all are numbers, else in lexicographic order; `class_names` keeps them.
+    /// A classification set: target values become classes `0..k` — numbers compared as
+    /// numbers (`1` and `1.0` are one class) in numeric order, else strings in lexicographic
+    /// order; `class_names` keeps each class's spelling.
     pub fn classification<R: Read>(&self, reader: R) -> Result<Dataset<usize>> {
         let table = self.read(reader)?;
-        let values: Vec<&str> = table
-            .rows
-            .iter()
-            .map(|(_, r)| r[table.target].as_str())
-            .collect();
-        for ((line, _), v) in table.rows.iter().zip(&values) {
-            if v.is_empty() {
-                return Err(csv_err(
-                    *line,
-                    format!("missing target value in column '{}'", self.target),
-                ));
-            }
-        }
-        let (classes, y) = class_codes(&values);
-        let (x, names) = self.features(&table)?;
-        let mut d = Dataset::with_names(x, y, names, &self.target)?;
+        let (rows, reports) = self.rows(&table)?;
+        let values: Vec<&str> = rows.iter().map(|(_, r)| r[table.target].as_str()).collect();
+        let (classes, y) = columns::class_codes(&values);
+        let (x, names) = self.features(&rows, &reports)?;
+        let mut d = self.dataset(x, y, names)?;
         d.class_names = classes;
         Ok(d)
     }
@@ -113,11 +193,157 @@ impl CsvLoader {
         self.classification(open(path.as_ref())?)
     }
 
+    fn is_missing(&self, cell: &str) -> bool {
+        self.missing_tokens.iter().any(|t| t == cell)
+    }
+
+    /// A data set, keeping NaN (missing cells) only when asked to.
+    fn dataset<T: super::Target>(
+        &self,
+        x: Array2<f64>,
+        y: Array1<T>,
+        names: Vec<String>,
+    ) -> Result<Dataset<T>> {
+        if self.missing == Missing::Keep {
+            Dataset::with_missing(x, y, names, &self.target)
+        } else {
+            Dataset::with_names(x, y, names, &self.target)
+        }
+    }
+
+    /// Each column's report, with the user's kinds applied (an unknown column name, or a kind
+    /// that cannot be chosen, is an error).
+    fn reports(&self, t: &Table) -> Result<Vec<ColumnReport>> {
+        if let Some(name) = self.kinds.keys().find(|k| !t.header.contains(k)) {
+            return Err(csv_err(
+                1,
+                format!(
+                    "no column named '{name}' to choose a kind for (columns: {})",
+                    t.header.join(", ")
+                ),
+            ));
+        }
+        t.header
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let (mut missing, mut first_missing_line) = (0, None);
+                let mut present = Vec::with_capacity(t.rows.len());
+                for (line, row) in &t.rows {
+                    if self.is_missing(&row[j]) {
+                        missing += 1;
+                        first_missing_line.get_or_insert(*line);
+                    } else {
+                        present.push(row[j].as_str());
+                    }
+                }
+                let kind = match self.kinds.get(name) {
+                    None => columns::infer(&present),
+                    Some(
+                        k @ (ColumnKind::Numeric | ColumnKind::Categorical | ColumnKind::Dropped),
+                    ) => *k,
+                    Some(k) => {
+                        return Err(Error::config(
+                            "column",
+                            format!(
+                                "'{name}' can be chosen numeric, categorical or dropped, not {k:?}"
+                            ),
+                        ));
+                    }
+                };
+                Ok(ColumnReport {
+                    name: name.clone(),
+                    kind,
+                    target: j == t.target,
+                    missing,
+                    first_missing_line,
+                    distinct: columns::distinct(&present),
+                })
+            })
+            .collect()
+    }
+
+    /// The rows to load, after the missing-cell policy, and the column reports.
+    fn rows<'t>(&self, t: &'t Table) -> Result<(Vec<&'t Row>, Vec<ColumnReport>)> {
+        let reports = self.reports(t)?;
+        let loaded = |r: &ColumnReport| r.target || !is_left_out(r.kind);
+        let with_missing: Vec<&ColumnReport> = reports
+            .iter()
+            .filter(|r| loaded(r) && r.missing > 0)
+            .collect();
+        let target = &reports[t.target];
+        match self.missing {
+            _ if with_missing.is_empty() => {}
+            Missing::Refuse => {
+                let line = with_missing
+                    .iter()
+                    .filter_map(|r| r.first_missing_line)
+                    .min()
+                    .unwrap_or(2);
+                let listed: Vec<String> = with_missing
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "'{}' {} (first at line {})",
+                            r.name,
+                            r.missing,
+                            r.first_missing_line.unwrap_or(0)
+                        )
+                    })
+                    .collect();
+                return Err(csv_err(
+                    line,
+                    format!(
+                        "missing values in columns {}; drop those rows \
+                         (CsvLoader::missing(Missing::DropRows)) or keep them for an imputer \
+                         (Missing::Keep)",
+                        listed.join(", ")
+                    ),
+                ));
+            }
+            Missing::Keep if target.missing > 0 => {
+                return Err(csv_err(
+                    target.first_missing_line.unwrap_or(2),
+                    format!(
+                        "{} missing values in the target column '{}' (first at line {}): \
+                         drop those rows (Missing::DropRows)",
+                        target.missing,
+                        target.name,
+                        target.first_missing_line.unwrap_or(0)
+                    ),
+                ));
+            }
+            Missing::Keep => {}
+            Missing::DropRows => {
+                let columns: Vec<usize> = (0..reports.len())
+                    .filter(|&j| loaded(&reports[j]))
+                    .collect();
+                let kept: Vec<_> = t
+                    .rows
+                    .iter()
+                    .filter(|(_, row)| columns.iter().all(|&j| !self.is_missing(&row[j])))
+                    .collect();
+                if kept.is_empty() {
+                    return Err(csv_err(2, "every row has a missing value"));
+                }
+                return Ok((kept, reports));
+            }
+        }
+        Ok((t.rows.iter().collect(), reports))
+    }
+
     fn read<R: Read>(&self, mut reader: R) -> Result<Table> {
         let mut bytes = Vec::new();
         reader
             .read_to_end(&mut bytes)
             .map_err(|e| csv_err(0, format!("read failed: {e}")))?;
+        // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first name.
+        let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
+            3
+        } else {
+            0
+        };
+        let bytes = &bytes[start..];
         // line numbers from byte offsets (the csv crate does not count blank lines)
         let newlines: Vec<usize> = bytes
             .iter()
@@ -137,46 +363,36 @@ impl CsvLoader {
             .has_headers(false)
             .flexible(true)
             .delimiter(self.delimiter)
-            .from_reader(bytes.as_slice());
-        let mut records = rdr.records();
-        let header = match records.next() {
-            None => return Err(csv_err(1, "empty file: expected a header row")),
-            Some(rec) => rec.map_err(|e| from_csv_error(&e, &line_at))?,
-        };
-        let header: Vec<String> = header.iter().map(|h| h.trim().to_string()).collect();
-        let mut seen = std::collections::HashMap::with_capacity(header.len());
-        for (j, name) in header.iter().enumerate() {
-            if let Some(&first) = seen.get(name.as_str()) {
-                return Err(csv_err(
-                    1,
-                    format!(
-                        "duplicate column name '{name}' (columns {} and {})",
-                        first + 1,
-                        j + 1
-                    ),
-                ));
+            .from_reader(bytes);
+        let mut records = rdr.records().peekable();
+        let header: Vec<String> = if self.has_header {
+            match records.next() {
+                None => return Err(csv_err(1, "empty file: expected a header row")),
+                Some(rec) => rec
+                    .map_err(|e| from_csv_error(&e, &line_at))?
+                    .iter()
+                    .map(|h| h.trim().to_string())
+                    .collect(),
             }
-            seen.insert(name.as_str(), j);
-        }
-        let target = header
-            .iter()
-            .position(|h| *h == self.target)
-            .ok_or_else(|| {
-                csv_err(
-                    1,
-                    format!(
-                        "no column named '{}' (columns: {})",
-                        self.target,
-                        header.join(", ")
-                    ),
-                )
-            })?;
-        if header.len() < 2 {
-            return Err(csv_err(
-                1,
-                "need at least one feature column besides the target",
-            ));
-        }
+        } else {
+            let width = match records.peek() {
+                None => return Err(csv_err(1, "empty file: expected data rows")),
+                Some(Ok(rec)) => rec.len(),
+                Some(Err(_)) => 0,
+            };
+            match &self.names {
+                Some(names) if names.len() != width => {
+                    return Err(csv_err(
+                        1,
+                        format!("{} names given for {width} columns", names.len()),
+                    ));
+                }
+                Some(names) => names.clone(),
+                None => (0..width).map(|j| format!("x{j}")).collect(),
+            }
+        };
+        check_header(&header, &self.target, self.delimiter, self.has_header)?;
+        let target = header.iter().position(|h| *h == self.target).unwrap_or(0);
         let mut rows = Vec::new();
         for rec in records {
             let rec = rec.map_err(|e| from_csv_error(&e, &line_at))?;
@@ -188,8 +404,13 @@ impl CsvLoader {
                 return Err(csv_err(
                     line,
                     format!(
-                        "expected {} fields (as in the header), found {}",
+                        "expected {} fields (as in the {}), found {}",
                         header.len(),
+                        if self.has_header {
+                            "header"
+                        } else {
+                            "first row"
+                        },
                         rec.len()
                     ),
                 ));
@@ -206,140 +427,140 @@ impl CsvLoader {
         })
     }
 
-    /// The feature matrix: numeric columns as they are, categorical ones one-hot encoded.
-    fn features(&self, t: &Table) -> Result<(Array2<f64>, Vec<String>)> {
+    /// The feature matrix of `rows`: numeric columns as they are (missing cells NaN),
+    /// categorical ones one-hot encoded; identifier-like and dropped columns left out.
+    fn features(
+        &self,
+        rows: &[&Row],
+        reports: &[ColumnReport],
+    ) -> Result<(Array2<f64>, Vec<String>)> {
         let mut columns: Vec<Vec<f64>> = Vec::new();
         let mut names = Vec::new();
-        for (j, name) in t.header.iter().enumerate().filter(|&(j, _)| j != t.target) {
-            let cells: Vec<&str> = t.rows.iter().map(|(_, r)| r[j].as_str()).collect();
-            if let Some(k) = cells.iter().position(|c| c.is_empty()) {
-                return Err(csv_err(
-                    t.rows[k].0,
-                    format!("missing value in column '{name}'"),
-                ));
+        for (j, report) in reports.iter().enumerate() {
+            if report.target || is_left_out(report.kind) {
+                continue;
             }
-            let non_numeric = cells.iter().position(|c| c.parse::<f64>().is_err());
-            match (non_numeric, self.one_hot) {
-                (None, _) => {
-                    let col = t
-                        .rows
-                        .iter()
-                        .map(|(line, r)| parse_number(&r[j], name, *line))
-                        .collect::<Result<Vec<f64>>>()?;
-                    columns.push(col);
-                    names.push(name.clone());
-                }
-                (Some(k), None) => {
-                    return Err(csv_err(
-                        t.rows[k].0,
-                        format!(
-                            "non-numeric value '{}' in feature column '{name}': it is categorical; \
-                             ask for one-hot encoding (CsvLoader::one_hot_categorical)",
-                            cells[k]
-                        ),
-                    ));
-                }
-                (Some(_), Some(drop_first)) => {
-                    let (categories, codes) = category_codes(&cells);
-                    let codes = Array2::from_shape_vec((codes.len(), 1), codes)
-                        .map_err(|e| Error::invalid(e.to_string()))?;
-                    let encoded = OneHotEncoder::new(drop_first)
-                        .fit_features(codes.view())?
-                        .transform(codes.view())?;
-                    for (col, category) in encoded
-                        .columns()
-                        .into_iter()
-                        .zip(&categories[usize::from(drop_first)..])
-                    {
-                        columns.push(col.to_vec());
-                        names.push(format!("{name}={category}"));
+            let name = &report.name;
+            let cells: Vec<&str> = rows.iter().map(|(_, r)| r[j].as_str()).collect();
+            let numeric = match report.kind {
+                ColumnKind::Numeric => true,
+                ColumnKind::Constant => cells
+                    .iter()
+                    .all(|c| self.is_missing(c) || c.parse::<f64>().is_ok()),
+                _ => false,
+            };
+            if numeric {
+                let col = rows
+                    .iter()
+                    .map(|(line, r)| match self.is_missing(&r[j]) {
+                        true => Ok(f64::NAN),
+                        false => parse_number(&r[j], name, *line),
+                    })
+                    .collect::<Result<Vec<f64>>>()?;
+                columns.push(col);
+                names.push(name.clone());
+                continue;
+            }
+            let Some(drop_first) = self.one_hot else {
+                let k = cells
+                    .iter()
+                    .position(|c| c.parse::<f64>().is_err())
+                    .unwrap_or(0);
+                return Err(csv_err(
+                    rows.get(k).map_or(2, |r| r.0),
+                    format!(
+                        "non-numeric value '{}' in feature column '{name}': it is categorical; \
+                         ask for one-hot encoding (CsvLoader::one_hot_categorical) or leave it \
+                         out (CsvLoader::column(\"{name}\", ColumnKind::Dropped))",
+                        cells.get(k).unwrap_or(&"")
+                    ),
+                ));
+            };
+            let spelled: Vec<&str> = cells
+                .iter()
+                .map(|&c| {
+                    if self.is_missing(c) {
+                        MISSING_CATEGORY
+                    } else {
+                        c
                     }
-                }
+                })
+                .collect();
+            let (categories, codes) = category_codes(&spelled);
+            let codes = Array2::from_shape_vec((codes.len(), 1), codes)
+                .map_err(|e| Error::invalid(e.to_string()))?;
+            let encoded = OneHotEncoder::new(drop_first)
+                .fit_features(codes.view())?
+                .transform(codes.view())?;
+            for (col, category) in encoded
+                .columns()
+                .into_iter()
+                .zip(&categories[usize::from(drop_first)..])
+            {
+                columns.push(col.to_vec());
+                names.push(format!("{name}={category}"));
             }
         }
-        let n = t.rows.len();
+        let n = rows.len();
         let x = Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i]);
         Ok((x, names))
     }
 }
 
-/// Class names and the class index of every value. When every value is a finite number,
-/// numbers are compared as numbers (`1`, `1.0` and `1e0` are one class, `-0` and `0` too;
-/// integers exactly, beyond 2⁵³ as well) in numeric order, each class named by its first
-/// spelling in the file; otherwise the values are strings in lexicographic order.
-fn class_codes(values: &[&str]) -> (Vec<String>, Array1<usize>) {
-    let keys: Option<Vec<NumberKey>> = values.iter().map(|v| NumberKey::parse(v)).collect();
-    match keys {
-        Some(keys) => {
-            let mut classes: Vec<(NumberKey, &str)> = Vec::new();
-            for (key, spelling) in keys.iter().zip(values) {
-                if !classes.iter().any(|(k, _)| k == key) {
-                    classes.push((*key, spelling));
-                }
-            }
-            classes.sort_by(|a, b| a.0.cmp(&b.0));
-            let y = keys
-                .iter()
-                .map(|k| classes.partition_point(|(c, _)| c < k))
-                .collect();
-            (classes.iter().map(|(_, s)| s.to_string()).collect(), y)
+/// Whether a column of this kind is left out of the features.
+fn is_left_out(kind: ColumnKind) -> bool {
+    matches!(kind, ColumnKind::Identifier | ColumnKind::Dropped)
+}
+
+/// Fails unless the names are unique, include the target, and leave at least one feature; when
+/// the target is not found in a one-column header, says which delimiter the file seems to use.
+fn check_header(header: &[String], target: &str, delimiter: u8, has_header: bool) -> Result<()> {
+    let mut seen = std::collections::HashMap::with_capacity(header.len());
+    for (j, name) in header.iter().enumerate() {
+        if let Some(&first) = seen.get(name.as_str()) {
+            return Err(csv_err(
+                1,
+                format!(
+                    "duplicate column name '{name}' (columns {} and {})",
+                    first + 1,
+                    j + 1
+                ),
+            ));
         }
-        None => {
-            let classes: Vec<&str> = values
-                .iter()
-                .copied()
-                .collect::<BTreeSet<_>>()
+        seen.insert(name.as_str(), j);
+    }
+    if !header.iter().any(|h| h == target) {
+        let hint = match header {
+            [only] => [b',', b';', b'\t', b'|']
                 .into_iter()
-                .collect();
-            let y = values
-                .iter()
-                .map(|v| classes.partition_point(|c| c < v))
-                .collect();
-            (classes.iter().map(|c| c.to_string()).collect(), y)
-        }
+                .filter(|&d| d != delimiter)
+                .find(|&d| only.contains(char::from(d)))
+                .map(|d| {
+                    format!(
+                        "; the {} has one column but contains '{}': set CsvLoader::delimiter(b'{}')",
+                        if has_header { "header" } else { "first row" },
+                        char::from(d).escape_default(),
+                        char::from(d).escape_default()
+                    )
+                })
+                .unwrap_or_default(),
+            _ => String::new(),
+        };
+        return Err(csv_err(
+            1,
+            format!(
+                "no column named '{target}' (columns: {}){hint}",
+                header.join(", ")
+            ),
+        ));
     }
-}
-
-/// A numeric class label: its value, and its exact integer value when it is one.
-#[derive(Debug, Clone, Copy)]
-struct NumberKey {
-    value: f64,
-    integer: Option<i128>,
-}
-
-impl NumberKey {
-    /// A finite number, integers parsed exactly; `None` for anything else.
-    fn parse(cell: &str) -> Option<Self> {
-        if let Ok(i) = cell.parse::<i128>() {
-            return Some(NumberKey {
-                value: i as f64,
-                integer: Some(i),
-            });
-        }
-        let value = cell.parse::<f64>().ok().filter(|v| v.is_finite())? + 0.0; // -0 → 0
-        let integer =
-            (value.fract() == 0.0 && value.abs() < 2f64.powi(100)).then_some(value as i128);
-        Some(NumberKey { value, integer })
+    if header.len() < 2 {
+        return Err(csv_err(
+            1,
+            "need at least one feature column besides the target",
+        ));
     }
-
-    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
-        match (self.integer, other.integer) {
-            (Some(a), Some(b)) => a.cmp(&b),
-            _ => self.value.total_cmp(&other.value),
-        }
-    }
-}
-
-impl PartialEq for NumberKey {
-    fn eq(&self, other: &Self) -> bool {
-        self.cmp(other).is_eq()
-    }
-}
-
-impl PartialOrd for NumberKey {
-    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
-        Some(NumberKey::cmp(self, other))
-    }
+    Ok(())
 }
 
 fn open(path: &Path) -> Result<std::fs::File> {
@@ -368,105 +589,4 @@ fn parse_number(cell: &str, column: &str, line: u64) -> Result<f64> {
 fn from_csv_error(e: &csv::Error, line_at: &impl Fn(u64) -> u64) -> Error {
     let line = e.position().map_or(0, |p| line_at(p.byte()));
     csv_err(line, e.to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn line_of(r: Result<impl std::fmt::Debug>) -> (u64, String) {
-        match r {
-            Err(Error::Csv { line, reason }) => (line, reason),
-            other => panic!("expected a CSV error, got {other:?}"),
-        }
-    }
-
-    #[test]
-    fn reads_numeric_regression() {
-        let d = CsvLoader::new("y")
-            .regression("a,y,b\n1,2,3\n4,5,6\n".as_bytes())
-            .unwrap();
-        assert_eq!(d.features, ndarray::array![[1.0, 3.0], [4.0, 6.0]]);
-        assert_eq!(d.targets, ndarray::array![2.0, 5.0]);
-        assert_eq!(d.feature_names, vec!["a", "b"]);
-    }
-
-    #[test]
-    fn classification_labels_and_one_hot() {
-        let csv = "size,color,label\n1.5,red,cat\n2,blue,dog\n3,green,cat\n";
-        let loader = CsvLoader::new("label");
-        let (line, reason) = line_of(loader.classification(csv.as_bytes()));
-        assert_eq!(line, 2);
-        assert!(reason.contains("categorical"), "{reason}");
-        let d = loader
-            .clone()
-            .one_hot_categorical(false)
-            .classification(csv.as_bytes())
-            .unwrap();
-        assert_eq!(
-            d.feature_names,
-            vec!["size", "color=blue", "color=green", "color=red"]
-        );
-        assert_eq!(d.features.row(0).to_vec(), vec![1.5, 0.0, 0.0, 1.0]);
-        assert_eq!(d.targets.to_vec(), vec![0, 1, 0]);
-        assert_eq!(d.class_names, vec!["cat", "dog"]);
-        let dropped = loader
-            .one_hot_categorical(true)
-            .classification(csv.as_bytes())
-            .unwrap();
-        assert_eq!(
-            dropped.feature_names,
-            vec!["size", "color=green", "color=red"]
-        );
-        let numeric = CsvLoader::new("y")
-            .classification("x,y\n1,10\n2,2\n3,1\n".as_bytes())
-            .unwrap();
-        assert_eq!(numeric.class_names, vec!["1", "2", "10"]);
-        // Numbers are one class whatever their spelling; -0 and 0 too.
-        let spelled = CsvLoader::new("y")
-            .classification("x,y\n1,1\n2,1.0\n3,2e0\n4,-0\n5,0.0\n6,1e1\n".as_bytes())
-            .unwrap();
-        assert_eq!(spelled.class_names, vec!["-0", "1", "2e0", "1e1"]);
-        assert_eq!(spelled.targets.to_vec(), vec![1, 1, 2, 0, 0, 3]);
-        // Integers beyond 2⁵³ stay apart (as f64 they would be one number).
-        let big = CsvLoader::new("y")
-            .classification(
-                "x,y\n1,9007199254740993\n2,9007199254740992\n3,9007199254740993.0\n".as_bytes(),
-            )
-            .unwrap();
-        assert_eq!(
-            big.class_names,
-            vec!["9007199254740992", "9007199254740993"]
-        );
-        assert_eq!(big.targets.to_vec(), vec![1, 0, 0]);
-    }
-
-    #[test]
-    fn malformed_files_name_the_line() {
-        let l = CsvLoader::new("y");
-        assert_eq!(line_of(l.regression("".as_bytes())).0, 1);
-        assert!(
-            line_of(l.regression("a,b\n1,2\n".as_bytes()))
-                .1
-                .contains("no column named 'y'")
-        );
-        assert_eq!(line_of(l.regression("a,y\n".as_bytes())).0, 2);
-        let (line, reason) = line_of(l.regression("a,y\n1,2\n3,4,5\n".as_bytes()));
-        assert_eq!(line, 3);
-        assert!(reason.contains("expected 2 fields"), "{reason}");
-        assert_eq!(line_of(l.regression("a,y\n1,2\n3,\n".as_bytes())).0, 3);
-        assert_eq!(line_of(l.regression("a,y\n1,2\nx,4\n".as_bytes())).0, 3);
-        assert_eq!(line_of(l.regression("a,y\n1,2\n\n4,NaN\n".as_bytes())).0, 4);
-        assert_eq!(line_of(l.classification("a,y\n1,\n".as_bytes())).0, 2);
-        let (line, reason) = line_of(l.regression("a,y,a\n1,2,3\n".as_bytes()));
-        assert_eq!(line, 1);
-        assert!(
-            reason.contains("duplicate column name 'a' (columns 1 and 3)"),
-            "{reason}"
-        );
-        assert!(matches!(
-            l.regression_from_path("/no/such/file.csv"),
-            Err(Error::Io { .. })
-        ));
-    }
 }

@@ -1,0 +1,283 @@
+use super::*;
+
+fn line_of(r: Result<impl std::fmt::Debug>) -> (u64, String) {
+    match r {
+        Err(Error::Csv { line, reason }) => (line, reason),
+        other => panic!("expected a CSV error, got {other:?}"),
+    }
+}
+
+#[test]
+fn reads_numeric_regression() {
+    let d = CsvLoader::new("y")
+        .regression("a,y,b\n1,2,3\n4,5,6\n".as_bytes())
+        .unwrap();
+    assert_eq!(d.features, ndarray::array![[1.0, 3.0], [4.0, 6.0]]);
+    assert_eq!(d.targets, ndarray::array![2.0, 5.0]);
+    assert_eq!(d.feature_names, vec!["a", "b"]);
+}
+
+#[test]
+fn classification_labels_and_one_hot() {
+    let csv = "size,color,label\n1.5,red,cat\n2,blue,dog\n3,green,cat\n";
+    let loader = CsvLoader::new("label");
+    let (line, reason) = line_of(loader.classification(csv.as_bytes()));
+    assert_eq!(line, 2);
+    assert!(reason.contains("categorical"), "{reason}");
+    let d = loader
+        .clone()
+        .one_hot_categorical(false)
+        .classification(csv.as_bytes())
+        .unwrap();
+    assert_eq!(
+        d.feature_names,
+        vec!["size", "color=blue", "color=green", "color=red"]
+    );
+    assert_eq!(d.features.row(0).to_vec(), vec![1.5, 0.0, 0.0, 1.0]);
+    assert_eq!(d.targets.to_vec(), vec![0, 1, 0]);
+    assert_eq!(d.class_names, vec!["cat", "dog"]);
+    let dropped = loader
+        .one_hot_categorical(true)
+        .classification(csv.as_bytes())
+        .unwrap();
+    assert_eq!(
+        dropped.feature_names,
+        vec!["size", "color=green", "color=red"]
+    );
+    let numeric = CsvLoader::new("y")
+        .classification("x,y\n1,10\n2,2\n3,1\n".as_bytes())
+        .unwrap();
+    assert_eq!(numeric.class_names, vec!["1", "2", "10"]);
+    // Numbers are one class whatever their spelling; -0 and 0 too.
+    let spelled = CsvLoader::new("y")
+        .classification("x,y\n1,1\n2,1.0\n3,2e0\n4,-0\n5,0.0\n6,1e1\n".as_bytes())
+        .unwrap();
+    assert_eq!(spelled.class_names, vec!["-0", "1", "2e0", "1e1"]);
+    assert_eq!(spelled.targets.to_vec(), vec![1, 1, 2, 0, 0, 3]);
+    // Integers beyond 2⁵³ stay apart (as f64 they would be one number).
+    let big = CsvLoader::new("y")
+        .classification(
+            "x,y\n1,9007199254740993\n2,9007199254740992\n3,9007199254740993.0\n".as_bytes(),
+        )
+        .unwrap();
+    assert_eq!(
+        big.class_names,
+        vec!["9007199254740992", "9007199254740993"]
+    );
+    assert_eq!(big.targets.to_vec(), vec![1, 0, 0]);
+}
+
+#[test]
+fn malformed_files_name_the_line() {
+    let l = CsvLoader::new("y");
+    assert_eq!(line_of(l.regression("".as_bytes())).0, 1);
+    assert!(
+        line_of(l.regression("a,b\n1,2\n".as_bytes()))
+            .1
+            .contains("no column named 'y'")
+    );
+    assert_eq!(line_of(l.regression("a,y\n".as_bytes())).0, 2);
+    let (line, reason) = line_of(l.regression("a,y\n1,2\n3,4,5\n".as_bytes()));
+    assert_eq!(line, 3);
+    assert!(reason.contains("expected 2 fields"), "{reason}");
+    assert_eq!(line_of(l.regression("a,y\n1,2\n3,\n".as_bytes())).0, 3);
+    assert_eq!(line_of(l.regression("a,y\n1,2\nx,4\n".as_bytes())).0, 3);
+    assert_eq!(line_of(l.regression("a,y\n1,2\n\n4,NaN\n".as_bytes())).0, 4);
+    assert_eq!(line_of(l.classification("a,y\n1,\n".as_bytes())).0, 2);
+    let (line, reason) = line_of(l.regression("a,y,a\n1,2,3\n".as_bytes()));
+    assert_eq!(line, 1);
+    assert!(
+        reason.contains("duplicate column name 'a' (columns 1 and 3)"),
+        "{reason}"
+    );
+    assert!(matches!(
+        l.regression_from_path("/no/such/file.csv"),
+        Err(Error::Io { .. })
+    ));
+}
+
+#[test]
+fn every_missing_token_is_missing_and_the_error_names_each_column() {
+    for token in ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "?"] {
+        let csv = format!("a,b,y\n1,2,3\n{token},5,6\n7,8,9\n");
+        let (line, reason) = line_of(CsvLoader::new("y").regression(csv.as_bytes()));
+        assert_eq!(line, 3, "token '{token}'");
+        assert!(
+            reason.contains("'a' 1 (first at line 3)"),
+            "token '{token}': {reason}"
+        );
+    }
+    // Two columns with missing cells: both named, with counts and first lines.
+    let csv = "a,b,y\n1,NA,3\nNA,5,6\n7,NA,9\n";
+    let (line, reason) = line_of(CsvLoader::new("y").regression(csv.as_bytes()));
+    assert_eq!(line, 2);
+    assert!(
+        reason.contains("'a' 1 (first at line 3)") && reason.contains("'b' 2 (first at line 2)"),
+        "{reason}"
+    );
+    // Tokens are configurable: "-" missing, "NA" then a non-numeric value.
+    let custom = CsvLoader::new("y")
+        .missing_tokens(vec!["-".into()])
+        .missing(Missing::DropRows);
+    let d = custom
+        .regression("a,y\n1,2\n-,3\n4,5\n".as_bytes())
+        .unwrap();
+    assert_eq!(d.features.column(0).to_vec(), vec![1.0, 4.0]);
+    assert!(custom.regression("a,y\nNA,2\n4,5\n".as_bytes()).is_err());
+}
+
+#[test]
+fn a_numeric_column_with_missing_cells_stays_numeric() {
+    // The case that used to one-hot encode every distinct number of `age`.
+    let csv = "age,color,y\n31,red,a\nNA,blue,b\n45,red,a\n52,,b\n";
+    let loader = CsvLoader::new("y").one_hot_categorical(false);
+    let kept = loader
+        .clone()
+        .missing(Missing::Keep)
+        .classification(csv.as_bytes())
+        .unwrap();
+    assert_eq!(
+        kept.feature_names,
+        vec!["age", "color=<missing>", "color=blue", "color=red"]
+    );
+    let age = kept.features.column(0).to_vec();
+    assert_eq!((age[0], age[2], age[3]), (31.0, 45.0, 52.0));
+    assert!(age[1].is_nan());
+    let dropped = loader
+        .missing(Missing::DropRows)
+        .classification(csv.as_bytes())
+        .unwrap();
+    assert_eq!(dropped.features.column(0).to_vec(), vec![31.0, 45.0]);
+    assert_eq!(dropped.feature_names, vec!["age", "color=red"]);
+    // A missing target is never kept.
+    let (line, reason) = line_of(
+        CsvLoader::new("y")
+            .missing(Missing::Keep)
+            .regression("a,y\n1,2\n3,NA\n".as_bytes()),
+    );
+    assert_eq!(line, 3);
+    assert!(reason.contains("target"), "{reason}");
+}
+
+/// Missing cells kept, imputed on training rows, then a model: the whole path of a file with
+/// holes.
+#[test]
+fn kept_missing_values_go_through_an_imputer() {
+    use crate::estimator::{Fit, Predict};
+    use crate::preprocess::{Imputation, Imputer};
+    let csv = "x,y\n1,2\nNA,4\n3,6\n4,8\n";
+    let d = CsvLoader::new("y")
+        .missing(Missing::Keep)
+        .regression(csv.as_bytes())
+        .unwrap();
+    assert!(
+        crate::linear::LinearRegression::new().fit(&d).is_err(),
+        "NaN must be imputed first"
+    );
+    let imputer = Imputer::new(Imputation::Mean).fit(&d).unwrap();
+    let filled = d.with_features(imputer.transform(d.x()).unwrap()).unwrap();
+    assert!((filled.features[[1, 0]] - 8.0 / 3.0).abs() < 1e-12);
+    let model = crate::linear::LinearRegression::new().fit(&filled).unwrap();
+    assert!(
+        model
+            .predict(filled.x())
+            .unwrap()
+            .iter()
+            .all(|v| v.is_finite())
+    );
+}
+
+#[test]
+fn headerless_files_bom_and_delimiter_hints() {
+    let rows = "5.1,3.5,0\n4.9,3.0,0\n6.2,2.9,1\n";
+    let d = CsvLoader::new("x2")
+        .has_header(false)
+        .classification(rows.as_bytes())
+        .unwrap();
+    assert_eq!(d.feature_names, vec!["x0", "x1"]);
+    assert_eq!(d.features.row(2).to_vec(), vec![6.2, 2.9]);
+    let named = CsvLoader::new("class")
+        .has_header(false)
+        .names(vec!["length".into(), "width".into(), "class".into()])
+        .classification(rows.as_bytes())
+        .unwrap();
+    assert_eq!(named.feature_names, vec!["length", "width"]);
+    let (_, reason) = line_of(
+        CsvLoader::new("x9")
+            .has_header(false)
+            .names(vec!["a".into()])
+            .regression(rows.as_bytes()),
+    );
+    assert!(reason.contains("1 names given for 3 columns"), "{reason}");
+    // A byte-order mark before the first name.
+    let d = CsvLoader::new("y")
+        .regression("\u{feff}a,y\n1,2\n3,4\n".as_bytes())
+        .unwrap();
+    assert_eq!(d.feature_names, vec!["a"]);
+    // A semicolon file read with commas: one column, and a hint.
+    let (line, reason) = line_of(CsvLoader::new("y").regression("a;y\n1;2\n".as_bytes()));
+    assert_eq!(line, 1);
+    assert!(reason.contains("delimiter(b';')"), "{reason}");
+    let tabs = CsvLoader::new("y").regression("a\ty\n1\t2\n".as_bytes());
+    assert!(line_of(tabs).1.contains("delimiter(b'\\t')"));
+    assert!(
+        CsvLoader::new("y")
+            .delimiter(b';')
+            .regression("a;y\n1;2\n".as_bytes())
+            .is_ok()
+    );
+}
+
+#[test]
+fn column_kinds_are_inferred_reported_and_chosen() {
+    let mut csv = String::from("id,name,zip,const,score,y\n");
+    for i in 0..12 {
+        csv.push_str(&format!(
+            "{i},person{i},{},k,{}.5,{}\n",
+            1000 + i % 3,
+            i % 4,
+            i % 2
+        ));
+    }
+    csv.push_str("12,person12,NA,k,1.5,0\n");
+    let loader = CsvLoader::new("y").one_hot_categorical(false);
+    let reports = loader.describe(csv.as_bytes()).unwrap();
+    let kind = |n: &str| reports.iter().find(|r| r.name == n).unwrap();
+    assert_eq!(kind("id").kind, ColumnKind::Numeric);
+    assert_eq!(kind("name").kind, ColumnKind::Identifier);
+    assert_eq!(kind("zip").kind, ColumnKind::Numeric);
+    assert_eq!(
+        (kind("zip").missing, kind("zip").first_missing_line),
+        (1, Some(14))
+    );
+    assert_eq!(kind("const").kind, ColumnKind::Constant);
+    assert_eq!(kind("score").distinct, 4);
+    assert!(kind("y").target);
+    // Identifier-like strings are left out; a zip code can be chosen categorical, an id dropped.
+    let d = loader
+        .clone()
+        .missing(Missing::DropRows)
+        .column("zip", ColumnKind::Categorical)
+        .column("id", ColumnKind::Dropped)
+        .classification(csv.as_bytes())
+        .unwrap();
+    assert_eq!(
+        d.feature_names,
+        vec!["zip=1000", "zip=1001", "zip=1002", "const=k", "score"]
+    );
+    assert_eq!(d.n_samples(), 12);
+    // Choosing a kind for a column that does not exist, or an unchoosable kind, is an error.
+    assert!(
+        loader
+            .clone()
+            .column("nope", ColumnKind::Dropped)
+            .describe(csv.as_bytes())
+            .is_err()
+    );
+    assert!(
+        loader
+            .column("id", ColumnKind::Constant)
+            .describe(csv.as_bytes())
+            .is_err()
+    );
+}
