@@ -45,7 +45,7 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A fitted model that can be written to a file and read back.
 pub trait Persist: Serialize + DeserializeOwned {
     /// The model's kind as written in the file, e.g. `"linear-regression"` or
-    /// `"scaled(knn-classifier)"`.
+    /// `"pipeline(scaler, knn-classifier)"`.
     fn kind() -> String;
 
     /// Write the model to `path` (JSON, atomically).
@@ -157,7 +157,7 @@ use crate::knn::FittedKnn;
 use crate::linear::{FittedLasso, FittedLinear, FittedLogistic};
 use crate::pca::FittedPca;
 use crate::preprocess::{
-    FittedBinning, FittedImputer, FittedOneHot, FittedPolynomial, FittedScaled, FittedScaler,
+    FittedBinning, FittedImputer, FittedOneHot, FittedPipeline, FittedPolynomial, FittedScaler,
 };
 use crate::selection::FittedGaussianProcess;
 use crate::svm::{FittedKernelSvm, FittedLinearSvm};
@@ -195,9 +195,9 @@ impl<M: Persist> Persist for FittedBagging<M> {
     }
 }
 
-impl<M: Persist> Persist for FittedScaled<M> {
+impl<F: Persist, M: Persist> Persist for FittedPipeline<F, M> {
     fn kind() -> String {
-        format!("scaled({})", M::kind())
+        format!("pipeline({}, {})", F::kind(), M::kind())
     }
 }
 

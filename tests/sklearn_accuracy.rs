@@ -17,7 +17,7 @@ use mlnotes::estimator::{Fit, Predict};
 use mlnotes::knn::Knn;
 use mlnotes::linear::LogisticRegression;
 use mlnotes::metrics::accuracy;
-use mlnotes::preprocess::{Scaled, Scaler};
+use mlnotes::preprocess::Scaled;
 use mlnotes::selection::{KFold, cross_val_score};
 use mlnotes::svm::{Gamma, Kernel, KernelSvm};
 
@@ -45,10 +45,7 @@ fn within_a_point(ours: f64, sklearn: f64, what: &str) {
 
 #[test]
 fn logistic_regression() {
-    let model = Scaled {
-        scaler: Scaler::standardization(),
-        model: LogisticRegression::new(1.0),
-    };
+    let model = Scaled::standardized(LogisticRegression::new(1.0));
     within_a_point(
         cv(&model, &digits()),
         0.9694,

@@ -207,7 +207,7 @@ fn file_records_format_crate_version_and_kind() {
     assert_eq!(v["format"], FORMAT);
     assert_eq!(v["format_version"], FORMAT_VERSION);
     assert_eq!(v["crate_version"], env!("CARGO_PKG_VERSION"));
-    assert_eq!(v["kind"], "scaled(knn-classifier)");
+    assert_eq!(v["kind"], "pipeline(scaler, knn-classifier)");
 }
 
 #[test]

@@ -6,10 +6,9 @@
 
 use ndarray::{Array1, Array2, ArrayView2, Axis};
 
+use super::{FittedPipeline, Pipeline};
 use crate::data::Target;
-use crate::estimator::{
-    Checked, Fit, FitChecked, Params, Predict, PredictProba, Randomized, Transform,
-};
+use crate::estimator::{Checked, FitChecked, Params, Transform};
 use crate::{Result, validate};
 
 /// Which divisor to use after subtracting the mean.
@@ -118,9 +117,9 @@ impl Transform for FittedScaler {
     }
 }
 
-/// A model fitted on scaled features: the scaler is fitted on the training data only and
-/// applied unchanged before every prediction (scikit-learn's `make_pipeline(StandardScaler(),
-/// model)`), so cross-validation never leaks test statistics.
+/// A model fitted on standardised features: the [`Pipeline`] of a [`Scaler`] and the model
+/// (scikit-learn's `make_pipeline(StandardScaler(), model)`), the scaler fitted on the training
+/// rows only.
 ///
 /// ```
 /// use mlnotes::estimator::{Fit, Predict};
@@ -131,71 +130,15 @@ impl Transform for FittedScaler {
 /// assert_eq!(model.predict(wine.x())?.len(), wine.n_samples());
 /// # Ok::<(), mlnotes::Error>(())
 /// ```
-#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
-pub struct Scaled<P> {
-    /// How to scale.
-    pub scaler: Scaler,
-    /// The model's hyperparameters.
-    pub model: P,
-}
+pub type Scaled<P> = Pipeline<Scaler, P>;
 
 /// A fitted [`Scaled`] model.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-pub struct FittedScaled<M> {
-    /// The scaler learned on the training data.
-    pub scaler: FittedScaler,
-    /// The model learned on the scaled training data.
-    pub model: M,
-}
+pub type FittedScaled<M> = FittedPipeline<FittedScaler, M>;
 
-impl<P> Scaled<P> {
+impl<P> Pipeline<Scaler, P> {
     /// `model` on standardised features.
     pub fn standardized(model: P) -> Self {
-        Scaled {
-            scaler: Scaler::standardization(),
-            model,
-        }
-    }
-}
-
-impl<P: Randomized> Randomized for Scaled<P> {
-    /// The model's seed (scaling has no randomness).
-    fn reseeded(&self, seed: u64) -> Self {
-        Scaled {
-            scaler: self.scaler,
-            model: self.model.reseeded(seed),
-        }
-    }
-}
-
-impl<P: Params> Params for Scaled<P> {
-    fn check(&self) -> Result<()> {
-        self.model.check()
-    }
-}
-
-impl<T: Target, P: FitChecked<T>> FitChecked<T> for Scaled<P> {
-    type Model = FittedScaled<P::Model>;
-
-    fn fit_checked(&self, data: Checked<'_, T, Self>) -> Result<Self::Model> {
-        let data = data.data();
-        let scaler = self.scaler.fit(data)?;
-        let model = self
-            .model
-            .fit(&data.with_features(scaler.transform(data.x())?)?)?;
-        Ok(FittedScaled { scaler, model })
-    }
-}
-
-impl<T, M: Predict<T>> Predict<T> for FittedScaled<M> {
-    fn predict(&self, x: ArrayView2<f64>) -> Result<Array1<T>> {
-        self.model.predict(self.scaler.transform(x)?.view())
-    }
-}
-
-impl<M: PredictProba> PredictProba for FittedScaled<M> {
-    fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
-        self.model.predict_proba(self.scaler.transform(x)?.view())
+        Pipeline::new(Scaler::standardization(), model)
     }
 }
 
@@ -235,13 +178,14 @@ mod tests {
     #[test]
     fn scaled_model_uses_training_statistics_only() {
         use crate::linear::LinearRegression;
+        use crate::estimator::{Fit, Predict};
         // y = 3 + 2x: the fitted pipeline predicts on raw inputs
         let d = Dataset::new(array![[10.0], [20.0], [30.0]], array![23.0, 43.0, 63.0]).unwrap();
         let m = Scaled::standardized(LinearRegression::new())
             .fit(&d)
             .unwrap();
         assert!((m.predict(array![[40.0]].view()).unwrap()[0] - 83.0).abs() < 1e-9);
-        assert!((m.scaler.offset[0] - 20.0).abs() < 1e-12);
+        assert!((m.step.offset[0] - 20.0).abs() < 1e-12);
     }
 
     #[test]
