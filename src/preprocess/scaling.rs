@@ -177,8 +177,8 @@ mod tests {
 
     #[test]
     fn scaled_model_uses_training_statistics_only() {
-        use crate::linear::LinearRegression;
         use crate::estimator::{Fit, Predict};
+        use crate::linear::LinearRegression;
         // y = 3 + 2x: the fitted pipeline predicts on raw inputs
         let d = Dataset::new(array![[10.0], [20.0], [30.0]], array![23.0, 43.0, 63.0]).unwrap();
         let m = Scaled::standardized(LinearRegression::new())
