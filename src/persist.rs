@@ -3,7 +3,7 @@
 //! The format (version [`FORMAT_VERSION`]) is one JSON object:
 //!
 //! ```json
-//! { "format": "mlnotes-model", "format_version": 1, "crate_version": "0.1.0",
+//! { "format": "mlnotes-model", "format_version": 2, "crate_version": "0.1.0",
 //!   "kind": "linear-regression", "model": { ... the fitted state ... } }
 //! ```
 //!
@@ -40,7 +40,7 @@ use crate::{Error, Result};
 pub const FORMAT: &str = "mlnotes-model";
 
 /// The current format version; files of another version are refused.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A fitted model that can be written to a file and read back.
 pub trait Persist: Serialize + DeserializeOwned {

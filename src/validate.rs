@@ -122,7 +122,7 @@ pub fn n_features(expected: usize, x: ArrayView2<f64>, context: &str) -> Result<
 /// Fails unless a prediction input has `expected` columns and only finite values.
 pub fn input(expected: usize, x: ArrayView2<f64>, what: &str) -> Result<()> {
     n_features(expected, x, what)?;
-    finite(x, what)
+    finite(x, what).map_err(|e| missing_hint(x, e))
 }
 
 /// Fails unless `0 < value` (a strictly positive hyperparameter).

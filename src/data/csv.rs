@@ -48,6 +48,9 @@ pub enum Missing {
     Keep,
 }
 
+/// The most categories a column may one-hot encode into.
+pub const MAX_CATEGORIES: usize = 1000;
+
 /// The category a missing cell of a categorical column becomes with [`Missing::Keep`].
 pub const MISSING_CATEGORY: &str = "<missing>";
 
@@ -175,8 +178,20 @@ impl CsvLoader {
     pub fn classification<R: Read>(&self, reader: R) -> Result<Dataset<usize>> {
         let table = self.read(reader)?;
         let (rows, reports) = self.rows(&table)?;
-        let values: Vec<&str> = rows.iter().map(|(_, r)| r[table.target].as_str()).collect();
-        let (classes, y) = columns::class_codes(&values);
+        // Classes from every row of the file (rows dropped for missing features included), so
+        // that dropping rows never drops a class or renumbers the others.
+        let all: Vec<&str> = table
+            .rows
+            .iter()
+            .map(|(_, r)| r[table.target].as_str())
+            .filter(|v| !self.is_missing(v))
+            .collect();
+        let (classes, codes) = columns::class_codes(&all);
+        let code: std::collections::HashMap<&str, usize> = all.iter().copied().zip(codes).collect();
+        let y = rows
+            .iter()
+            .map(|(_, r)| code.get(r[table.target].as_str()).copied().unwrap_or(0))
+            .collect::<Array1<usize>>();
         let (x, names) = self.features(&rows, &reports)?;
         let mut d = self.dataset(x, y, names)?;
         d.class_names = classes;
@@ -238,6 +253,15 @@ impl CsvLoader {
                     }
                 }
                 let kind = match self.kinds.get(name) {
+                    Some(_) if j == t.target => {
+                        return Err(Error::config(
+                            "column",
+                            format!(
+                                "'{name}' is the target: its kind follows from regression or \
+                                 classification"
+                            ),
+                        ));
+                    }
                     None => columns::infer(&present),
                     Some(
                         k @ (ColumnKind::Numeric | ColumnKind::Categorical | ColumnKind::Dropped),
@@ -365,6 +389,12 @@ impl CsvLoader {
             .delimiter(self.delimiter)
             .from_reader(bytes);
         let mut records = rdr.records().peekable();
+        if self.has_header && self.names.is_some() {
+            return Err(Error::config(
+                "names",
+                "column names are given for a file with a header; set has_header(false)",
+            ));
+        }
         let header: Vec<String> = if self.has_header {
             match records.next() {
                 None => return Err(csv_err(1, "empty file: expected a header row")),
@@ -378,7 +408,7 @@ impl CsvLoader {
             let width = match records.peek() {
                 None => return Err(csv_err(1, "empty file: expected data rows")),
                 Some(Ok(rec)) => rec.len(),
-                Some(Err(_)) => 0,
+                Some(Err(e)) => return Err(from_csv_error(e, &line_at)),
             };
             match &self.names {
                 Some(names) if names.len() != width => {
@@ -464,8 +494,17 @@ impl CsvLoader {
             let Some(drop_first) = self.one_hot else {
                 let k = cells
                     .iter()
-                    .position(|c| c.parse::<f64>().is_err())
+                    .position(|c| !self.is_missing(c) && c.parse::<f64>().is_err())
                     .unwrap_or(0);
+                if report.kind == ColumnKind::Categorical && self.kinds.contains_key(name) {
+                    return Err(csv_err(
+                        rows.get(k).map_or(2, |r| r.0),
+                        format!(
+                            "column '{name}' was chosen categorical: ask for one-hot encoding \
+                             (CsvLoader::one_hot_categorical)"
+                        ),
+                    ));
+                }
                 return Err(csv_err(
                     rows.get(k).map_or(2, |r| r.0),
                     format!(
@@ -487,6 +526,18 @@ impl CsvLoader {
                 })
                 .collect();
             let (categories, codes) = category_codes(&spelled);
+            if categories.len() > MAX_CATEGORIES {
+                return Err(csv_err(
+                    1,
+                    format!(
+                        "column '{name}' has {} categories, more than {MAX_CATEGORIES} one-hot \
+                         columns; leave it out (CsvLoader::column(\"{name}\", \
+                         ColumnKind::Dropped)) or, if it holds numbers, set its missing-value \
+                         tokens",
+                        categories.len()
+                    ),
+                ));
+            }
             let codes = Array2::from_shape_vec((codes.len(), 1), codes)
                 .map_err(|e| Error::invalid(e.to_string()))?;
             let encoded = OneHotEncoder::new(drop_first)
@@ -500,6 +551,17 @@ impl CsvLoader {
                 columns.push(col.to_vec());
                 names.push(format!("{name}={category}"));
             }
+        }
+        if columns.is_empty() {
+            let left_out: Vec<String> = reports
+                .iter()
+                .filter(|r| !r.target)
+                .map(|r| format!("'{}' ({:?})", r.name, r.kind))
+                .collect();
+            return Err(csv_err(
+                1,
+                format!("no feature column is left to load: {}", left_out.join(", ")),
+            ));
         }
         let n = rows.len();
         let x = Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i]);
@@ -515,6 +577,16 @@ fn is_left_out(kind: ColumnKind) -> bool {
 /// Fails unless the names are unique, include the target, and leave at least one feature; when
 /// the target is not found in a one-column header, says which delimiter the file seems to use.
 fn check_header(header: &[String], target: &str, delimiter: u8, has_header: bool) -> Result<()> {
+    if let Some(j) = header.iter().position(String::is_empty) {
+        return Err(csv_err(
+            1,
+            format!(
+                "column {} has no name (a trailing delimiter?); name it, or load without a \
+                 header and give names",
+                j + 1
+            ),
+        ));
+    }
     let mut seen = std::collections::HashMap::with_capacity(header.len());
     for (j, name) in header.iter().enumerate() {
         if let Some(&first) = seen.get(name.as_str()) {
@@ -581,6 +653,16 @@ fn parse_number(cell: &str, column: &str, line: u64) -> Result<f64> {
         return Err(csv_err(
             line,
             format!("non-finite value '{cell}' in column '{column}'"),
+        ));
+    }
+    if v.abs() > crate::validate::MAX_MAGNITUDE {
+        return Err(csv_err(
+            line,
+            format!(
+                "value '{cell}' in column '{column}' is beyond ±{:e}, where squares overflow; \
+                 rescale the column",
+                crate::validate::MAX_MAGNITUDE
+            ),
         ));
     }
     Ok(v)

@@ -174,7 +174,7 @@ fn check_fits(model: &impl Classifier, data: &Dataset, what: &str) -> Result<()>
     if data.n_samples() == 0 {
         return Err(Error::invalid(format!("{what}: no examples")));
     }
-    validate::finite(data.x(), what)?;
+    validate::features(data.x(), what)?;
     if data.n_classes() > model.n_classes() {
         return Err(Error::invalid(format!(
             "{what}: {} output units for {} classes",

@@ -181,7 +181,7 @@ fn wrong_kind_version_or_truncated_file_is_a_clear_error() {
     assert!(err.contains("not a complete JSON"), "{err}");
     let err = load_error(
         "version",
-        &good.replace("\"format_version\":1", "\"format_version\":99"),
+        &good.replace("\"format_version\":2", "\"format_version\":99"),
     );
     assert!(err.contains("format version 99"), "{err}");
     let err = load_error("other", "{\"hello\": 1}");

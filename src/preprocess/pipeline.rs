@@ -55,11 +55,11 @@ impl<S, P> Pipeline<S, P> {
 }
 
 impl<S: Randomized, P: Randomized> Randomized for Pipeline<S, P> {
-    /// Both parts reseeded.
+    /// Both parts reseeded, each with a seed of its own.
     fn reseeded(&self, seed: u64) -> Self {
         Pipeline {
-            step: self.step.reseeded(seed),
-            model: self.model.reseeded(seed),
+            step: self.step.reseeded(crate::estimator::member_seed(seed, 0)),
+            model: self.model.reseeded(crate::estimator::member_seed(seed, 1)),
         }
     }
 }

@@ -41,12 +41,15 @@ pub struct ColumnReport {
 /// At least this many rows before all-distinct strings count as an identifier.
 const IDENTIFIER_MIN_ROWS: usize = 10;
 
-/// The kind of a column from its present cells.
+/// The kind of a column from its present cells. A column whose cells are mostly numbers is
+/// numeric: its other cells are then reported at load time (a missing-value token the loader
+/// does not know, say `n/a`), never turned into one category per number.
 pub(super) fn infer(present: &[&str]) -> ColumnKind {
     let distinct = present.iter().collect::<BTreeSet<_>>().len();
+    let numbers = present.iter().filter(|c| c.parse::<f64>().is_ok()).count();
     if distinct <= 1 {
         ColumnKind::Constant
-    } else if present.iter().all(|c| c.parse::<f64>().is_ok()) {
+    } else if 2 * numbers >= present.len() {
         ColumnKind::Numeric
     } else if distinct == present.len() && present.len() >= IDENTIFIER_MIN_ROWS {
         ColumnKind::Identifier

@@ -178,13 +178,17 @@ fn kept_missing_values_go_through_an_imputer() {
     let filled = d.with_features(imputer.transform(d.x()).unwrap()).unwrap();
     assert!((filled.features[[1, 0]] - 8.0 / 3.0).abs() < 1e-12);
     let model = crate::linear::LinearRegression::new().fit(&filled).unwrap();
-    assert!(
-        model
-            .predict(filled.x())
-            .unwrap()
-            .iter()
-            .all(|v| v.is_finite())
-    );
+    // Least squares by hand on the imputed column: slope cov(x, y) / var(x).
+    let xs = [1.0, 8.0 / 3.0, 3.0, 4.0];
+    let ys = [2.0, 4.0, 6.0, 8.0];
+    let (mx, my) = (xs.iter().sum::<f64>() / 4.0, ys.iter().sum::<f64>() / 4.0);
+    let cov: f64 = xs.iter().zip(&ys).map(|(x, y)| (x - mx) * (y - my)).sum();
+    let var: f64 = xs.iter().map(|x| (x - mx).powi(2)).sum();
+    let slope = cov / var;
+    let predicted = model.predict(filled.x()).unwrap();
+    for (p, x) in predicted.iter().zip(xs) {
+        assert!((p - (my + slope * (x - mx))).abs() < 1e-9, "{p}");
+    }
 }
 
 #[test]
@@ -280,4 +284,79 @@ fn column_kinds_are_inferred_reported_and_chosen() {
             .describe(csv.as_bytes())
             .is_err()
     );
+}
+
+#[test]
+fn unusual_files_are_clear_errors() {
+    // A numeric column with a missing-value token the loader does not know: numeric, and the
+    // unknown token is named with its line (never one category per number).
+    let csv = "age,y\n31,1\nn/a,2\n45,3\n52,4\n";
+    let (line, reason) = line_of(
+        CsvLoader::new("y")
+            .one_hot_categorical(false)
+            .regression(csv.as_bytes()),
+    );
+    assert_eq!(line, 3);
+    assert!(reason.contains("'n/a'"), "{reason}");
+    // A value whose square overflows names its line and column.
+    let (line, reason) = line_of(CsvLoader::new("y").regression("a,y\n1,2\n1e200,3\n".as_bytes()));
+    assert_eq!(line, 3);
+    assert!(reason.contains("column 'a'"), "{reason}");
+    // An unnamed column (a trailing delimiter).
+    let (line, reason) = line_of(CsvLoader::new("y").regression("a,y,\n1,2,\n".as_bytes()));
+    assert_eq!(line, 1);
+    assert!(reason.contains("column 3 has no name"), "{reason}");
+    // Every feature left out.
+    let (_, reason) = line_of(
+        CsvLoader::new("y")
+            .column("a", ColumnKind::Dropped)
+            .regression("a,y\n1,2\n3,4\n".as_bytes()),
+    );
+    assert!(
+        reason.contains("no feature column") && reason.contains("'a' (Dropped)"),
+        "{reason}"
+    );
+    // A headerless file whose first line is not UTF-8: the reader's error, with its line.
+    let bad = b"\xff\xfe,1\n2,3\n";
+    assert!(matches!(
+        CsvLoader::new("x1").has_header(false).regression(&bad[..]),
+        Err(Error::Csv { line: 1, .. })
+    ));
+    // Settings that cannot apply are configuration errors.
+    let target_kind = CsvLoader::new("y").column("y", ColumnKind::Categorical);
+    assert!(matches!(
+        target_kind.regression("a,y\n1,2\n".as_bytes()),
+        Err(Error::Config {
+            param: "column",
+            ..
+        })
+    ));
+    let names_with_header = CsvLoader::new("y").names(vec!["a".into(), "y".into()]);
+    assert!(matches!(
+        names_with_header.regression("a,y\n1,2\n".as_bytes()),
+        Err(Error::Config { param: "names", .. })
+    ));
+    // More categories than one-hot columns allowed.
+    let mut many = String::from("c,y\n");
+    for i in 0..2 * (MAX_CATEGORIES + 1) {
+        many.push_str(&format!("cat{},{}\n", i / 2, i % 2));
+    }
+    let (_, reason) = line_of(
+        CsvLoader::new("y")
+            .one_hot_categorical(false)
+            .regression(many.as_bytes()),
+    );
+    assert!(reason.contains("1001 categories"), "{reason}");
+}
+
+/// Dropping rows never drops a class or renumbers the others.
+#[test]
+fn dropped_rows_keep_every_class() {
+    let csv = "a,y\n1,x\nNA,z\n2,y\n3,x\n";
+    let d = CsvLoader::new("y")
+        .missing(Missing::DropRows)
+        .classification(csv.as_bytes())
+        .unwrap();
+    assert_eq!(d.class_names, vec!["x", "y", "z"]);
+    assert_eq!(d.targets.to_vec(), vec![0, 1, 0]);
 }
