@@ -1,11 +1,12 @@
 //! Your own CSV, end to end: a file with missing cells, a categorical string column and a
 //! string target → a pipeline (impute, standardise, logistic regression) → stratified
-//! cross-validation → fit on the training rows → save → load → predict the held-out rows.
+//! cross-validation → fit on the training rows → save → load → predict the held-out rows, and
+//! a new file of rows without the target, loaded in the training file's layout.
 //!
 //! Run it with `cargo run --example own_csv`; `cargo test --example own_csv` runs it as a test.
 
 use mlnotes::Result;
-use mlnotes::data::csv::{CsvLoader, Missing};
+use mlnotes::data::csv::{CsvLoader, Missing, Unknown};
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::linear::LogisticRegression;
 use mlnotes::metrics::accuracy;
@@ -52,7 +53,9 @@ fn main() -> Result<()> {
             column.name, column.kind, column.missing, column.distinct
         );
     }
-    let data = loader.classification_from_path(&csv)?;
+    let (data, schema) = loader.classification_with_schema(
+        std::fs::File::open(&csv).map_err(|e| mlnotes::Error::io(&csv, e))?,
+    )?;
 
     // 2. The model: median imputation, then standardisation, then logistic regression.
     let model = Pipeline::new(
@@ -90,6 +93,27 @@ fn main() -> Result<()> {
         .take(3)
         .collect();
     println!("first predictions: {names:?}");
+
+    // 5. A new file: columns in another order, no species, one missing length, an unseen
+    // colour (no one-hot column: zeros). The schema maps it onto the training features.
+    let new = dir.join("new.csv");
+    std::fs::write(
+        &new,
+        "colour,petal_width,petal_length
+white,0.25,1.6
+blue,1.9,NA
+gold,1.0,3.6
+",
+    )
+    .map_err(|e| mlnotes::Error::io(&new, e))?;
+    let x = loader.features_like_path(&schema, &new, Unknown::Zeros)?;
+    let species: Vec<&str> = loaded
+        .predict(x.view())?
+        .iter()
+        .map(|&k| schema.classes[k].as_str())
+        .collect();
+    println!("new rows: {species:?}");
+    assert_eq!(species, vec!["setosa", "virginica", "versicolor"]);
     std::fs::remove_dir_all(&dir).ok();
     assert!(
         mean > 0.9 && held_out > 0.9,

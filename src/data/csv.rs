@@ -19,6 +19,7 @@
 //! ```
 
 mod columns;
+mod schema;
 
 #[cfg(test)]
 mod tests;
@@ -30,6 +31,7 @@ use std::path::Path;
 use ndarray::{Array1, Array2};
 
 pub use columns::{ColumnKind, ColumnReport};
+pub use schema::{Encoding, Schema, SchemaColumn, Unknown};
 
 use super::Dataset;
 use crate::estimator::{FitFeatures, Transform};
@@ -161,6 +163,11 @@ impl CsvLoader {
 
     /// A regression set: the target column must be numeric.
     pub fn regression<R: Read>(&self, reader: R) -> Result<Dataset<f64>> {
+        Ok(self.regression_with_schema(reader)?.0)
+    }
+
+    /// [`CsvLoader::regression`], and the [`Schema`] that loads new rows the same way.
+    pub fn regression_with_schema<R: Read>(&self, reader: R) -> Result<(Dataset<f64>, Schema)> {
         let table = self.read(reader)?;
         let (rows, reports) = self.rows(&table)?;
         let target = &table.header[table.target];
@@ -168,14 +175,23 @@ impl CsvLoader {
             .iter()
             .map(|(line, row)| parse_number(&row[table.target], target, *line))
             .collect::<Result<Array1<f64>>>()?;
-        let (x, names) = self.features(&rows, &reports)?;
-        self.dataset(x, y, names)
+        let (x, names, columns) = self.features(&rows, &reports)?;
+        let schema = Schema::new(columns, &self.target, Vec::new());
+        Ok((self.dataset(x, y, names)?, schema))
     }
 
     /// A classification set: target values become classes `0..k` — numbers compared as
     /// numbers (`1` and `1.0` are one class) in numeric order, else strings in lexicographic
     /// order; `class_names` keeps each class's spelling.
     pub fn classification<R: Read>(&self, reader: R) -> Result<Dataset<usize>> {
+        Ok(self.classification_with_schema(reader)?.0)
+    }
+
+    /// [`CsvLoader::classification`], and the [`Schema`] that loads new rows the same way.
+    pub fn classification_with_schema<R: Read>(
+        &self,
+        reader: R,
+    ) -> Result<(Dataset<usize>, Schema)> {
         let table = self.read(reader)?;
         let (rows, reports) = self.rows(&table)?;
         // Classes from every row of the file (rows dropped for missing features included), so
@@ -192,10 +208,11 @@ impl CsvLoader {
             .iter()
             .map(|(_, r)| code.get(r[table.target].as_str()).copied().unwrap_or(0))
             .collect::<Array1<usize>>();
-        let (x, names) = self.features(&rows, &reports)?;
+        let (x, names, columns) = self.features(&rows, &reports)?;
+        let schema = Schema::new(columns, &self.target, classes.clone());
         let mut d = self.dataset(x, y, names)?;
         d.class_names = classes;
-        Ok(d)
+        Ok((d, schema))
     }
 
     /// [`CsvLoader::regression`] on a file.
@@ -356,7 +373,13 @@ impl CsvLoader {
         Ok((t.rows.iter().collect(), reports))
     }
 
-    fn read<R: Read>(&self, mut reader: R) -> Result<Table> {
+    fn read<R: Read>(&self, reader: R) -> Result<Table> {
+        self.read_table(reader, true)
+    }
+
+    /// The file's cells; `with_target`: the target column must be there (a file of new rows
+    /// to predict need not have it).
+    fn read_table<R: Read>(&self, mut reader: R, with_target: bool) -> Result<Table> {
         let mut bytes = Vec::new();
         reader
             .read_to_end(&mut bytes)
@@ -421,8 +444,16 @@ impl CsvLoader {
                 None => (0..width).map(|j| format!("x{j}")).collect(),
             }
         };
-        check_header(&header, &self.target, self.delimiter, self.has_header)?;
-        let target = header.iter().position(|h| *h == self.target).unwrap_or(0);
+        check_header(
+            &header,
+            with_target.then_some(self.target.as_str()),
+            self.delimiter,
+            self.has_header,
+        )?;
+        let target = header
+            .iter()
+            .position(|h| *h == self.target)
+            .unwrap_or(usize::MAX);
         let mut rows = Vec::new();
         for rec in records {
             let rec = rec.map_err(|e| from_csv_error(&e, &line_at))?;
@@ -463,9 +494,10 @@ impl CsvLoader {
         &self,
         rows: &[&Row],
         reports: &[ColumnReport],
-    ) -> Result<(Array2<f64>, Vec<String>)> {
+    ) -> Result<(Array2<f64>, Vec<String>, Vec<SchemaColumn>)> {
         let mut columns: Vec<Vec<f64>> = Vec::new();
         let mut names = Vec::new();
+        let mut schema = Vec::new();
         for (j, report) in reports.iter().enumerate() {
             if report.target || is_left_out(report.kind) {
                 continue;
@@ -489,6 +521,10 @@ impl CsvLoader {
                     .collect::<Result<Vec<f64>>>()?;
                 columns.push(col);
                 names.push(name.clone());
+                schema.push(SchemaColumn {
+                    name: name.clone(),
+                    encoding: Encoding::Numeric,
+                });
                 continue;
             }
             let Some(drop_first) = self.one_hot else {
@@ -551,6 +587,13 @@ impl CsvLoader {
                 columns.push(col.to_vec());
                 names.push(format!("{name}={category}"));
             }
+            schema.push(SchemaColumn {
+                name: name.clone(),
+                encoding: Encoding::OneHot {
+                    categories,
+                    drop_first,
+                },
+            });
         }
         if columns.is_empty() {
             let left_out: Vec<String> = reports
@@ -565,7 +608,7 @@ impl CsvLoader {
         }
         let n = rows.len();
         let x = Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i]);
-        Ok((x, names))
+        Ok((x, names, schema))
     }
 }
 
@@ -576,7 +619,12 @@ fn is_left_out(kind: ColumnKind) -> bool {
 
 /// Fails unless the names are unique, include the target, and leave at least one feature; when
 /// the target is not found in a one-column header, says which delimiter the file seems to use.
-fn check_header(header: &[String], target: &str, delimiter: u8, has_header: bool) -> Result<()> {
+fn check_header(
+    header: &[String],
+    target: Option<&str>,
+    delimiter: u8,
+    has_header: bool,
+) -> Result<()> {
     if let Some(j) = header.iter().position(String::is_empty) {
         return Err(csv_err(
             1,
@@ -601,6 +649,9 @@ fn check_header(header: &[String], target: &str, delimiter: u8, has_header: bool
         }
         seen.insert(name.as_str(), j);
     }
+    let Some(target) = target else {
+        return Ok(());
+    };
     if !header.iter().any(|h| h == target) {
         let hint = match header {
             [only] => [b',', b';', b'\t', b'|']

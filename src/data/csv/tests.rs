@@ -360,3 +360,56 @@ fn dropped_rows_keep_every_class() {
     assert_eq!(d.class_names, vec!["x", "y", "z"]);
     assert_eq!(d.targets.to_vec(), vec![0, 1, 0]);
 }
+
+/// New rows load into the training file's layout: columns by name (reordered, extra ones and
+/// the target ignored), the training categories' one-hot columns, unseen categories refused or
+/// zeroed.
+#[test]
+fn new_rows_load_in_the_training_layout() {
+    let train = "size,colour,y\n1.5,red,a\nNA,blue,b\n3,green,a\n4,red,b\n";
+    let loader = CsvLoader::new("y")
+        .one_hot_categorical(true)
+        .missing(Missing::Keep);
+    let (data, schema) = loader.classification_with_schema(train.as_bytes()).unwrap();
+    assert_eq!(schema.feature_names(), data.feature_names);
+    assert_eq!(schema.classes, vec!["a", "b"]);
+    // The training file itself gives the training features (NaN where missing).
+    let again = loader
+        .features_like(&schema, train.as_bytes(), Unknown::Error)
+        .unwrap();
+    assert_eq!(again.shape(), data.features.shape());
+    for (a, b) in again.iter().zip(data.features.iter()) {
+        assert!(a == b || (a.is_nan() && b.is_nan()), "{a} vs {b}");
+    }
+    // Reordered, an extra column, no target; blue was the dropped first category.
+    let new = "note,colour,size\nx,green,2\ny,blue,NA\nz,red,7\n";
+    let x = loader
+        .features_like(&schema, new.as_bytes(), Unknown::Error)
+        .unwrap();
+    assert_eq!(
+        data.feature_names,
+        vec!["size", "colour=green", "colour=red"]
+    );
+    assert_eq!(x.row(0).to_vec(), vec![2.0, 1.0, 0.0]);
+    assert!(x[[1, 0]].is_nan() && x.row(1).iter().skip(1).all(|&v| v == 0.0));
+    assert_eq!(x.row(2).to_vec(), vec![7.0, 0.0, 1.0]);
+    // An unseen category: an error naming line, column and value, or zeros when asked.
+    let unseen = "size,colour\n2,purple\n";
+    let (line, reason) = line_of(loader.features_like(&schema, unseen.as_bytes(), Unknown::Error));
+    assert_eq!(line, 2);
+    assert!(
+        reason.contains("'purple'") && reason.contains("'colour'"),
+        "{reason}"
+    );
+    let zeros = loader
+        .features_like(&schema, unseen.as_bytes(), Unknown::Zeros)
+        .unwrap();
+    assert_eq!(zeros.row(0).to_vec(), vec![2.0, 0.0, 0.0]);
+    // A column the model needs is missing.
+    let (_, reason) =
+        line_of(loader.features_like(&schema, "size,y\n1,a\n".as_bytes(), Unknown::Error));
+    assert!(reason.contains("no column named 'colour'"), "{reason}");
+    // The schema is saved with a model (JSON).
+    let json = serde_json::to_string(&schema).unwrap();
+    assert_eq!(serde_json::from_str::<Schema>(&json).unwrap(), schema);
+}
