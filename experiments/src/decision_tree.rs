@@ -206,7 +206,7 @@ impl Experiment for DecisionTreeExperiment {
         let labels = d.targets().to_vec();
         let repeats = ctx.size(8, 3);
         let mut sums = [0.0; 4];
-        let mut leaves = [0usize; 4];
+        let mut leaves = [0.0f64; 4];
         let mut depth_curve = vec![];
         for r in 0..repeats {
             let split = HoldOut {
@@ -256,7 +256,7 @@ impl Experiment for DecisionTreeExperiment {
             rep.prune_reduced_error(&val)?;
             for (k, m) in [&full, &pre, &post, &rep].into_iter().enumerate() {
                 sums[k] += test_accuracy(m, &test)? / repeats as f64;
-                leaves[k] += m.n_leaves() / repeats;
+                leaves[k] += m.n_leaves() as f64 / repeats as f64;
             }
         }
         let mut t3 = Table::new(
@@ -274,7 +274,7 @@ impl Experiment for DecisionTreeExperiment {
         for k in 0..4 {
             t3.row(vec![
                 names[k].to_string(),
-                leaves[k].to_string(),
+                format!("{:.1}", leaves[k]),
                 f4(sums[k]),
             ]);
         }

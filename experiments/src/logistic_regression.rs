@@ -103,8 +103,10 @@ impl Experiment for LogisticRegressionExperiment {
         let mut within = true;
         let mut compared = Vec::new();
         let mut digits_scores = (0.0, 0.0);
+        let mut skipped = Vec::new();
         for (name, d, sk) in &sets {
-            let d = if ctx.quick && d.n_samples() > 600 {
+            let subsampled = ctx.quick && d.n_samples() > 600;
+            let d = if subsampled {
                 d.select(&(0..600).collect::<Vec<_>>())?
             } else {
                 d.clone()
@@ -133,8 +135,13 @@ impl Experiment for LogisticRegressionExperiment {
                 f4(*sk),
             ]);
             report.metric(&format!("cv_accuracy_{}", name.replace(' ', "_")), soft);
-            within &= ctx.quick || (soft - sk).abs() <= 0.01;
-            compared.push(format!("{name} {} vs {}", f4(soft), f4(*sk)));
+            // scikit-learn's number is for the whole set: a subsample is not compared with it.
+            if subsampled {
+                skipped.push(*name);
+            } else {
+                within &= (soft - sk).abs() <= 0.01;
+                compared.push(format!("{name} {} vs {}", f4(soft), f4(*sk)));
+            }
             if *name == "digits" {
                 digits_scores = (soft, ova);
             }
@@ -144,12 +151,19 @@ impl Experiment for LogisticRegressionExperiment {
         report.table(t);
         report.claim(
             "Logistic regression classifies as well as scikit-learn's on the same protocol (within one point)",
-            within,
-            if ctx.quick {
-                "quick mode: subsampled digits, comparison not made".into()
-            } else {
-                format!("ours vs scikit-learn: {}", compared.join("; "))
-            },
+            within && !compared.is_empty(),
+            format!(
+                "ours vs scikit-learn: {}{}",
+                compared.join("; "),
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (not compared: {}, subsampled in quick mode)",
+                        skipped.join(", ")
+                    )
+                }
+            ),
         );
         report.claim(
             "Multiclass by one-vs-all (K binary classifiers) or by softmax regression directly",
