@@ -249,8 +249,8 @@ impl Gan {
             on_step(&s);
             state.history.push(s);
             state.step = step;
-            state.rng = RngState::of(&rng);
             save_if_due(self.checkpoint.as_ref(), step, self.steps, &run, |w| {
+                state.rng = RngState::of(&rng);
                 w.json("state", &state)?;
                 w.module("generator", &g)?;
                 w.module("discriminator", &d)?;

@@ -441,7 +441,7 @@ impl CsvLoader {
                     ));
                 }
                 Some(names) => names.clone(),
-                None => (0..width).map(|j| format!("x{j}")).collect(),
+                None => super::generic_names(width),
             }
         };
         check_header(

@@ -99,10 +99,15 @@ pub struct Dataset<T: Target = usize> {
     class_names: Vec<String>,
 }
 
+/// The names `x0, x1, ...` of `n` unnamed columns.
+pub(crate) fn generic_names(n: usize) -> Vec<String> {
+    (0..n).map(|j| format!("x{j}")).collect()
+}
+
 impl<T: Target> Dataset<T> {
     /// A validated data set with generic names `x0, x1, ...` and target `y`.
     pub fn new(features: Array2<f64>, targets: Array1<T>) -> Result<Self> {
-        let names = (0..features.ncols()).map(|j| format!("x{j}")).collect();
+        let names = generic_names(features.ncols());
         Self::with_names(features, targets, names, "y")
     }
 
@@ -285,7 +290,7 @@ impl<T: Target> Dataset<T> {
         let names = if features.ncols() == self.n_features() {
             self.feature_names.clone()
         } else {
-            (0..features.ncols()).map(|j| format!("x{j}")).collect()
+            generic_names(features.ncols())
         };
         let mut out = Self::with_names(features, self.targets.clone(), names, &self.target_name)?;
         out.class_names.clone_from(&self.class_names);
@@ -319,7 +324,7 @@ impl Dataset<()> {
     /// [`Dataset::with_missing`].
     pub fn unlabeled_with_missing(features: Array2<f64>) -> Result<Self> {
         let m = features.nrows();
-        let names = (0..features.ncols()).map(|j| format!("x{j}")).collect();
+        let names = generic_names(features.ncols());
         Self::with_missing(features, Array1::from_elem(m, ()), names, "y")
     }
 }

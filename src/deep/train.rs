@@ -410,13 +410,13 @@ impl Trainer {
             } else {
                 state.since_best += 1;
             }
-            state.rng = RngState::of(&rng);
             save_if_due(
                 self.checkpoint.as_ref(),
                 epoch,
                 if stopped(&state) { epoch } else { self.epochs },
                 &run,
                 |w| {
+                    state.rng = RngState::of(&rng);
                     w.json("state", &state)?;
                     w.module("model", &model)?;
                     w.optimizer("optim", &optim)?;

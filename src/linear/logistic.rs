@@ -325,4 +325,35 @@ mod tests {
                 .contains("Hessian")
         );
     }
+
+    /// The optimizer's verdict is visible on the fitted model: one L-BFGS iteration does not
+    /// meet the tolerance, the default budget does; likewise for least squares by L-BFGS.
+    #[test]
+    fn convergence_is_reported() {
+        use crate::estimator::{Convergence, Fit};
+        use crate::linear::LinearRegression;
+        use crate::optim::Lbfgs;
+        let one = |max_iter| {
+            Solver::Lbfgs(Lbfgs {
+                max_iter,
+                ..Lbfgs::default()
+            })
+        };
+        let iris = crate::data::iris();
+        let fit = |solver| {
+            LogisticRegression::new(1.0)
+                .with_solver(solver)
+                .fit(&iris)
+                .unwrap()
+        };
+        assert!(fit(Solver::Lbfgs(Lbfgs::default())).converged());
+        assert!(!fit(one(1)).converged());
+        let diabetes = crate::data::diabetes();
+        assert!(LinearRegression::new().fit(&diabetes).unwrap().converged());
+        let short = LinearRegression::new()
+            .with_solver(one(1))
+            .fit(&diabetes)
+            .unwrap();
+        assert!(!short.converged());
+    }
 }

@@ -329,13 +329,13 @@ impl Dqn {
                 state.history.push(record);
             }
             state.step = step;
-            state.rng = RngState::of(&rng);
             save_if_due(
                 self.checkpoint.as_ref(),
                 step,
                 self.total_steps,
                 &run,
                 |w| {
+                    state.rng = RngState::of(&rng);
                     w.json("state", &state)?;
                     w.module("q", &q)?;
                     w.module("target", &target)?;

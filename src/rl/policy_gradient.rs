@@ -400,13 +400,13 @@ impl PolicyGradient {
             on_iteration(&it);
             state.history.push(it);
             state.iteration += 1;
-            state.rng = RngState::of(&rng);
             save_if_due(
                 self.checkpoint.as_ref(),
                 state.iteration,
                 self.iterations,
                 &run,
                 |w| {
+                    state.rng = RngState::of(&rng);
                     w.json("state", &state)?;
                     w.module("policy", &agent.policy)?;
                     w.module("value", &agent.value)?;

@@ -248,8 +248,8 @@ impl SequenceTrainer {
                 on_eval(&record);
                 state.history.push(record);
             }
-            state.rng = RngState::of(&rng);
             save_if_due(self.checkpoint.as_ref(), step, self.steps, &run, |w| {
+                state.rng = RngState::of(&rng);
                 w.json("state", &state)?;
                 w.module("model", &model)?;
                 w.optimizer("optim", &optim)
