@@ -22,6 +22,7 @@
 //! | Generative Adversarial Networks (saturating / non-saturating loss, mode coverage) | [`gan`] |
 //! | Reinforcement Learning (MDPs, FrozenLake, CartPole, value iteration, Q-learning, DQN, policy gradient) | [`rl`] |
 //! | Data sets, CSV loading, generators | [`data`] |
+//! | Engines: linfa and smartcore behind the same API, their mappings and defects | [`engine`] |
 //! | The common estimator API (`fit`, `predict`, `predict_proba`, `transform`) | [`estimator`] |
 //! | Saving and loading fitted models (versioned JSON) | [`persist`] |
 //! | Input checks shared by every function that takes data | [`validate`] |
@@ -43,6 +44,7 @@ pub mod checkpoint;
 pub mod cluster;
 pub mod data;
 pub mod deep;
+pub mod engine;
 pub mod ensemble;
 pub mod error;
 pub mod estimator;

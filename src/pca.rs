@@ -10,6 +10,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
 use crate::data::Target;
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, FitChecked, Params, Transform};
 use crate::{Error, Result, linalg, validate};
 
@@ -37,12 +38,18 @@ pub enum Components {
 pub struct Pca {
     /// Components to keep.
     pub components: Components,
+    /// Who finds the components: native (eigen-decomposition of the covariance), linfa
+    /// (linfa-reduction, truncated SVD) or smartcore; the other engines need
+    /// [`Components::Fixed`]. See [`crate::engine`].
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl Default for Pca {
     fn default() -> Self {
         Pca {
             components: Components::VarianceRetained(0.99),
+            engine: Engine::Native,
         }
     }
 }
@@ -57,6 +64,9 @@ impl Params for Pca {
                 "components",
                 format!("variance share must lie in (0, 1], got {v}"),
             )),
+            Components::VarianceRetained(_) if self.engine != Engine::Native => Err(self
+                .engine
+                .unsupported("a variance share (use Components::Fixed)")),
             _ => Ok(()),
         }
     }
@@ -78,13 +88,21 @@ impl Pca {
     pub fn new(k: usize) -> Self {
         Pca {
             components: Components::Fixed(k),
+            engine: Engine::Native,
         }
+    }
+
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 
     /// Keep the smallest `k` retaining `share` of the variance.
     pub fn retaining(share: f64) -> Self {
         Pca {
             components: Components::VarianceRetained(share),
+            engine: Engine::Native,
         }
     }
 }
@@ -103,6 +121,27 @@ impl<T: Target> FitChecked<T> for Pca {
         }
         let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(n));
         let xc = &x - &mean;
+        if let (Engine::Linfa | Engine::Smartcore, Components::Fixed(k)) =
+            (self.engine, self.components)
+        {
+            if k > n {
+                return Err(Error::invalid(format!(
+                    "{k} components asked of {n} features"
+                )));
+            }
+            let mut components = if self.engine == Engine::Linfa {
+                engine::pca::linfa_components(x, k)?
+            } else {
+                engine::pca::smartcore_components(x, k)?
+            };
+            orient(&mut components);
+            let explained_variance = engine::pca::spectrum(xc.view(), &components)?;
+            return Ok(FittedPca {
+                mean,
+                components,
+                explained_variance,
+            });
+        }
         // XᵀX as a sum over fixed row chunks computed in parallel and added in order, so the
         // result does not depend on the thread count.
         let chunks: Vec<_> = xc.axis_chunks_iter(Axis(0), 2048).collect();
@@ -129,21 +168,25 @@ impl<T: Target> FitChecked<T> for Pca {
                     .map_or(n, |i| i + 1)
             }
         };
-        // sign convention: the largest-magnitude loading of each component is positive
         let mut components = vectors.slice(s![.., ..k]).to_owned();
-        for mut col in components.columns_mut() {
-            let big = col
-                .iter()
-                .fold(0.0f64, |b, &v| if v.abs() > b.abs() { v } else { b });
-            if big < 0.0 {
-                col.mapv_inplace(|v| -v);
-            }
-        }
+        orient(&mut components);
         Ok(FittedPca {
             mean,
             components,
             explained_variance,
         })
+    }
+}
+
+/// The sign convention: the largest-magnitude loading of each component is positive.
+fn orient(components: &mut Array2<f64>) {
+    for mut col in components.columns_mut() {
+        let big = col
+            .iter()
+            .fold(0.0f64, |b, &v| if v.abs() > b.abs() { v } else { b });
+        if big < 0.0 {
+            col.mapv_inplace(|v| -v);
+        }
     }
 }
 

@@ -9,6 +9,7 @@ pub mod bias_variance;
 pub mod cnn;
 pub mod decision_tree;
 pub mod dqn;
+pub mod engines;
 pub mod ensembles;
 pub mod feature_scaling;
 pub mod feedforward;
@@ -58,6 +59,7 @@ pub fn all() -> Vec<&'static dyn Experiment> {
         &kmeans::KMeansExperiment,
         &hierarchical::Hierarchical,
         &pca::PcaExperiment,
+        &engines::Engines,
         &feedforward::Feedforward,
         &backprop::Backprop,
         &initialization::Initialization,

@@ -4,6 +4,7 @@
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2, Axis};
 
 use crate::data::Dataset;
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, Fit, FitChecked, Params, Predict, PredictProba, Transform};
 use crate::preprocess::{Binning, BinningStrategy, FittedBinning};
 use crate::{Error, Result, validate};
@@ -65,6 +66,18 @@ pub struct FittedNb {
 pub struct GaussianNb {
     /// Added to every variance, as a share of the largest feature variance (scikit-learn: 1e-9).
     pub var_smoothing: f64,
+    /// Who estimates the class statistics: native, linfa (linfa-bayes) or smartcore (whose
+    /// missing smoothing the adapter adds); see [`crate::engine`].
+    #[serde(default)]
+    pub engine: Engine,
+}
+
+impl GaussianNb {
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
 }
 
 /// Categorical naive Bayes on non-negative integer features (`0, 1, 2, ...`).
@@ -140,6 +153,7 @@ impl Default for GaussianNb {
     fn default() -> Self {
         GaussianNb {
             var_smoothing: 1e-9,
+            engine: Engine::Native,
         }
     }
 }
@@ -244,6 +258,32 @@ impl FitChecked<usize> for GaussianNb {
                 .var_axis(Axis(0), 0.0)
                 .fold(0.0f64, |a, &b| a.max(b))
                 .max(f64::MIN_POSITIVE);
+        let stats = match self.engine {
+            Engine::Native => None,
+            Engine::Linfa => Some(engine::naive_bayes::linfa_gaussian(
+                data.x(),
+                data.y(),
+                k,
+                self.var_smoothing,
+            )?),
+            Engine::Smartcore => Some(engine::naive_bayes::smartcore_gaussian(
+                data.x(),
+                data.y(),
+                k,
+                eps.max(1e-300),
+            )?),
+        };
+        if let Some(stats) = stats {
+            return Ok(FittedNb {
+                log_prior: stats.log_prior,
+                model: NaiveBayes::Gaussian {
+                    mean: stats.mean,
+                    var: stats.var,
+                },
+                bins: None,
+                n_features: n,
+            });
+        }
         let mut mean = Array2::zeros((k, n));
         let mut var = Array2::from_elem((k, n), eps.max(1e-300));
         for c in (0..k).filter(|&c| counts[c] > 0) {

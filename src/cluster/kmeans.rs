@@ -9,6 +9,7 @@ use rand::{Rng, SeedableRng};
 use rayon::prelude::*;
 
 use crate::data::Target;
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, Convergence, Fit, FitChecked, Params, Predict, Randomized};
 use crate::{Error, Result, validate};
 
@@ -48,6 +49,10 @@ pub struct KMeans {
     pub tol: f64,
     /// Seed of the initialisations.
     pub seed: u64,
+    /// Who runs the iterations from the project's initialisations: native (Lloyd) or linfa
+    /// (linfa-clustering's m_k-means, see [`crate::engine`]).
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl KMeans {
@@ -60,7 +65,14 @@ impl KMeans {
             max_iter: 300,
             tol: 1e-4,
             seed: 0,
+            engine: Engine::Native,
         }
+    }
+
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 
     /// Set the initialisation (builder style).
@@ -94,6 +106,8 @@ impl Params for KMeans {
         if self.max_iter == 0 {
             return Err(Error::config("max_iter", "needs at least one iteration"));
         }
+        self.engine
+            .require(&[Engine::Native, Engine::Linfa], "k-means")?;
         validate::non_negative(self.tol, "tol")?;
         Ok(())
     }
@@ -239,6 +253,21 @@ impl KMeans {
         }
     }
 
+    /// One run of linfa's m_k-means from an initialisation, summarised like a Lloyd run
+    /// (linfa does not report its rounds: `iterations` is 0).
+    fn linfa(&self, x: ArrayView2<f64>, init: Array2<f64>) -> Result<FittedKMeans> {
+        let (centroids, converged) = engine::kmeans::linfa_run(x, init, self.max_iter, self.tol)?;
+        let a = assign(x, centroids.view());
+        Ok(FittedKMeans {
+            centroids,
+            labels: a.labels,
+            cost: a.dist.sum() / x.nrows() as f64,
+            iterations: 0,
+            converged,
+            restart_costs: Vec::new(),
+        })
+    }
+
     /// One run of Lloyd's algorithm from an initialisation (`restart_costs` left empty).
     fn lloyd(&self, x: ArrayView2<f64>, mut centroids: Array2<f64>) -> FittedKMeans {
         let m = x.nrows();
@@ -312,7 +341,10 @@ impl<T: Target> FitChecked<T> for KMeans {
         let mut restart_costs = Vec::with_capacity(self.n_restarts);
         for _ in 0..self.n_restarts {
             let init = self.initial(x, &mut rng);
-            let mut run = self.lloyd(x, init);
+            let mut run = match self.engine {
+                Engine::Linfa => self.linfa(x, init)?,
+                _ => self.lloyd(x, init),
+            };
             run.centroids += &mean;
             restart_costs.push(run.cost);
             if best.as_ref().is_none_or(|b| run.cost < b.cost) {

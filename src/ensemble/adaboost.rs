@@ -10,6 +10,8 @@
 
 use ndarray::{Array1, Array2, ArrayView2};
 
+use crate::data::Dataset;
+use crate::engine::{self, Engine};
 use crate::estimator::{
     Checked, FitChecked, Params, Predict, PredictProba, Randomized, member_seed,
 };
@@ -35,6 +37,10 @@ pub struct AdaBoost {
     pub n_estimators: usize,
     /// Shrinkage `η` of every `α_t`.
     pub learning_rate: f64,
+    /// Who boosts: native (weighted examples) or linfa (linfa-ensemble's SAMME on weighted
+    /// resamples of linfa-trees learners; see [`crate::engine`]).
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl AdaBoost {
@@ -44,7 +50,47 @@ impl AdaBoost {
             base: DecisionTree::cart().with_max_depth(1),
             n_estimators,
             learning_rate: 1.0,
+            engine: Engine::Native,
         }
+    }
+
+    /// Boost with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// linfa-ensemble's AdaBoost, its learners converted; `errors` are each learner's
+    /// unweighted training error and `sample_weights` is empty (linfa keeps no weights).
+    fn linfa(&self, data: &Dataset<usize>) -> Result<FittedAdaBoost> {
+        let rounds = engine::tree::linfa_adaboost(
+            data.x(),
+            data.y(),
+            &self.base,
+            self.n_estimators,
+            self.learning_rate,
+            self.base.seed,
+        )?;
+        let mut model = FittedAdaBoost {
+            learners: Vec::with_capacity(rounds.len()),
+            alphas: Vec::with_capacity(rounds.len()),
+            errors: Vec::with_capacity(rounds.len()),
+            sample_weights: Vec::new(),
+            n_classes: data.n_classes(),
+        };
+        for (shape, alpha) in rounds {
+            let h = FittedTree::from_shape(&shape, data, self.base.criterion);
+            let predicted = h.predict(data.x())?;
+            let wrong = predicted
+                .iter()
+                .zip(data.y())
+                .filter(|(p, y)| p != y)
+                .count();
+            model.errors.push(wrong as f64 / data.n_samples() as f64);
+            model.learners.push(h);
+            model.alphas.push(alpha);
+        }
+        Ok(model)
     }
 }
 
@@ -64,7 +110,15 @@ impl Params for AdaBoost {
         if self.n_estimators == 0 {
             return Err(Error::config("n_estimators", "needs at least one round"));
         }
-        validate::positive(self.learning_rate, "learning_rate")
+        validate::positive(self.learning_rate, "learning_rate")?;
+        self.engine
+            .require(&[Engine::Native, Engine::Linfa], "AdaBoost")?;
+        if self.engine == Engine::Linfa && !self.base.linfa_supported() {
+            return Err(self
+                .engine
+                .unsupported("boosting a tree other than binary CART (Gini or entropy)"));
+        }
+        Ok(())
     }
 }
 
@@ -88,6 +142,9 @@ impl FitChecked<usize> for AdaBoost {
     fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedAdaBoost> {
         let data = data.data();
         data.require_two_classes()?;
+        if self.engine == Engine::Linfa {
+            return self.linfa(data);
+        }
         let (m, k) = (data.n_samples(), data.n_classes());
         let mut w = vec![1.0 / m as f64; m];
         let mut model = FittedAdaBoost {

@@ -5,6 +5,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
 use crate::data::{Dataset, Target};
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, FitChecked, Params, Predict, PredictProba};
 use crate::{Error, Result, validate};
 
@@ -46,8 +47,12 @@ pub struct Knn {
     pub k: usize,
     /// The distance.
     pub distance: Distance,
-    /// The neighbour search.
+    /// The neighbour search (native engine).
     pub algorithm: Algorithm,
+    /// Who searches the neighbours: native (`algorithm`) or linfa (linfa-nn's k-d tree); see
+    /// [`crate::engine`].
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl Knn {
@@ -57,7 +62,14 @@ impl Knn {
             k,
             distance: Distance::Euclidean,
             algorithm: Algorithm::Auto,
+            engine: Engine::Native,
         }
+    }
+
+    /// Search neighbours with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 }
 
@@ -73,7 +85,7 @@ impl Params for Knn {
         if self.k == 0 {
             return Err(Error::config("k", "needs at least one neighbour"));
         }
-        Ok(())
+        self.engine.require(&[Engine::Native, Engine::Linfa], "KNN")
     }
 }
 
@@ -106,7 +118,7 @@ fn memorise<T: Target>(params: &Knn, data: &Dataset<T>, n_classes: usize) -> Res
         Algorithm::Auto => data.n_features() <= 15 && data.n_samples() >= 1000,
         Algorithm::BruteForce => false,
         Algorithm::KdTree => true,
-    };
+    } && params.engine == Engine::Native;
     Ok(FittedKnn {
         params: *params,
         tree: use_tree.then(|| super::kd_tree::KdTree::build(data.features())),
@@ -147,6 +159,9 @@ impl<T: Target> FittedKnn<T> {
         validate::n_features(self.x.ncols(), q, "KNN query")?;
         validate::finite(q, "KNN query features")?;
         let (m, k) = (q.nrows(), self.params.k);
+        if self.params.engine == Engine::Linfa {
+            return engine::knn::kneighbors(self.x.view(), q, k, self.params.distance);
+        }
         let mut idx = Array2::zeros((m, k));
         let mut dist = Array2::zeros((m, k));
         if let Some(tree) = &self.tree {

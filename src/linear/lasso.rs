@@ -5,6 +5,7 @@
 
 use ndarray::{Array1, ArrayView2, Axis};
 
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict};
 use crate::{Error, Result, validate};
 
@@ -24,8 +25,14 @@ pub struct Lasso {
     pub alpha: f64,
     /// Maximum coordinate sweeps.
     pub max_sweeps: usize,
-    /// Stop when no weight moves by more than `tol · max|θ_j|` in a sweep.
+    /// Stop when no weight moves by more than `tol · max|θ_j|` in a sweep (native); linfa
+    /// stops when the duality gap is below `tol · ‖y - ȳ‖²`, smartcore's interior point when its
+    /// relative duality gap is below `tol`.
     pub tol: f64,
+    /// Who fits it: native (cyclic coordinate descent), linfa (linfa-elasticnet, l1_ratio 1) or
+    /// smartcore (interior point); see [`engine`](crate::engine) for the penalty mapping.
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl Default for Lasso {
@@ -34,6 +41,7 @@ impl Default for Lasso {
             alpha: 1.0,
             max_sweeps: 10_000,
             tol: 1e-10,
+            engine: Engine::Native,
         }
     }
 }
@@ -45,6 +53,14 @@ impl Lasso {
             alpha,
             ..Self::default()
         }
+    }
+}
+
+impl Lasso {
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 }
 
@@ -86,6 +102,32 @@ impl FitChecked<f64> for Lasso {
 
     fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedLasso> {
         let data = data.data();
+        let wrapped = match self.engine {
+            Engine::Native => None,
+            Engine::Linfa => Some(engine::linear::linfa_lasso(
+                data.x(),
+                data.y(),
+                self.alpha,
+                self.tol,
+                self.max_sweeps,
+            )?),
+            Engine::Smartcore => Some(engine::linear::smartcore_lasso(
+                data.x(),
+                data.y(),
+                self.alpha,
+                self.tol,
+                self.max_sweeps,
+            )?),
+        };
+        if let Some(s) = wrapped {
+            let (sweeps, converged) = s.iterations.unwrap_or((0, true));
+            return Ok(FittedLasso {
+                intercept: s.intercept,
+                coef: s.coef,
+                sweeps,
+                converged,
+            });
+        }
         let (m, n) = (data.n_samples() as f64, data.n_features());
         let x_mean = data
             .features()

@@ -7,8 +7,10 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 
 use super::cost::{CrossEntropy, SoftmaxCrossEntropy, sigmoid};
 use super::design;
+use crate::data::Dataset;
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict, PredictProba};
-use crate::optim::{History, Solver};
+use crate::optim::{History, Objective, Rows, Solver};
 use crate::{Error, Result, validate};
 
 /// How more than two classes are handled.
@@ -39,8 +41,13 @@ pub struct LogisticRegression {
     pub l2: f64,
     /// Strategy for more than two classes.
     pub multi_class: MultiClass,
-    /// The optimizer (default L-BFGS).
+    /// The optimizer (default L-BFGS; the only one of the linfa and smartcore engines, whose
+    /// L-BFGS takes its iteration budget and tolerance — smartcore's budget is fixed at 1000).
     pub solver: Solver,
+    /// Who fits it: native, linfa (linfa-logistic) or smartcore; see
+    /// [`engine`](crate::engine::Engine) and the penalty mapping `α = λ` there.
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl Default for LogisticRegression {
@@ -49,6 +56,7 @@ impl Default for LogisticRegression {
             l2: 1.0,
             multi_class: MultiClass::Softmax,
             solver: Solver::default(),
+            engine: Engine::Native,
         }
     }
 }
@@ -73,11 +81,109 @@ impl LogisticRegression {
         self.solver = solver;
         self
     }
+
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// The engines' L-BFGS budget: `(max_iter, tol)`.
+    fn lbfgs_budget(&self) -> Result<(usize, f64)> {
+        match self.solver {
+            Solver::Lbfgs(l) => Ok((usize::try_from(l.max_iter).unwrap_or(usize::MAX), l.tol)),
+            _ if self.engine == Engine::Native => Ok((0, 0.0)),
+            _ => Err(self.engine.unsupported("a solver other than L-BFGS")),
+        }
+    }
+
+    /// A model fitted by another engine, with its convergence judged by the native rule: the
+    /// gradient of the mean cost at the solution is below `10 · tol`.
+    fn engine_fit(&self, data: &Dataset, x: &Array2<f64>) -> Result<FittedLogistic> {
+        let (max_iter, tol) = self.lbfgs_budget()?;
+        let k = data.n_classes();
+        let (xv, y) = (data.x(), data.y());
+        let ova = k > 2 && self.multi_class == MultiClass::OneVsAll;
+        if ova && self.engine == Engine::Smartcore {
+            return Err(self.engine.unsupported("one-vs-all logistic regression"));
+        }
+        let (theta, kind) = match self.engine {
+            Engine::Linfa if k == 2 => (
+                engine::logistic::linfa_binary(xv, y, self.l2, max_iter, tol)?.insert_axis(Axis(0)),
+                Kind::Binary,
+            ),
+            Engine::Linfa if ova => {
+                let mut theta = Array2::zeros((k, x.ncols()));
+                for c in 0..k {
+                    let yc = y.mapv(|t| usize::from(t == c));
+                    theta.row_mut(c).assign(&engine::logistic::linfa_binary(
+                        xv,
+                        yc.view(),
+                        self.l2,
+                        max_iter,
+                        tol,
+                    )?);
+                }
+                (theta, Kind::OneVsAll)
+            }
+            Engine::Linfa => (
+                engine::logistic::linfa_softmax(xv, y, k, self.l2, max_iter, tol)?,
+                Kind::Softmax,
+            ),
+            _ => {
+                let theta = engine::logistic::smartcore(xv, y, k, self.l2)?;
+                let kind = if k == 2 { Kind::Binary } else { Kind::Softmax };
+                (theta, kind)
+            }
+        };
+        let history = self.judged(data, x, &theta, kind, tol)?;
+        Ok(FittedLogistic {
+            theta,
+            kind,
+            history,
+        })
+    }
+
+    /// One history per classifier: no losses recorded, `converged` when `‖∇J‖ ≤ 10 · tol`.
+    fn judged(
+        &self,
+        data: &Dataset,
+        x: &Array2<f64>,
+        theta: &Array2<f64>,
+        kind: Kind,
+        tol: f64,
+    ) -> Result<Vec<History>> {
+        let judged = |grad: Array1<f64>| History {
+            loss: Vec::new(),
+            iterations: 0,
+            converged: grad.dot(&grad).sqrt() <= 10.0 * tol,
+        };
+        let mut grad = Array1::zeros(theta.len());
+        match kind {
+            Kind::Softmax => {
+                let cost = SoftmaxCrossEntropy::new(x.view(), data.y(), data.n_classes(), self.l2)?;
+                let flat = Array1::from_iter(theta.iter().copied());
+                cost.loss_grad(flat.view(), Rows::All, &mut grad);
+                Ok(vec![judged(grad)])
+            }
+            Kind::Binary | Kind::OneVsAll => (0..theta.nrows())
+                .map(|r| {
+                    let positive = if kind == Kind::Binary { 1 } else { r };
+                    let y = data.y().mapv(|t| f64::from(u8::from(t == positive)));
+                    let cost = CrossEntropy::new(x.view(), y.view(), self.l2)?;
+                    let mut g = Array1::zeros(theta.ncols());
+                    cost.loss_grad(theta.row(r), Rows::All, &mut g);
+                    Ok(judged(g))
+                })
+                .collect(),
+        }
+    }
 }
 
 impl Params for LogisticRegression {
     fn check(&self) -> Result<()> {
         validate::non_negative(self.l2, "l2")?;
+        self.lbfgs_budget()?;
         self.solver.check()
     }
 }
@@ -118,6 +224,9 @@ impl FitChecked<usize> for LogisticRegression {
         let data = data.data();
         data.require_two_classes()?;
         let x = design(data.x());
+        if self.engine != Engine::Native {
+            return self.engine_fit(data, &x);
+        }
         let k = data.n_classes();
         let p = x.ncols();
         let binary = |positive: usize| -> Result<(Array1<f64>, History)> {

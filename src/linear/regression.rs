@@ -1,6 +1,7 @@
 //! Linear regression `h_θ(x) = θᵀx = θ₀ + θ₁x₁ + … + θₙxₙ`, fitted either by the normal
 //! equation `θ = (XᵀX + λI')⁻¹ Xᵀy` (`I'`: identity with the bias entry zeroed; λ = 0 for
-//! ordinary least squares), solved by Cholesky and never by an explicit inverse, or by any
+//! ordinary least squares), solved by Cholesky on centred features (equivalent, since the bias
+//! is not penalised, and better conditioned) and never by an explicit inverse, or by any
 //! iterative [`Solver`] on the squared-error cost. A singular `XᵀX` (collinear features, more
 //! features than examples) is an error that suggests ridge.
 
@@ -8,6 +9,7 @@ use ndarray::{Array1, ArrayView2, s};
 
 use super::cost::SquaredError;
 use super::design;
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict};
 use crate::optim::{History, Solver};
 use crate::{Result, linalg, validate};
@@ -30,7 +32,17 @@ pub struct LinearRegression {
     pub l2: f64,
     /// `None`: the normal equation; else the iterative method.
     pub solver: Option<Solver>,
+    /// Who fits it: native (normal equation or `solver`), linfa (linfa-linear's QR for OLS,
+    /// linfa-elasticnet for ridge) or smartcore (SVD for OLS, Cholesky for ridge); see
+    /// [`engine`](crate::engine) for the penalty mapping.
+    #[serde(default)]
+    pub engine: Engine,
 }
+
+/// Coordinate-descent budget of linfa-elasticnet's ridge: tight enough to match the normal
+/// equation to 1e-6 (relative) on the diabetes data.
+const ENGINE_TOL: f64 = 1e-10;
+const ENGINE_MAX_ITER: usize = 100_000;
 
 /// A fitted linear model.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -58,7 +70,16 @@ impl LinearRegression {
 
     /// Ridge regression with penalty `l2`, by the normal equation.
     pub fn ridge(l2: f64) -> Self {
-        LinearRegression { l2, solver: None }
+        LinearRegression {
+            l2,
+            ..Self::default()
+        }
+    }
+
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 
     /// Fit with an iterative solver instead of the normal equation (builder style).
@@ -71,6 +92,9 @@ impl LinearRegression {
 impl Params for LinearRegression {
     fn check(&self) -> Result<()> {
         validate::non_negative(self.l2, "l2")?;
+        if self.solver.is_some() && self.engine != Engine::Native {
+            return Err(self.engine.unsupported("an iterative solver"));
+        }
         self.solver.as_ref().map_or(Ok(()), Params::check)
     }
 }
@@ -80,20 +104,54 @@ impl FitChecked<f64> for LinearRegression {
 
     fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedLinear> {
         let data = data.data();
+        let (x, y) = (data.x(), data.y());
+        let solved = match (self.engine, self.l2 > 0.0) {
+            (Engine::Native, _) => None,
+            (Engine::Linfa, false) => Some(engine::linear::linfa_ols(x, y)?),
+            (Engine::Linfa, true) => Some(engine::linear::linfa_ridge(
+                x,
+                y,
+                self.l2,
+                ENGINE_TOL,
+                ENGINE_MAX_ITER,
+            )?),
+            (Engine::Smartcore, false) => Some(engine::linear::smartcore_ols(x, y)?),
+            (Engine::Smartcore, true) => Some(engine::linear::smartcore_ridge(x, y, self.l2)?),
+        };
+        if let Some(s) = solved {
+            return Ok(FittedLinear {
+                intercept: s.intercept,
+                coef: s.coef,
+                history: s.iterations.map(|(iterations, converged)| History {
+                    loss: Vec::new(),
+                    iterations,
+                    converged,
+                }),
+            });
+        }
         let x = design(data.x());
         let (theta, history) = match &self.solver {
             None => {
-                let mut gram = x.t().dot(&x);
-                for j in 1..gram.nrows() {
+                // The bias is not penalised, so centring is exact: w solves the centred normal
+                // equation (X_cᵀX_c + λI)w = X_cᵀy_c and θ₀ = ȳ - x̄ᵀw. Centred, the Gram matrix
+                // does not carry the column means (features far from 0 would otherwise square
+                // an avoidable condition number).
+                let c = engine::Centred::new(data.x(), data.y());
+                let mut gram = c.x.t().dot(&c.x);
+                for j in 0..gram.nrows() {
                     gram[[j, j]] += self.l2;
                 }
-                let xty = x.t().dot(data.targets());
+                let xty = c.x.t().dot(&c.y);
                 let what = if self.l2 == 0.0 {
                     "XᵀX; try ridge (l2 > 0)"
                 } else {
                     "XᵀX + λI'"
                 };
-                (linalg::solve_spd(gram.view(), xty.view(), what)?, None)
+                let w = linalg::solve_spd(gram.view(), xty.view(), what)?;
+                let mut theta = Array1::zeros(w.len() + 1);
+                theta[0] = c.intercept(&w);
+                theta.slice_mut(s![1..]).assign(&w);
+                (theta, None)
             }
             Some(solver) => {
                 // the notes' cost is λ/(2m)Σθ², the normal equation's λ is that λ

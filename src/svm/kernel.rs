@@ -7,6 +7,7 @@ use ndarray::{Array1, Array2, ArrayView2, Axis, s};
 use rayon::prelude::*;
 
 use super::smo::{RowCache, solve};
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict};
 use crate::{Error, Result, validate};
 
@@ -105,6 +106,10 @@ pub struct KernelSvm {
     pub max_iter: usize,
     /// Kernel-row cache per machine, in megabytes.
     pub cache_mb: usize,
+    /// Who solves each pair's dual: native (SMO with cached kernel rows) or linfa (linfa-svm,
+    /// dense kernel; see [`crate::engine`]).
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl KernelSvm {
@@ -116,7 +121,14 @@ impl KernelSvm {
             tol: 1e-3,
             max_iter: 10_000_000,
             cache_mb: 200,
+            engine: Engine::Native,
         }
+    }
+
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 }
 
@@ -127,6 +139,8 @@ impl Params for KernelSvm {
         if self.max_iter == 0 {
             return Err(Error::config("max_iter", "must be at least 1"));
         }
+        self.engine
+            .require(&[Engine::Native, Engine::Linfa], "a kernel SVM")?;
         match self.kernel {
             Kernel::Rbf(Gamma::Value(g)) => validate::positive(g, "gamma")?,
             Kernel::Rbf(Gamma::Sigma(sigma)) => {
@@ -206,10 +220,22 @@ impl FitChecked<usize> for KernelSvm {
                     .map(|&i| if data.targets()[i] == a { 1.0 } else { -1.0 })
                     .collect();
                 let x = data.features().select(Axis(0), &rows);
-                let sol = self.solve_binary(kernel, x.view(), &y);
-                (a, b, rows, y, sol)
+                let sol = match self.engine {
+                    Engine::Linfa => {
+                        let s = engine::svm::linfa_pair(kernel, x.view(), &y, self.c, self.tol)?;
+                        // linfa-svm reports neither its iterations nor whether it converged
+                        super::smo::Solution {
+                            alpha: s.alpha,
+                            rho: s.rho,
+                            iterations: 0,
+                            converged: true,
+                        }
+                    }
+                    _ => self.solve_binary(kernel, x.view(), &y),
+                };
+                Ok((a, b, rows, y, sol))
             })
-            .collect();
+            .collect::<Result<Vec<_>>>()?;
         // Shared support vectors: training rows with α > 0 in any machine.
         let mut slot = vec![usize::MAX; data.n_samples()];
         let mut sv_rows = Vec::new();

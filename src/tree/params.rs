@@ -15,6 +15,7 @@ use ndarray::ArrayView2;
 
 use super::criterion::Criterion;
 use crate::data::Dataset;
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, FitChecked, Params, Randomized};
 use crate::{Error, Result, validate};
 
@@ -77,6 +78,10 @@ pub struct DecisionTree {
     pub ccp_alpha: f64,
     /// Seed of the feature draws.
     pub seed: u64,
+    /// Who grows a classification tree: native, or linfa (linfa-trees' binary CART, with the
+    /// Gini or entropy criterion only; see [`crate::engine`]).
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl DecisionTree {
@@ -92,7 +97,42 @@ impl DecisionTree {
             categorical: Vec::new(),
             ccp_alpha: 0.0,
             seed: 0,
+            engine: Engine::Native,
         }
+    }
+
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// linfa-trees' CART, converted (classification only).
+    fn linfa(&self, data: &Dataset<usize>) -> Result<FittedTree<usize>> {
+        if !self.linfa_supported() {
+            return Err(self.engine.unsupported(
+                "a tree other than binary CART (Gini or entropy, all features, no pruning)",
+            ));
+        }
+        let shape = engine::tree::linfa_cart(
+            data.x(),
+            data.y(),
+            self.criterion,
+            self.max_depth,
+            self.min_samples_split,
+            self.min_samples_leaf,
+            self.min_impurity_decrease,
+        )?;
+        Ok(FittedTree::from_shape(&shape, data, self.criterion))
+    }
+
+    /// Whether linfa-trees grows this tree: binary CART (Gini or entropy) on all features,
+    /// without categorical splits or pruning.
+    pub(crate) fn linfa_supported(&self) -> bool {
+        matches!(self.criterion, Criterion::Gini | Criterion::InformationGain)
+            && self.max_features == MaxFeatures::All
+            && self.categorical.is_empty()
+            && self.ccp_alpha == 0.0
     }
 
     /// CART with Gini impurity.
@@ -184,6 +224,25 @@ impl DecisionTree {
     }
 }
 
+impl FittedTree<usize> {
+    /// A classification tree of a foreign engine's shape, its node statistics counted from the
+    /// training rows of `data`.
+    pub(crate) fn from_shape(
+        shape: &[engine::tree::Shape],
+        data: &Dataset<usize>,
+        criterion: Criterion,
+    ) -> Self {
+        let k = data.n_classes();
+        FittedTree {
+            nodes: engine::tree::nodes(shape, data.x(), data.y(), k, criterion),
+            n_features: data.n_features(),
+            n_classes: k,
+            criterion,
+            _target: PhantomData,
+        }
+    }
+}
+
 impl Params for DecisionTree {
     fn check(&self) -> Result<()> {
         if self.max_depth == Some(0) {
@@ -197,6 +256,8 @@ impl Params for DecisionTree {
         }
         validate::non_negative(self.min_impurity_decrease, "min_impurity_decrease")?;
         validate::non_negative(self.ccp_alpha, "ccp_alpha")?;
+        self.engine
+            .require(&[Engine::Native, Engine::Linfa], "a decision tree")?;
         match self.max_features {
             MaxFeatures::Count(0) => Err(Error::config("max_features", "must be at least 1")),
             MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err(Error::config(
@@ -223,6 +284,9 @@ impl FitChecked<usize> for DecisionTree {
     fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedTree<usize>> {
         let data = data.data();
         data.require_two_classes()?;
+        if self.engine == Engine::Linfa {
+            return self.linfa(data);
+        }
         self.fit_weighted(data, &vec![1.0; data.n_samples()])
     }
 }
@@ -232,6 +296,9 @@ impl FitChecked<f64> for DecisionTree {
 
     fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedTree<f64>> {
         let data = data.data();
+        if self.engine != Engine::Native {
+            return Err(self.engine.unsupported("a regression tree"));
+        }
         self.fit_weighted(data, &vec![1.0; data.n_samples()])
     }
 }

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    mlnotes::experiment::cli::main(&mlnotes_experiments::engines::Engines)
+}

@@ -1,0 +1,70 @@
+//! Kernel SVM machines by linfa-svm, one per pair of classes (linfa-svm separates two classes
+//! only; the one-vs-one voting is the project's).
+//!
+//! Mapping: linfa-svm's Gaussian kernel is `exp(-‖a - b‖² / eps)`, so `eps = 1/γ`; `C` is its
+//! `pos_neg_weights(C, C)`; the stopping tolerance is its `eps` of the SMO. Its solution is
+//! read back as signed `α_i y_i` (its `alpha`, positive for the class voted for when `f > 0`)
+//! and its offset `ρ` (`f(x) = Σ α_i y_i K(x_i, x) - ρ`, the project's form). linfa-svm builds
+//! the dense `m × m` kernel matrix of each machine (rust-ml/linfa#308), so a machine whose
+//! matrix would exceed [`MAX_KERNEL_BYTES`] is refused before any work.
+
+use linfa::traits::Fit as _;
+use ndarray::{Array1, ArrayView2};
+
+use super::wrapped;
+use crate::svm::{Gamma, Kernel};
+use crate::{Error, Result};
+
+/// The largest dense kernel matrix linfa-svm is given: 2 GiB (16 384 examples in one pair).
+pub const MAX_KERNEL_BYTES: usize = 2 << 30;
+
+/// One machine's solution: `α_i ≥ 0` per training row (of this pair) and `ρ`.
+pub(crate) struct PairSolution {
+    pub alpha: Vec<f64>,
+    pub rho: f64,
+}
+
+/// Solve one pair (`y = ±1`) with linfa-svm.
+pub(crate) fn linfa_pair(
+    kernel: Kernel,
+    x: ArrayView2<f64>,
+    y: &[f64],
+    c: f64,
+    tol: f64,
+) -> Result<PairSolution> {
+    let m = x.nrows();
+    let bytes = m
+        .saturating_mul(m)
+        .saturating_mul(std::mem::size_of::<f64>());
+    if bytes > MAX_KERNEL_BYTES {
+        return Err(Error::invalid(format!(
+            "engine linfa builds a dense {m} x {m} kernel matrix ({:.1} GiB) for one pair of \
+             classes, more than its {} GiB limit: use the native engine (cached kernel rows)",
+            bytes as f64 / f64::from(1u32 << 30),
+            MAX_KERNEL_BYTES >> 30
+        )));
+    }
+    let targets: Array1<bool> = y.iter().map(|&v| v > 0.0).collect();
+    let params = linfa_svm::Svm::<f64, bool>::params()
+        .pos_neg_weights(c, c)
+        .eps(tol);
+    let params = match kernel {
+        Kernel::Linear => params.linear_kernel(),
+        Kernel::Rbf(Gamma::Value(g)) => params.gaussian_kernel(1.0 / g),
+        Kernel::Rbf(_) => return Err(Error::invalid("kernel width not resolved before linfa-svm")),
+    };
+    let data = linfa::Dataset::new(x.to_owned(), targets);
+    let model = params.fit(&data).map_err(|e| wrapped("linfa-svm")(&e))?;
+    if model.alpha.len() != m || !model.rho.is_finite() {
+        return Err(wrapped("linfa-svm")(&"solution of an unexpected shape"));
+    }
+    Ok(PairSolution {
+        alpha: model
+            .alpha
+            .iter()
+            .zip(y)
+            .map(|(a, yi)| (a * yi).max(0.0))
+            .collect(),
+        rho: model.rho,
+    })
+}
