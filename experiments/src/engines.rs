@@ -34,6 +34,11 @@ pub const MARGIN: f64 = 0.02;
 /// scikit-learn's scores on the same arrays and folds.
 const SKLEARN: &str = include_str!("../data/sklearn_engines.json");
 
+/// Families whose linfa engine (linfa-trees) breaks ties between classes in hash-map order,
+/// which differs from process to process: their scores are reported apart, as varying between
+/// identical runs.
+const VARYING: [&str; 2] = ["CART", "AdaBoost"];
+
 /// The `engines` experiment.
 pub struct Engines;
 
@@ -205,19 +210,23 @@ impl Experiment for Engines {
         measured.extend(regressors(("diabetes", &data::diabetes()))?);
 
         // 2. The score table (deterministic) and the time table (measured).
-        let mut scores = Table::new(
-            &format!(
-                "Mean score over {FOLDS} stratified folds (accuracy; R² for diabetes); scikit-learn {version} on the same arrays and folds"
-            ),
-            &[
-                "family",
-                "data set",
-                "native",
-                "linfa",
-                "smartcore",
-                "scikit-learn",
-            ],
+        let title = format!(
+            "Mean score over {FOLDS} stratified folds (accuracy; R² for diabetes); scikit-learn {version} on the same arrays and folds"
         );
+        let headers = [
+            "family",
+            "data set",
+            "native",
+            "linfa",
+            "smartcore",
+            "scikit-learn",
+        ];
+        let mut scores = Table::new(&title, &headers);
+        let mut varying = Table::new(
+            &format!("{title}: families whose linfa engine breaks ties in hash-map order (varies between runs)"),
+            &headers,
+        )
+        .timed();
         let mut times = Table::new(
             "Fit + predict seconds over the folds",
             &["family", "data set", "native", "linfa", "smartcore"],
@@ -230,14 +239,19 @@ impl Experiment for Engines {
                 .map_or("—".to_string(), |s| format!("{:.4}", pick(s)))
         };
         for m in &measured {
-            scores.row(vec![
+            let row = vec![
                 m.family.into(),
                 m.data.into(),
                 cell(m, Engine::Native, |s| s.1),
                 cell(m, Engine::Linfa, |s| s.1),
                 cell(m, Engine::Smartcore, |s| s.1),
                 sklearn(&reference, m.family, m.data).map_or("—".into(), f4),
-            ]);
+            ];
+            if VARYING.contains(&m.family) {
+                varying.row(row);
+            } else {
+                scores.row(row);
+            }
             times.row(vec![
                 m.family.into(),
                 m.data.into(),
@@ -246,12 +260,17 @@ impl Experiment for Engines {
                 cell(m, Engine::Smartcore, |s| s.2),
             ]);
         }
+        report.table(varying);
         report.table(scores);
         report.table(times);
 
         // 3. One claim per family: every engine reproduces the notes' algorithm.
-        let mut families: Vec<&str> = measured.iter().map(|m| m.family).collect();
-        families.dedup();
+        let mut families: Vec<&str> = Vec::new();
+        for m in &measured {
+            if !families.contains(&m.family) {
+                families.push(m.family);
+            }
+        }
         for family in families {
             let rows: Vec<&Measured> = measured.iter().filter(|m| m.family == family).collect();
             let mut worst = (0.0f64, String::new());
@@ -264,17 +283,19 @@ impl Experiment for Engines {
                 }
             }
             let engines: Vec<String> = rows[0].scores.iter().map(|s| s.0.to_string()).collect();
-            report.claim(
-                &format!("Every engine reproduces the notes' {family}"),
-                worst.0 <= MARGIN,
-                format!(
-                    "engines {}; on {} data sets the largest gap to native is {:.4} ({}), margin {MARGIN}",
-                    engines.join(", "),
-                    rows.len(),
-                    worst.0,
-                    worst.1
-                ),
+            let statement = format!("Every engine reproduces the notes' {family}");
+            let evidence = format!(
+                "engines {}; on {} data sets the largest gap to native is {:.4} ({}), margin {MARGIN}",
+                engines.join(", "),
+                rows.len(),
+                worst.0,
+                worst.1
             );
+            if VARYING.contains(&family) {
+                report.timed_claim(&statement, worst.0 <= MARGIN, evidence);
+            } else {
+                report.claim(&statement, worst.0 <= MARGIN, evidence);
+            }
         }
 
         // 4. Native against scikit-learn on the same arrays and folds.

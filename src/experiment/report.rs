@@ -33,7 +33,8 @@ pub struct Table {
     pub headers: Vec<String>,
     /// Rows of cells.
     pub rows: Vec<Vec<String>>,
-    /// Whether some cells are wall-clock measurements.
+    /// Whether some cells vary between identical runs: wall-clock measurements, or results of
+    /// a wrapped crate that breaks ties in hash-map order (linfa-trees).
     pub timed: bool,
 }
 
@@ -48,7 +49,8 @@ impl Table {
         }
     }
 
-    /// Mark the table as holding wall-clock measurements (builder style).
+    /// Mark the table as holding wall-clock measurements, or other cells that vary between
+    /// identical runs (builder style).
     pub fn timed(mut self) -> Self {
         self.timed = true;
         self
