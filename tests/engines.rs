@@ -9,7 +9,7 @@ use mlnotes::cluster::{KMeans, KMeansInit};
 use mlnotes::data::{self, Dataset};
 use mlnotes::engine::Engine;
 use mlnotes::ensemble::AdaBoost;
-use mlnotes::estimator::{Convergence, Fit, FitFeatures, Predict, PredictProba, Transform};
+use mlnotes::estimator::{Fit, FitFeatures, Predict, PredictProba, Transform};
 use mlnotes::knn::Knn;
 use mlnotes::linear::{Lasso, LinearRegression, LogisticRegression};
 use mlnotes::optim::{Lbfgs, Solver};

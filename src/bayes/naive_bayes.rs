@@ -604,7 +604,12 @@ mod tests {
         // class 0 at x = {0, 2}: μ = 1, σ² = 1; class 1 at {4, 6}: μ = 5, σ² = 1; equal priors
         let d = Dataset::classification(array![[0.0], [2.0], [4.0], [6.0]], array![0, 0, 1, 1])
             .unwrap();
-        let m = GaussianNb { var_smoothing: 0.0 }.fit(&d).unwrap();
+        let m = GaussianNb {
+            var_smoothing: 0.0,
+            ..Default::default()
+        }
+        .fit(&d)
+        .unwrap();
         let jll = m.joint_log_likelihood(array![[2.0]].view()).unwrap();
         let logpdf =
             |x: f64, mu: f64| -0.5 * (2.0 * std::f64::consts::PI).ln() - 0.5 * (x - mu).powi(2);

@@ -43,6 +43,7 @@ fn naive_bayes() {
     refuses(
         GaussianNb {
             var_smoothing: -1.0,
+            ..Default::default()
         },
         &d,
         "var_smoothing",
@@ -453,6 +454,7 @@ fn unsupervised_and_transformers() {
     refuses(
         Pca {
             components: Components::VarianceRetained(1.5),
+            ..Pca::default()
         },
         &x,
         "components",

@@ -349,6 +349,7 @@ mod tests {
             k: 2,
             distance: Distance::Manhattan,
             algorithm: Algorithm::BruteForce,
+            ..Knn::new(2)
         }
         .fit(&reg)
         .unwrap();
@@ -377,6 +378,7 @@ mod tests {
                     k: 7,
                     distance,
                     algorithm,
+                    ..Knn::new(7)
                 }
                 .fit(&d)
                 .unwrap()
