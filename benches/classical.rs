@@ -2,7 +2,8 @@
 //! 10^4 x 10^2 and 10^5 x 10 synthetic data, lasso, k-means on 10^5 x 16, PCA on 10^4 x 256,
 //! hierarchical clustering of 2000 points, ROC AUC on 10^6 scores, 5-fold CV on digits; fit
 //! and predict throughput of KNN, naive Bayes, trees, ensembles and SVMs on digits and on
-//! 10^5 x 10 synthetic data.
+//! 10^5 x 10 synthetic data; fit throughput of every family by each engine (native, linfa,
+//! smartcore) side by side.
 //! Run: `cargo bench --bench classical`; `cargo bench --bench classical -- pca` runs only the
 //! workloads whose name contains `pca`.
 
@@ -11,6 +12,7 @@ use std::time::Instant;
 use mlnotes::bayes::GaussianNb;
 use mlnotes::cluster::{Agglomerative, KMeans, Linkage};
 use mlnotes::data::{self, Dataset};
+use mlnotes::engine::Engine;
 use mlnotes::ensemble::{AdaBoost, Bagging, GradientBoosting};
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::knn::Knn;
@@ -168,7 +170,109 @@ fn main() {
         },
     );
     supervised_families();
+    engines();
     reinforcement();
+}
+
+/// Fits per second of one family by each engine that implements it, side by side (a dash
+/// where the engine does not implement the family).
+fn engines_row<T: mlnotes::data::Target, P: Fit<T>>(
+    name: &str,
+    data: &Dataset<T>,
+    min_secs: f64,
+    params: impl Fn(Engine) -> Option<P>,
+) {
+    let name = format!("engines: {name} {}x{}", data.n_samples(), data.n_features());
+    if !wanted(&name) {
+        return;
+    }
+    let cells: Vec<String> = Engine::ALL
+        .iter()
+        .map(|&e| {
+            params(e).map_or("-".into(), |p| {
+                format!(
+                    "{:.3}",
+                    per_second(min_secs, || {
+                        p.fit(data).unwrap();
+                    })
+                )
+            })
+        })
+        .collect();
+    println!(
+        "{name:<56} fits/s  native {}  linfa {}  smartcore {}",
+        cells[0], cells[1], cells[2]
+    );
+}
+
+fn engines() {
+    let (reg, cls) = synthetic(10_000, 100, 11);
+    let all = |e: Engine| Some(e);
+    let native_linfa = |e: Engine| (e != Engine::Smartcore).then_some(e);
+    engines_row("least squares", &reg, 1.0, |e| {
+        all(e).map(|e| LinearRegression::new().with_engine(e))
+    });
+    engines_row("ridge (λ = 1)", &reg, 1.0, |e| {
+        all(e).map(|e| LinearRegression::ridge(1.0).with_engine(e))
+    });
+    engines_row("lasso (α = 0.01)", &reg, 1.0, |e| {
+        all(e).map(|e| Lasso::new(0.01).with_engine(e))
+    });
+    engines_row("logistic regression", &cls, 1.0, |e| {
+        all(e).map(|e| LogisticRegression::default().with_engine(e))
+    });
+    let (blobs, _) = synthetic(100_000, 16, 4);
+    engines_row("k-means (k=8, 1 restart)", &blobs, 2.0, |e| {
+        native_linfa(e).map(|e| {
+            KMeans {
+                n_restarts: 1,
+                ..KMeans::new(8)
+            }
+            .with_engine(e)
+        })
+    });
+    let (wide, _) = synthetic(10_000, 256, 5);
+    engines_row("PCA (32 components)", &wide, 2.0, |e| {
+        all(e).map(|e| Pca::new(32).with_engine(e))
+    });
+    let digits = data::digits();
+    for d in [&digits, &synthetic(100_000, 10, 7).1] {
+        engines_row("Gaussian naive Bayes", d, 1.0, |e| {
+            all(e).map(|e| GaussianNb::default().with_engine(e))
+        });
+        engines_row("decision tree (CART)", d, 1.0, |e| {
+            native_linfa(e).map(|e| DecisionTree::cart().with_engine(e))
+        });
+        engines_row("AdaBoost (50 stumps)", d, 1.0, |e| {
+            native_linfa(e).map(|e| AdaBoost::new(50).with_engine(e))
+        });
+        engines_row("5-NN (fit + predict itself)", d, 1.0, |e| {
+            native_linfa(e).map(|e| KnnFitPredict(Knn::new(5).with_engine(e)))
+        });
+    }
+    engines_row("RBF SVM", &digits, 1.0, |e| {
+        native_linfa(e).map(|e| KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)).with_engine(e))
+    });
+}
+
+/// KNN's fit only stores the rows: its throughput is fit plus predicting the training rows.
+struct KnnFitPredict(Knn);
+
+impl mlnotes::estimator::Params for KnnFitPredict {
+    fn check(&self) -> mlnotes::Result<()> {
+        self.0.check()
+    }
+}
+
+impl mlnotes::estimator::FitChecked<usize> for KnnFitPredict {
+    type Model = Array1<usize>;
+
+    fn fit_checked(
+        &self,
+        data: mlnotes::estimator::Checked<'_, usize, Self>,
+    ) -> mlnotes::Result<Array1<usize>> {
+        self.0.fit(data.data())?.predict(data.x())
+    }
 }
 
 /// Fits per second and predicted rows per second of one model on one data set.
