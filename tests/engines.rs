@@ -469,3 +469,109 @@ fn engine_fits_persist_and_predict_alike() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+fn dense(x: &Array2<f64>) -> smartcore::linalg::basic::matrix::DenseMatrix<f64> {
+    smartcore::linalg::basic::matrix::DenseMatrix::new(
+        x.nrows(),
+        x.ncols(),
+        x.iter().copied().collect(),
+        false,
+    )
+    .unwrap()
+}
+
+#[test]
+fn smartcore_trees_convert_to_the_same_predictions() {
+    use smartcore::tree::decision_tree_classifier::{
+        DecisionTreeClassifier, DecisionTreeClassifierParameters,
+    };
+    use smartcore::tree::decision_tree_regressor::{
+        DecisionTreeRegressor, DecisionTreeRegressorParameters,
+    };
+    for d in [data::iris(), data::breast_cancer()] {
+        let (train, test) = split(&d, 4);
+        let converted = DecisionTree::cart()
+            .with_engine(SMARTCORE)
+            .fit(&train)
+            .unwrap();
+        let mut params = DecisionTreeClassifierParameters::default();
+        params.seed = Some(0);
+        let raw = DecisionTreeClassifier::fit(
+            &dense(train.features()),
+            &train.targets().to_vec(),
+            params,
+        )
+        .unwrap();
+        let expected: Vec<usize> = raw.predict(&dense(test.features())).unwrap();
+        assert_eq!(converted.predict(test.x()).unwrap().to_vec(), expected);
+        let native = DecisionTree::cart().fit(&train).unwrap();
+        let acc = |p: Array1<usize>| metrics::accuracy(test.y(), p.view()).unwrap();
+        let gap =
+            acc(native.predict(test.x()).unwrap()) - acc(converted.predict(test.x()).unwrap());
+        assert!(gap.abs() <= 0.1, "{gap}");
+    }
+    let d = data::diabetes();
+    let converted = DecisionTree::regression()
+        .with_max_depth(4)
+        .with_engine(SMARTCORE)
+        .fit(&d)
+        .unwrap();
+    let mut params = DecisionTreeRegressorParameters::default().with_max_depth(4);
+    params.seed = Some(0);
+    let raw =
+        DecisionTreeRegressor::fit(&dense(d.features()), &d.targets().to_vec(), params).unwrap();
+    let expected = Array1::from(raw.predict(&dense(d.features())).unwrap());
+    assert!(max_abs(&converted.predict(d.x()).unwrap(), &expected) < 1e-9);
+}
+
+#[test]
+fn smartcore_forests_and_boosting_convert_to_the_same_predictions() {
+    use mlnotes::ensemble::{GradientBoosting, RandomForest};
+    use smartcore::ensemble::random_forest_regressor::{
+        RandomForestRegressor, RandomForestRegressorParameters,
+    };
+    use smartcore::xgboost::{XGRegressor, XGRegressorParameters};
+    let d = data::diabetes();
+    let forest = RandomForest::new(10)
+        .with_engine(SMARTCORE)
+        .fit(&d)
+        .unwrap();
+    let params = RandomForestRegressorParameters::default()
+        .with_n_trees(10)
+        .with_m(4) // ⌈√10⌉
+        .with_seed(0);
+    let raw =
+        RandomForestRegressor::fit(&dense(d.features()), &d.targets().to_vec(), params).unwrap();
+    let expected = Array1::from(raw.predict(&dense(d.features())).unwrap());
+    assert!(max_abs(&forest.predict(d.x()).unwrap(), &expected) < 1e-9);
+
+    let boosted = GradientBoosting::new(30)
+        .with_engine(SMARTCORE)
+        .fit(&d)
+        .unwrap();
+    let mean = d.targets().mean().unwrap();
+    let params = XGRegressorParameters::default()
+        .with_n_estimators(30)
+        .with_learning_rate(0.1)
+        .with_max_depth(3)
+        .with_lambda(0.0)
+        .with_base_score(mean);
+    let raw = XGRegressor::fit(&dense(d.features()), &d.targets().to_vec(), params).unwrap();
+    let expected = Array1::from(raw.predict(&dense(d.features())).unwrap());
+    assert!(max_abs(&boosted.predict(d.x()).unwrap(), &expected) < 1e-9);
+    // the notes' squared-error boosting and XGBoost with λ = 0 learn alike
+    let native = GradientBoosting::new(30).fit(&d).unwrap();
+    let r2 = |m: Array1<f64>| metrics::r2(d.y(), m.view()).unwrap();
+    let gap = r2(native.predict(d.x()).unwrap()) - r2(boosted.predict(d.x()).unwrap());
+    assert!(gap.abs() < 0.05, "{gap}");
+    assert_eq!(boosted.train_loss.len(), 31);
+    assert!(boosted.train_loss.windows(2).all(|w| w[1] <= w[0] + 1e-12));
+
+    let iris = data::iris();
+    let forest = RandomForest::new(25)
+        .with_engine(SMARTCORE)
+        .fit(&iris)
+        .unwrap();
+    let acc = metrics::accuracy(iris.y(), forest.predict(iris.x()).unwrap().view()).unwrap();
+    assert!(acc > 0.95, "{acc}");
+}

@@ -17,9 +17,11 @@ use super::wrapped;
 use crate::Result;
 use crate::tree::{Criterion, Node, Split};
 
-/// The shape of a foreign tree: nodes with parents before children.
+/// The shape of a foreign tree: nodes with parents before children. A leaf carries the
+/// engine's own output where the training rows cannot recount it (members of an ensemble,
+/// trained on resamples); otherwise its value is recounted from the rows reaching it.
 pub(crate) enum Shape {
-    Leaf,
+    Leaf(Option<Vec<f64>>),
     Threshold {
         feature: usize,
         threshold: f64,
@@ -60,7 +62,7 @@ pub(crate) fn linfa_cart(
 
 fn read_linfa(node: &linfa_trees::TreeNode<f64, usize>, shape: &mut Vec<Shape>) -> usize {
     let id = shape.len();
-    shape.push(Shape::Leaf);
+    shape.push(Shape::Leaf(None));
     let children = node.children();
     if let (false, [Some(left), Some(right)]) = (node.is_leaf(), children.as_slice()) {
         let (feature, t, _) = node.split();
@@ -77,21 +79,67 @@ fn read_linfa(node: &linfa_trees::TreeNode<f64, usize>, shape: &mut Vec<Shape>) 
     id
 }
 
+/// The training targets routed through a foreign tree.
+pub(crate) enum Routed<'a> {
+    /// Classes `0..k`.
+    Classes(ArrayView1<'a, usize>, usize),
+    /// Continuous values.
+    Values(ArrayView1<'a, f64>),
+}
+
+impl Routed<'_> {
+    /// Width of a node's statistics: class counts, or `[n, Σy, Σy²]`.
+    fn width(&self) -> usize {
+        match self {
+            Routed::Classes(_, k) => *k,
+            Routed::Values(_) => 3,
+        }
+    }
+
+    fn add(&self, stats: &mut [f64], i: usize) {
+        match self {
+            Routed::Classes(y, _) => stats[y[i]] += 1.0,
+            Routed::Values(y) => {
+                stats[0] += 1.0;
+                stats[1] += y[i];
+                stats[2] += y[i] * y[i];
+            }
+        }
+    }
+
+    /// The node's value from its statistics: class frequencies, or `[mean]`.
+    fn value(&self, stats: &[f64]) -> Option<Vec<f64>> {
+        match self {
+            Routed::Classes(..) => {
+                let total: f64 = stats.iter().sum();
+                (total > 0.0).then(|| stats.iter().map(|c| c / total).collect())
+            }
+            Routed::Values(_) => (stats[0] > 0.0).then(|| vec![stats[1] / stats[0]]),
+        }
+    }
+
+    fn size(&self, stats: &[f64]) -> f64 {
+        match self {
+            Routed::Classes(..) => stats.iter().sum(),
+            Routed::Values(_) => stats[0],
+        }
+    }
+}
+
 /// The project's nodes for `shape`, with the statistics of the training rows reaching each.
 pub(crate) fn nodes(
     shape: &[Shape],
     x: ArrayView2<f64>,
-    y: ArrayView1<usize>,
-    n_classes: usize,
+    targets: Routed<'_>,
     criterion: Criterion,
 ) -> Vec<Node> {
-    let mut counts = vec![vec![0.0f64; n_classes]; shape.len()];
-    for (row, &class) in x.rows().into_iter().zip(y) {
+    let mut counts = vec![vec![0.0f64; targets.width()]; shape.len()];
+    for (i, row) in x.rows().into_iter().enumerate() {
         let mut id = 0;
         loop {
-            counts[id][class] += 1.0;
+            targets.add(&mut counts[id], i);
             match shape[id] {
-                Shape::Leaf => break,
+                Shape::Leaf(_) => break,
                 Shape::Threshold {
                     feature,
                     threshold,
@@ -108,16 +156,21 @@ pub(crate) fn nodes(
         }
     }
     let mut out: Vec<Node> = Vec::with_capacity(shape.len());
-    let mut parent_value = vec![vec![1.0 / n_classes as f64; n_classes]; shape.len()];
+    let first = match targets {
+        Routed::Classes(_, k) => vec![1.0 / k as f64; k],
+        Routed::Values(_) => vec![0.0],
+    };
+    let mut parent_value = vec![first; shape.len()];
     for (id, s) in shape.iter().enumerate() {
-        let total: f64 = counts[id].iter().sum();
-        let value = if total > 0.0 {
-            counts[id].iter().map(|c| c / total).collect()
-        } else {
-            parent_value[id].clone()
+        let total = targets.size(&counts[id]);
+        let value = match s {
+            Shape::Leaf(Some(v)) => v.clone(),
+            _ => targets
+                .value(&counts[id])
+                .unwrap_or_else(|| parent_value[id].clone()),
         };
         let split = match *s {
-            Shape::Leaf => Split::Leaf,
+            Shape::Leaf(_) => Split::Leaf,
             Shape::Threshold {
                 feature,
                 threshold,
@@ -185,4 +238,274 @@ pub(crate) fn linfa_adaboost(
             (shape, alpha)
         })
         .collect())
+}
+
+/// A tree read from smartcore's serde form: `nodes` with `split_feature`, `split_value`
+/// (`x ≤ value` goes to `true_child`, the project's rule), `true_child`, `false_child` and a
+/// leaf `output`, mapped to a leaf value by `leaf` when the engine's output is kept.
+fn read_smartcore(
+    tree: &serde_json::Value,
+    leaf: impl Fn(&serde_json::Value) -> Result<Option<Vec<f64>>>,
+) -> Result<Vec<Shape>> {
+    let nodes = tree
+        .get("nodes")
+        .and_then(|n| n.as_array())
+        .ok_or_else(|| unreadable("nodes"))?;
+    let index = |v: &serde_json::Value| -> Option<usize> { v.as_u64().map(|i| i as usize) };
+    let mut shape = Vec::with_capacity(nodes.len());
+    for (id, node) in nodes.iter().enumerate() {
+        let field = |name: &str| node.get(name).unwrap_or(&serde_json::Value::Null);
+        shape.push(
+            match (index(field("true_child")), index(field("false_child"))) {
+                (Some(left), Some(right))
+                    if left > id && right > id && left.max(right) < nodes.len() =>
+                {
+                    Shape::Threshold {
+                        feature: index(field("split_feature"))
+                            .ok_or_else(|| unreadable("a feature"))?,
+                        threshold: field("split_value")
+                            .as_f64()
+                            .ok_or_else(|| unreadable("a threshold"))?,
+                        left,
+                        right,
+                    }
+                }
+                (None, _) => Shape::Leaf(leaf(field("output"))?),
+                _ => return Err(unreadable("children before their parent")),
+            },
+        );
+    }
+    Ok(shape)
+}
+
+fn unreadable(what: &str) -> crate::Error {
+    crate::Error::Wrapped {
+        crate_name: "smartcore",
+        message: format!("fitted tree not readable: {what}"),
+    }
+}
+
+/// smartcore's split criterion for the project's.
+fn criterion_of(criterion: Criterion) -> smartcore::tree::decision_tree_classifier::SplitCriterion {
+    use smartcore::tree::decision_tree_classifier::SplitCriterion;
+    if criterion == Criterion::Gini {
+        SplitCriterion::Gini
+    } else {
+        SplitCriterion::Entropy
+    }
+}
+
+/// smartcore's classification tree (its leaf values are recounted).
+pub(crate) fn smartcore_classifier(
+    x: ArrayView2<f64>,
+    y: ArrayView1<usize>,
+    base: &crate::tree::DecisionTree,
+) -> Result<Vec<Shape>> {
+    use smartcore::tree::decision_tree_classifier::{
+        DecisionTreeClassifier, DecisionTreeClassifierParameters,
+    };
+    let mut params = DecisionTreeClassifierParameters::default()
+        .with_criterion(criterion_of(base.criterion))
+        .with_min_samples_leaf(base.min_samples_leaf)
+        .with_min_samples_split(base.min_samples_split);
+    params.max_depth = base.max_depth.map(|d| d.min(usize::from(u16::MAX)) as u16);
+    params.seed = Some(base.seed);
+    let model = DecisionTreeClassifier::fit(&super::dense(x)?, &y.to_vec(), params)
+        .map_err(|e| wrapped("smartcore")(&e))?;
+    read_smartcore(&serde_json::to_value(&model)?, |_| Ok(None))
+}
+
+/// smartcore's regression tree (its leaf means are recounted).
+pub(crate) fn smartcore_regressor(
+    x: ArrayView2<f64>,
+    y: ArrayView1<f64>,
+    base: &crate::tree::DecisionTree,
+) -> Result<Vec<Shape>> {
+    use smartcore::tree::decision_tree_regressor::{
+        DecisionTreeRegressor, DecisionTreeRegressorParameters,
+    };
+    let mut params = DecisionTreeRegressorParameters::default()
+        .with_min_samples_leaf(base.min_samples_leaf)
+        .with_min_samples_split(base.min_samples_split);
+    params.max_depth = base.max_depth.map(|d| d.min(usize::from(u16::MAX)) as u16);
+    params.seed = Some(base.seed);
+    let model = DecisionTreeRegressor::fit(&super::dense(x)?, &y.to_vec(), params)
+        .map_err(|e| wrapped("smartcore")(&e))?;
+    let json = serde_json::to_value(&model)?;
+    read_smartcore(
+        json.get("tree_regressor")
+            .ok_or_else(|| unreadable("tree_regressor"))?,
+        |_| Ok(None),
+    )
+}
+
+/// smartcore's XGBoost regressor (squared error): `F(x) = base + η Σ_t h_t(x)`; each tree's
+/// leaves keep smartcore's weights `-G/(H + λ)`. With `λ = 0` and `base = ȳ` this is the
+/// notes' gradient boosting on squared error.
+pub(crate) fn smartcore_xgboost(
+    x: ArrayView2<f64>,
+    y: ArrayView1<f64>,
+    n_estimators: usize,
+    learning_rate: f64,
+    max_depth: usize,
+    subsample: f64,
+    seed: u64,
+) -> Result<(f64, Vec<Vec<Shape>>)> {
+    use smartcore::xgboost::{XGRegressor, XGRegressorParameters};
+    let base = y.mean().unwrap_or(0.0);
+    let params = XGRegressorParameters::default()
+        .with_n_estimators(n_estimators)
+        .with_learning_rate(learning_rate)
+        .with_max_depth(max_depth.min(usize::from(u16::MAX)) as u16)
+        .with_lambda(0.0)
+        .with_base_score(base)
+        .with_subsample(subsample)
+        .with_seed(seed);
+    let model = XGRegressor::fit(&super::dense(x)?, &y.to_vec(), params)
+        .map_err(|e| wrapped("smartcore")(&e))?;
+    let json = serde_json::to_value(&model)?;
+    let trees = json
+        .get("regressors")
+        .and_then(|r| r.as_array())
+        .ok_or_else(|| unreadable("regressors"))?;
+    let shapes = trees
+        .iter()
+        .map(|t| {
+            let mut shape = Vec::new();
+            read_recursive(t, &mut shape)?;
+            Ok(shape)
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok((base, shapes))
+}
+
+/// An XGBoost tree node: `left`/`right` (absent at a leaf), `value`, `threshold`,
+/// `split_feature_idx`; `x ≤ threshold` goes left.
+fn read_recursive(node: &serde_json::Value, shape: &mut Vec<Shape>) -> Result<usize> {
+    let id = shape.len();
+    let value = node
+        .get("value")
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| unreadable("a leaf value"))?;
+    shape.push(Shape::Leaf(Some(vec![value])));
+    if let (Some(l), Some(r)) = (
+        node.get("left").filter(|v| !v.is_null()),
+        node.get("right").filter(|v| !v.is_null()),
+    ) {
+        let feature = node
+            .get("split_feature_idx")
+            .and_then(|v| v.as_u64())
+            .ok_or_else(|| unreadable("a feature"))? as usize;
+        let threshold = node
+            .get("threshold")
+            .and_then(|v| v.as_f64())
+            .ok_or_else(|| unreadable("a threshold"))?;
+        let left = read_recursive(l, shape)?;
+        let right = read_recursive(r, shape)?;
+        shape[id] = Shape::Threshold {
+            feature,
+            threshold,
+            left,
+            right,
+        };
+    }
+    Ok(id)
+}
+
+/// smartcore random-forest settings in the project's terms.
+pub(crate) struct ForestSettings {
+    pub n_trees: usize,
+    pub features_per_split: usize,
+    pub max_depth: Option<usize>,
+    pub min_samples_leaf: usize,
+    pub min_samples_split: usize,
+    pub criterion: Criterion,
+    pub seed: u64,
+}
+
+fn depth16(depth: Option<usize>) -> Option<u16> {
+    depth.map(|d| d.min(usize::from(u16::MAX)) as u16)
+}
+
+/// smartcore's random-forest classifier: each tree's shape with its leaf votes (one-hot on the
+/// class smartcore's tree predicts there, mapped through that tree's own class list).
+pub(crate) fn smartcore_forest_classifier(
+    x: ArrayView2<f64>,
+    y: ArrayView1<usize>,
+    s: &ForestSettings,
+) -> Result<Vec<Vec<Shape>>> {
+    use smartcore::ensemble::random_forest_classifier::{
+        RandomForestClassifier, RandomForestClassifierParameters,
+    };
+    let k = y.iter().max().map_or(0, |m| m + 1);
+    let mut params = RandomForestClassifierParameters::default()
+        .with_criterion(criterion_of(s.criterion))
+        .with_min_samples_leaf(s.min_samples_leaf)
+        .with_min_samples_split(s.min_samples_split)
+        .with_n_trees(s.n_trees.min(usize::from(u16::MAX)) as u16)
+        .with_m(s.features_per_split)
+        .with_seed(s.seed);
+    params.max_depth = depth16(s.max_depth);
+    let model = RandomForestClassifier::fit(&super::dense(x)?, &y.to_vec(), params)
+        .map_err(|e| wrapped("smartcore")(&e))?;
+    let json = serde_json::to_value(&model)?;
+    let trees = json
+        .get("trees")
+        .and_then(|t| t.as_array())
+        .ok_or_else(|| unreadable("trees"))?;
+    trees
+        .iter()
+        .map(|tree| {
+            let classes: Vec<usize> = serde_json::from_value(
+                tree.get("classes")
+                    .cloned()
+                    .ok_or_else(|| unreadable("classes"))?,
+            )?;
+            read_smartcore(tree, |output| {
+                let class = output
+                    .as_u64()
+                    .and_then(|o| classes.get(o as usize))
+                    .filter(|&&c| c < k)
+                    .ok_or_else(|| unreadable("a leaf class"))?;
+                let mut vote = vec![0.0; k];
+                vote[*class] = 1.0;
+                Ok(Some(vote))
+            })
+        })
+        .collect()
+}
+
+/// smartcore's random-forest regressor: each tree's shape with its leaf means.
+pub(crate) fn smartcore_forest_regressor(
+    x: ArrayView2<f64>,
+    y: ArrayView1<f64>,
+    s: &ForestSettings,
+) -> Result<Vec<Vec<Shape>>> {
+    use smartcore::ensemble::random_forest_regressor::{
+        RandomForestRegressor, RandomForestRegressorParameters,
+    };
+    let mut params = RandomForestRegressorParameters::default()
+        .with_min_samples_leaf(s.min_samples_leaf)
+        .with_min_samples_split(s.min_samples_split)
+        .with_n_trees(s.n_trees)
+        .with_m(s.features_per_split)
+        .with_seed(s.seed);
+    params.max_depth = depth16(s.max_depth);
+    let model = RandomForestRegressor::fit(&super::dense(x)?, &y.to_vec(), params)
+        .map_err(|e| wrapped("smartcore")(&e))?;
+    let json = serde_json::to_value(&model)?;
+    let trees = json
+        .get("forest_regressor")
+        .and_then(|f| f.get("trees"))
+        .and_then(|t| t.as_array())
+        .ok_or_else(|| unreadable("trees"))?;
+    trees
+        .iter()
+        .map(|tree| {
+            read_smartcore(tree, |output| {
+                let v = output.as_f64().ok_or_else(|| unreadable("a leaf mean"))?;
+                Ok(Some(vec![v]))
+            })
+        })
+        .collect()
 }

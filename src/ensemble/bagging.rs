@@ -173,6 +173,11 @@ where
 }
 
 impl<M> FittedBagging<M> {
+    /// Learners fitted elsewhere (by another engine) for `n_classes` classes (0 for values).
+    pub(crate) fn from_models(models: Vec<M>, n_classes: usize) -> Self {
+        FittedBagging { models, n_classes }
+    }
+
     /// Every learner's predictions, learners in parallel.
     fn all_predictions<T: Send>(&self, x: ArrayView2<f64>) -> Result<Vec<Array1<T>>>
     where

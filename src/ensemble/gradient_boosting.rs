@@ -13,6 +13,8 @@ use ndarray::{Array1, Array2, ArrayView2};
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 
+use crate::data::Dataset;
+use crate::engine::{self, Engine};
 use crate::estimator::{Checked, FitChecked, Params, Predict, PredictProba, Randomized};
 use crate::linear::cost::{sigmoid, softmax_rows};
 use crate::tree::{Criterion, DecisionTree, FittedTree, Targets, argmax_rows};
@@ -41,6 +43,10 @@ pub struct GradientBoosting {
     pub subsample: f64,
     /// Seed of the subsampling.
     pub seed: u64,
+    /// Who boosts: native, or smartcore (its XGBoost regressor with `λ = 0` and base score
+    /// `ȳ`, regression only, depth-limited trees; see [`crate::engine`]).
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 impl GradientBoosting {
@@ -52,7 +58,56 @@ impl GradientBoosting {
             tree: DecisionTree::regression().with_max_depth(3),
             subsample: 1.0,
             seed: 0,
+            engine: Engine::Native,
         }
+    }
+
+    /// Boost with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
+
+    /// smartcore's XGBoost regressor, its trees converted; `train_loss` recomputed here.
+    fn smartcore(&self, data: &Dataset<f64>) -> Result<FittedGradientBoosting<f64>> {
+        let depth = self.tree.max_depth.ok_or_else(|| {
+            self.engine
+                .unsupported("boosting trees without a depth limit")
+        })?;
+        let (x, y) = (data.x(), data.y());
+        let (base, shapes) = engine::tree::smartcore_xgboost(
+            x,
+            y,
+            self.n_estimators,
+            self.learning_rate,
+            depth,
+            self.subsample,
+            self.seed,
+        )?;
+        let half_mse = |f: &Array1<f64>| {
+            y.iter()
+                .zip(f)
+                .map(|(a, b)| 0.5 * (a - b).powi(2))
+                .sum::<f64>()
+                / y.len() as f64
+        };
+        let mut f = Array1::from_elem(y.len(), base);
+        let mut model = FittedGradientBoosting {
+            init: vec![base],
+            stages: Vec::with_capacity(shapes.len()),
+            learning_rate: self.learning_rate,
+            train_loss: Vec::with_capacity(shapes.len() + 1),
+            _target: PhantomData,
+        };
+        for shape in shapes {
+            model.train_loss.push(half_mse(&f));
+            let residual = &y - &f;
+            let tree = FittedTree::from_shape_values(&shape, x, residual.view());
+            f.scaled_add(self.learning_rate, &tree.predict(x)?);
+            model.stages.push(vec![tree]);
+        }
+        model.train_loss.push(half_mse(&f));
+        Ok(model)
     }
 }
 
@@ -79,6 +134,8 @@ impl Params for GradientBoosting {
             return Err(Error::config("n_estimators", "needs at least one round"));
         }
         validate::positive(self.learning_rate, "learning_rate")?;
+        self.engine
+            .require(&[Engine::Native, Engine::Smartcore], "gradient boosting")?;
         validate::fraction(self.subsample, "subsample")
     }
 }
@@ -226,6 +283,9 @@ impl FitChecked<f64> for GradientBoosting {
     fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<Self::Model> {
         let data = data.data();
         self.tree.check_features(data.n_features())?;
+        if self.engine == Engine::Smartcore {
+            return self.smartcore(data);
+        }
         let y = data.targets_slice();
         let mean = data.targets().mean().unwrap_or(0.0);
         Ok(self.boost(data.x(), vec![mean], &Loss::Squared(&y)))
@@ -238,6 +298,9 @@ impl FitChecked<usize> for GradientBoosting {
     fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<Self::Model> {
         let data = data.data();
         data.require_two_classes()?;
+        if self.engine != Engine::Native {
+            return Err(self.engine.unsupported("gradient boosting for classes"));
+        }
         self.tree.check_features(data.n_features())?;
         let k = data.n_classes();
         let m = data.n_samples() as f64;

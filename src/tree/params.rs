@@ -35,7 +35,7 @@ pub enum MaxFeatures {
 }
 
 impl MaxFeatures {
-    pub(super) fn resolve(self, n: usize) -> usize {
+    pub(crate) fn resolve(self, n: usize) -> usize {
         let k = match self {
             MaxFeatures::All => n,
             MaxFeatures::Sqrt => (n as f64).sqrt().ceil() as usize,
@@ -78,8 +78,10 @@ pub struct DecisionTree {
     pub ccp_alpha: f64,
     /// Seed of the feature draws.
     pub seed: u64,
-    /// Who grows a classification tree: native, or linfa (linfa-trees' binary CART, with the
-    /// Gini or entropy criterion only; see [`crate::engine`]).
+    /// Who grows the tree: native, linfa (linfa-trees' binary CART, classification only) or
+    /// smartcore (binary CART, classification and regression); the other engines grow Gini or
+    /// entropy trees on all features, without categorical splits or pruning. See
+    /// [`crate::engine`].
     #[serde(default)]
     pub engine: Engine,
 }
@@ -107,27 +109,31 @@ impl DecisionTree {
         self
     }
 
-    /// linfa-trees' CART, converted (classification only).
-    fn linfa(&self, data: &Dataset<usize>) -> Result<FittedTree<usize>> {
+    /// linfa-trees' or smartcore's CART, converted.
+    fn foreign(&self, data: &Dataset<usize>) -> Result<FittedTree<usize>> {
         if !self.linfa_supported() {
             return Err(self.engine.unsupported(
                 "a tree other than binary CART (Gini or entropy, all features, no pruning)",
             ));
         }
-        let shape = engine::tree::linfa_cart(
-            data.x(),
-            data.y(),
-            self.criterion,
-            self.max_depth,
-            self.min_samples_split,
-            self.min_samples_leaf,
-            self.min_impurity_decrease,
-        )?;
+        let shape = if self.engine == Engine::Linfa {
+            engine::tree::linfa_cart(
+                data.x(),
+                data.y(),
+                self.criterion,
+                self.max_depth,
+                self.min_samples_split,
+                self.min_samples_leaf,
+                self.min_impurity_decrease,
+            )?
+        } else {
+            engine::tree::smartcore_classifier(data.x(), data.y(), self)?
+        };
         Ok(FittedTree::from_shape(&shape, data, self.criterion))
     }
 
-    /// Whether linfa-trees grows this tree: binary CART (Gini or entropy) on all features,
-    /// without categorical splits or pruning.
+    /// Whether the other engines grow this tree: binary CART (Gini or entropy) on all
+    /// features, without categorical splits or pruning.
     pub(crate) fn linfa_supported(&self) -> bool {
         matches!(self.criterion, Criterion::Gini | Criterion::InformationGain)
             && self.max_features == MaxFeatures::All
@@ -233,11 +239,31 @@ impl FittedTree<usize> {
         criterion: Criterion,
     ) -> Self {
         let k = data.n_classes();
+        let routed = engine::tree::Routed::Classes(data.y(), k);
         FittedTree {
-            nodes: engine::tree::nodes(shape, data.x(), data.y(), k, criterion),
+            nodes: engine::tree::nodes(shape, data.x(), routed, criterion),
             n_features: data.n_features(),
             n_classes: k,
             criterion,
+            _target: PhantomData,
+        }
+    }
+}
+
+impl FittedTree<f64> {
+    /// A regression tree of a foreign engine's shape, its node statistics counted from the rows
+    /// `x` with targets `y`.
+    pub(crate) fn from_shape_values(
+        shape: &[engine::tree::Shape],
+        x: ArrayView2<f64>,
+        y: ndarray::ArrayView1<f64>,
+    ) -> Self {
+        let routed = engine::tree::Routed::Values(y);
+        FittedTree {
+            nodes: engine::tree::nodes(shape, x, routed, Criterion::SquaredError),
+            n_features: x.ncols(),
+            n_classes: 0,
+            criterion: Criterion::SquaredError,
             _target: PhantomData,
         }
     }
@@ -256,8 +282,7 @@ impl Params for DecisionTree {
         }
         validate::non_negative(self.min_impurity_decrease, "min_impurity_decrease")?;
         validate::non_negative(self.ccp_alpha, "ccp_alpha")?;
-        self.engine
-            .require(&[Engine::Native, Engine::Linfa], "a decision tree")?;
+
         match self.max_features {
             MaxFeatures::Count(0) => Err(Error::config("max_features", "must be at least 1")),
             MaxFeatures::Fraction(f) if !(f > 0.0 && f <= 1.0) => Err(Error::config(
@@ -284,8 +309,8 @@ impl FitChecked<usize> for DecisionTree {
     fn fit_checked(&self, data: Checked<'_, usize, Self>) -> Result<FittedTree<usize>> {
         let data = data.data();
         data.require_two_classes()?;
-        if self.engine == Engine::Linfa {
-            return self.linfa(data);
+        if self.engine != Engine::Native {
+            return self.foreign(data);
         }
         self.fit_weighted(data, &vec![1.0; data.n_samples()])
     }
@@ -296,8 +321,22 @@ impl FitChecked<f64> for DecisionTree {
 
     fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedTree<f64>> {
         let data = data.data();
-        if self.engine != Engine::Native {
-            return Err(self.engine.unsupported("a regression tree"));
+        match self.engine {
+            Engine::Native => {}
+            Engine::Linfa => return Err(self.engine.unsupported("a regression tree")),
+            Engine::Smartcore => {
+                let plain = self.max_features == MaxFeatures::All
+                    && self.categorical.is_empty()
+                    && self.ccp_alpha == 0.0
+                    && self.min_impurity_decrease == 0.0;
+                if !plain {
+                    return Err(self.engine.unsupported(
+                        "a regression tree with feature sampling, categorical splits, pruning or a minimum decrease",
+                    ));
+                }
+                let shape = engine::tree::smartcore_regressor(data.x(), data.y(), self)?;
+                return Ok(FittedTree::from_shape_values(&shape, data.x(), data.y()));
+            }
         }
         self.fit_weighted(data, &vec![1.0; data.n_samples()])
     }
