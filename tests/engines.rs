@@ -160,29 +160,38 @@ fn logistic_regression_agrees_to_1e5() {
 
 #[test]
 fn linfa_logistic_defect_positive_class_is_the_more_frequent_one() {
-    // rust-ml/linfa#393: class 0 is the more frequent here, and linfa makes it the positive one.
+    // rust-ml/linfa#393: linfa makes the more frequent class its positive one. Keep every
+    // class-0 tumour and a third of class 1, so that class 0 is the majority.
     let cancer = standardized(&data::breast_cancer());
-    let counts = cancer.class_counts();
-    let (majority, minority) = if counts[0] > counts[1] {
-        (0, 1)
-    } else {
-        (1, 0)
-    };
+    let rows: Vec<usize> = (0..cancer.n_samples())
+        .filter(|&i| cancer.targets()[i] == 0 || i % 3 == 0)
+        .collect();
+    let d = cancer.select(&rows).unwrap();
+    let counts = d.class_counts();
+    assert!(counts[0] > counts[1], "{counts:?}");
     let raw = linfa_logistic::LogisticRegression::default()
         .fit(&linfa::Dataset::new(
-            cancer.features().clone(),
-            cancer.targets().clone(),
+            d.features().clone(),
+            d.targets().clone(),
         ))
         .unwrap();
-    assert_eq!(raw.labels().pos.class, majority);
-    assert_eq!(raw.labels().neg.class, minority);
-    // The adapter still gives P(class 1) in column 1.
-    let native = tight_logistic(1.0).fit(&cancer).unwrap();
-    let adapted = tight_logistic(1.0).with_engine(LINFA).fit(&cancer).unwrap();
-    let diff = max_abs2(
-        &native.predict_proba(cancer.x()).unwrap(),
-        &adapted.predict_proba(cancer.x()).unwrap(),
+    assert_eq!(
+        raw.labels().pos.class,
+        0,
+        "linfa's positive class is the majority"
     );
+    // Its "probability" is then P(class 0); the adapter flips it into P(class 1).
+    let raw_p = raw.predict_probabilities(d.features());
+    let native = tight_logistic(1.0).fit(&d).unwrap();
+    let p = native.predict_proba(d.x()).unwrap();
+    assert!(
+        (raw_p[0] - p[[0, 0]]).abs() < 1e-3,
+        "{} vs {}",
+        raw_p[0],
+        p[[0, 0]]
+    );
+    let adapted = tight_logistic(1.0).with_engine(LINFA).fit(&d).unwrap();
+    let diff = max_abs2(&p, &adapted.predict_proba(d.x()).unwrap());
     assert!(diff < 1e-5, "{diff:e}");
 }
 
@@ -257,7 +266,6 @@ fn linfa_kmeans_defect_the_update_counts_the_old_centroid() {
         .unwrap();
     let c: f64 = raw.centroids()[[0, 0]];
     assert!((c - 2.0).abs() < 1e-12);
-    // and its cluster counts come from the memberships of the last run
     assert_eq!(raw.predict(&x).to_vec(), vec![0, 0, 1]);
 }
 
@@ -337,12 +345,8 @@ fn linfa_svm_refuses_a_dense_kernel_too_large() {
 }
 
 #[test]
-fn cart_accuracy_parity_and_linfa_predictions_reproduced() {
-    for (name, d) in [
-        ("iris", data::iris()),
-        ("wine quality", data::wine()),
-        ("breast cancer", data::breast_cancer()),
-    ] {
+fn cart_accuracy_parity() {
+    for d in [data::iris(), data::wine(), data::breast_cancer()] {
         let (train, test) = split(&d, 1);
         let native = DecisionTree::cart().fit(&train).unwrap();
         let converted = DecisionTree::cart().with_engine(LINFA).fit(&train).unwrap();
@@ -352,32 +356,8 @@ fn cart_accuracy_parity_and_linfa_predictions_reproduced() {
             acc(converted.predict(test.x()).unwrap()),
         );
         assert!((a - b).abs() <= 0.1, "native {a} vs linfa {b}");
-        // the converted tree predicts what linfa's own tree predicts
-        let raw = linfa_trees::DecisionTree::params()
-            .min_impurity_decrease(f64::EPSILON)
-            .fit(&linfa::Dataset::new(
-                train.features().clone(),
-                train.targets().clone(),
-            ))
-            .unwrap();
-        // Equal wherever the leaf's class is unique (linfa breaks ties in hash-map order) on
-        // iris and breast cancer. On wine quality (many duplicated rows) about 4% of the test
-        // rows still differ, a difference not yet explained: pinned at 95% agreement.
-        let r = raw.predict(test.features());
-        let c = converted.predict(test.x()).unwrap();
-        let p = converted.predict_proba(test.x()).unwrap();
-        let mut differ = 0;
-        for (i, row) in p.rows().into_iter().enumerate() {
-            let top = row.iter().fold(0.0f64, |m, &v| m.max(v));
-            let unique = row.iter().filter(|&&v| v == top).count() == 1;
-            differ += usize::from(unique && r[i] != c[i]);
-        }
-        let allowed = if name == "wine quality" {
-            r.len() / 20
-        } else {
-            0
-        };
-        assert!(differ <= allowed, "{name}: {differ} of {} differ", r.len());
+        // (that a converted tree predicts what the same linfa tree predicts is tested in
+        // src/engine/tree.rs: two linfa fits of the same data can differ)
     }
 }
 
@@ -516,12 +496,20 @@ fn smartcore_trees_convert_to_the_same_predictions() {
         .with_engine(SMARTCORE)
         .fit(&d)
         .unwrap();
-    let mut params = DecisionTreeRegressorParameters::default().with_max_depth(4);
+    // smartcore's root is at level 1: its max_depth 5 is the project's depth 4
+    let mut params = DecisionTreeRegressorParameters::default().with_max_depth(5);
     params.seed = Some(0);
     let raw =
         DecisionTreeRegressor::fit(&dense(d.features()), &d.targets().to_vec(), params).unwrap();
     let expected = Array1::from(raw.predict(&dense(d.features())).unwrap());
     assert!(max_abs(&converted.predict(d.x()).unwrap(), &expected) < 1e-9);
+    assert_eq!(converted.depth(), 4);
+    // the same depth means the same for every engine
+    let iris = data::iris();
+    for e in Engine::ALL {
+        let stump = DecisionTree::cart().with_max_depth(2).with_engine(e);
+        assert_eq!(stump.fit(&iris).unwrap().depth(), 2, "{e}");
+    }
 }
 
 #[test]
@@ -574,4 +562,66 @@ fn smartcore_forests_and_boosting_convert_to_the_same_predictions() {
         .unwrap();
     let acc = metrics::accuracy(iris.y(), forest.predict(iris.x()).unwrap().view()).unwrap();
     assert!(acc > 0.95, "{acc}");
+}
+
+#[test]
+fn collinear_features_are_singular_for_every_engine() {
+    let x = ndarray::array![[1.0, 2.0], [2.0, 4.0], [3.0, 6.0], [4.0, 8.0]];
+    let d = Dataset::new(x, ndarray::array![1.0, 2.0, 3.0, 5.0]).unwrap();
+    for e in Engine::ALL {
+        let err = LinearRegression::new().with_engine(e).fit(&d).unwrap_err();
+        assert!(matches!(err, Error::Singular { .. }), "{e}: {err}");
+    }
+}
+
+#[test]
+fn smartcore_gaussian_nb_on_features_far_from_zero() {
+    // 1e8 + N(0, 1): smartcore's one-pass variance would cancel; the adapter centres first.
+    let iris = data::iris();
+    let d = iris.with_features(iris.features() + 1e8).unwrap();
+    let native = GaussianNb::default().fit(&d).unwrap();
+    let other = GaussianNb::default()
+        .with_engine(SMARTCORE)
+        .fit(&d)
+        .unwrap();
+    let err = max_abs2(
+        &native.predict_proba(d.x()).unwrap(),
+        &other.predict_proba(d.x()).unwrap(),
+    );
+    assert!(err < 1e-6, "{err:e}");
+}
+
+#[test]
+fn linfa_knn_on_extreme_queries_does_not_panic() {
+    // Training rows beyond ±1e150 are refused by every data set; queries far out are not,
+    // and the k-d tree must answer (or refuse) them without panicking, as native does.
+    let iris = data::iris();
+    let far = ndarray::array![[1e300, -1e300, 1e300, 0.0], [f64::MAX, 0.0, 0.0, f64::MIN]];
+    let linfa = Knn::new(3).with_engine(LINFA).fit(&iris).unwrap();
+    let native = Knn::new(3).fit(&iris).unwrap();
+    let (a, b) = (linfa.predict(far.view()), native.predict(far.view()));
+    assert_eq!(a.is_ok(), b.is_ok(), "{a:?} vs {b:?}");
+}
+
+#[test]
+fn convergence_is_judged_not_assumed() {
+    use mlnotes::estimator::Convergence;
+    let d = shifted_diabetes();
+    for e in [LINFA, SMARTCORE] {
+        let mut tight = Lasso::new(1.0).with_engine(e);
+        tight.tol = 1e-12;
+        assert!(tight.fit(&d).unwrap().converged(), "{e}: tight lasso");
+        let mut starved = Lasso::new(1.0).with_engine(e);
+        starved.max_sweeps = 1;
+        assert!(!starved.fit(&d).unwrap().converged(), "{e}: one iteration");
+    }
+    let iris = standardized(&data::iris());
+    let svm = KernelSvm::new(1.0, Kernel::gaussian(1.0)).with_engine(LINFA);
+    assert!(svm.fit(&iris).unwrap().converged());
+    // a constant target: every weight 0, θ₀ = ȳ, converged
+    let flat = Dataset::new(d.features().clone(), Array1::from_elem(d.n_samples(), 3.0)).unwrap();
+    for e in [LINFA, SMARTCORE] {
+        let m = Lasso::new(0.1).with_engine(e).fit(&flat).unwrap();
+        assert!(m.coef.iter().all(|&w| w == 0.0) && m.intercept == 3.0 && m.converged());
+    }
 }

@@ -561,16 +561,14 @@ fn engines_experiment() {
             "Every engine reproduces the notes' Gaussian naive Bayes",
             "Every engine reproduces the notes' kernel SVM",
             "Every engine reproduces the notes' KNN",
+            "Every engine reproduces the notes' regression tree",
+            "Every engine reproduces the notes' gradient boosting",
             "The native engine scores within two points of scikit-learn",
         ],
     );
-    // Measured, not asserted: linfa-ensemble's AdaBoost resamples instead of weighting.
-    assert!(
-        r.find_claim("Every engine reproduces the notes' AdaBoost")
-            .is_some()
-    );
-    assert!(
-        r.find_claim("Every engine reproduces the notes' CART")
-            .is_some()
-    );
+    // Measured, not asserted: randomised, or decided by linfa-trees' hash-map tie-breaking.
+    for family in ["AdaBoost", "CART", "random forest"] {
+        let claim = format!("Every engine reproduces the notes' {family}");
+        assert!(r.find_claim(&claim).is_some(), "{claim}");
+    }
 }

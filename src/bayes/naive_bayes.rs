@@ -94,6 +94,18 @@ impl GaussianNb {
 pub struct CategoricalNb {
     /// Laplace smoothing α (1 in the notes; 0 turns it off).
     pub alpha: f64,
+    /// Who counts: native, or smartcore (its categorical naive Bayes on the integer codes);
+    /// see [`crate::engine`].
+    #[serde(default)]
+    pub engine: Engine,
+}
+
+impl CategoricalNb {
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
 }
 
 /// Multinomial naive Bayes on non-negative counts.
@@ -160,7 +172,10 @@ impl Default for GaussianNb {
 
 impl Default for CategoricalNb {
     fn default() -> Self {
-        CategoricalNb { alpha: 1.0 }
+        CategoricalNb {
+            alpha: 1.0,
+            engine: Engine::Native,
+        }
     }
 }
 
@@ -197,7 +212,11 @@ impl Params for GaussianNb {
 
 impl Params for CategoricalNb {
     fn check(&self) -> Result<()> {
-        validate::non_negative(self.alpha, "alpha")
+        validate::non_negative(self.alpha, "alpha")?;
+        self.engine.require(
+            &[Engine::Native, Engine::Smartcore],
+            "categorical naive Bayes",
+        )
     }
 }
 
@@ -358,6 +377,20 @@ impl FitChecked<usize> for CategoricalNb {
         let data = data.data();
         let (prior, counts) = log_prior(data)?;
         let c = codes(data.x())?;
+        if self.engine == Engine::Smartcore {
+            let (log_prior, log_prob) = engine::naive_bayes::smartcore_categorical(
+                &c,
+                data.y(),
+                data.n_classes(),
+                self.alpha,
+            )?;
+            return Ok(FittedNb {
+                log_prior,
+                model: NaiveBayes::Categorical { log_prob },
+                bins: None,
+                n_features: data.n_features(),
+            });
+        }
         let model = categorical(&c, data, self.alpha, &counts, 0);
         Ok(FittedNb {
             log_prior: prior,
@@ -587,7 +620,12 @@ mod tests {
         let (play, stay) = (4.0 / 6.0 * 2.0 / 3.0, 2.0 / 6.0 * 0.25);
         assert!((p[[0, 1]] - play / (play + stay)).abs() < 1e-12);
         // without smoothing P(sunny | stay) = 0: the posterior of 'stay' is exactly 0
-        let raw = CategoricalNb { alpha: 0.0 }.fit(&d).unwrap();
+        let raw = CategoricalNb {
+            alpha: 0.0,
+            ..Default::default()
+        }
+        .fit(&d)
+        .unwrap();
         assert_eq!(
             raw.predict_proba(array![[0.0]].view()).unwrap()[[0, 0]],
             0.0

@@ -1,17 +1,20 @@
 //! Neighbour search by linfa-nn's k-d tree (the KNN vote or mean stays the project's).
 //!
-//! linfa-nn returns the `k` nearest rows in increasing distance but in no set order among
-//! equal distances; the adapter sorts them by `(distance, training row)`, the native order.
-//! Its k-d tree panics on non-finite values and needs contiguous rows: both are guaranteed
-//! before it is called (fitted rows are validated, queries checked by the caller).
+//! linfa-nn returns `k` nearest rows but picks any among rows tied at the `k`-th distance; the
+//! adapter then asks it for every row within that distance and keeps the `k` first by
+//! `(distance, training row)`, the native order, so both engines choose the same neighbours.
+//! Its k-d tree panics on non-finite values, needs contiguous rows, and recurses without end
+//! when a column spans more than `f64::MAX` (its split point overflows): rows are checked
+//! finite before (fit and the caller's query check), and such a column is refused here.
 
 use linfa_nn::NearestNeighbour;
 use linfa_nn::distance::{L1Dist, L2Dist};
-use ndarray::{Array2, ArrayView2};
+
+use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
 
 use super::wrapped;
-use crate::Result;
 use crate::knn::Distance;
+use crate::{Error, Result};
 
 /// Indices and distances of the `k` nearest rows of `x` for each row of `q`, nearest first.
 pub(crate) fn kneighbors(
@@ -20,41 +23,62 @@ pub(crate) fn kneighbors(
     k: usize,
     distance: Distance,
 ) -> Result<(Array2<usize>, Array2<f64>)> {
-    let x = x.as_standard_layout();
-    let algo = linfa_nn::CommonNearestNeighbour::KdTree;
-    let index = match distance {
-        Distance::Euclidean => algo.from_batch(&x, L2Dist),
-        Distance::Manhattan => algo.from_batch(&x, L1Dist),
+    if let Some(j) = x.axis_iter(Axis(1)).position(|c| {
+        let (lo, hi) = c
+            .iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                (l.min(v), h.max(v))
+            });
+        !(hi - lo).is_finite()
+    }) {
+        return Err(Error::invalid(format!(
+            "engine linfa: feature {j} spans more than f64's range, which linfa-nn's k-d tree \
+             cannot split; use the native engine"
+        )));
     }
-    .map_err(|e| wrapped("linfa-nn")(&e))?;
+    let x = x.as_standard_layout();
+    match distance {
+        Distance::Euclidean => search(&x.view(), q, k, L2Dist),
+        Distance::Manhattan => search(&x.view(), q, k, L1Dist),
+    }
+}
+
+fn search<D: linfa_nn::distance::Distance<f64> + Clone>(
+    x: &ArrayView2<f64>,
+    q: ArrayView2<f64>,
+    k: usize,
+    dist: D,
+) -> Result<(Array2<usize>, Array2<f64>)> {
+    let index = linfa_nn::CommonNearestNeighbour::KdTree
+        .from_batch(x, dist.clone())
+        .map_err(|e| wrapped("linfa-nn")(&e))?;
     let (m, n) = (q.nrows(), x.nrows());
+    let k = k.min(n);
     let mut idx = Array2::zeros((m, k));
-    let mut dist = Array2::zeros((m, k));
+    let mut out = Array2::zeros((m, k));
     for (i, row) in q.rows().into_iter().enumerate() {
         let row = row.to_owned();
-        let found = index
-            .k_nearest(row.view(), k.min(n))
+        let exact = |p: ArrayView1<f64>| dist.distance(p, row.view());
+        let nearest = index
+            .k_nearest(row.view(), k)
             .map_err(|e| wrapped("linfa-nn")(&e))?;
-        let mut found: Vec<(f64, usize)> = found
-            .into_iter()
-            .map(|(p, t)| {
-                let d = match distance {
-                    Distance::Euclidean => p
-                        .iter()
-                        .zip(&row)
-                        .map(|(a, b)| (a - b).powi(2))
-                        .sum::<f64>()
-                        .sqrt(),
-                    Distance::Manhattan => p.iter().zip(&row).map(|(a, b)| (a - b).abs()).sum(),
-                };
-                (d, t)
-            })
-            .collect();
+        let kth = nearest
+            .iter()
+            .map(|(p, _)| exact(p.view()))
+            .fold(0.0f64, f64::max);
+        // every row tied with the k-th (the tree's range test includes its bound)
+        let within = index
+            .within_range(row.view(), kth * (1.0 + 1e-12) + f64::MIN_POSITIVE)
+            .map_err(|e| wrapped("linfa-nn")(&e))?;
+        let mut found: Vec<(f64, usize)> = within.into_iter().map(|(p, t)| (exact(p), t)).collect();
         found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-        for (j, (d, t)) in found.into_iter().enumerate() {
+        if found.len() < k {
+            return Err(wrapped("linfa-nn")(&"fewer neighbours in range than found"));
+        }
+        for (j, &(d, t)) in found.iter().take(k).enumerate() {
             idx[[i, j]] = t;
-            dist[[i, j]] = d;
+            out[[i, j]] = d;
         }
     }
-    Ok((idx, dist))
+    Ok((idx, out))
 }

@@ -5,7 +5,8 @@
 //! `serde` feature), whose variances already include its smoothing
 //! `ε = var_smoothing · max_i Var(x_i)` — the project's rule. smartcore has no variance
 //! smoothing at all (a constant feature gives `σ² = 0` and NaN likelihoods), so the adapter adds
-//! the same `ε` to its variances.
+//! the same `ε` to its variances; and its one-pass variance `Σx²/n - μ²` cancels on features
+//! far from 0, so it is given centred features.
 
 use linfa::traits::Fit as _;
 use ndarray::{Array1, Array2, ArrayView1, ArrayView2};
@@ -65,8 +66,18 @@ pub(crate) fn smartcore_gaussian(
     epsilon: f64,
 ) -> Result<GaussianStats> {
     use smartcore::naive_bayes::gaussian::{GaussianNB, GaussianNBParameters};
-    let model = GaussianNB::fit(&dense(x)?, &y.to_vec(), GaussianNBParameters::default())
-        .map_err(|e| wrapped("smartcore")(&e))?;
+    // smartcore's one-pass variance Σx²/n - μ² cancels on features far from 0: it is given
+    // features centred on their overall means, which are added back to its class means
+    let shift = x
+        .mean_axis(ndarray::Axis(0))
+        .unwrap_or_else(|| Array1::zeros(x.ncols()));
+    let centred = &x - &shift;
+    let model = GaussianNB::fit(
+        &dense(centred.view())?,
+        &y.to_vec(),
+        GaussianNBParameters::default(),
+    )
+    .map_err(|e| wrapped("smartcore")(&e))?;
     let n = x.ncols();
     let mut stats = GaussianStats {
         log_prior: Array1::from_elem(k, f64::NEG_INFINITY),
@@ -81,7 +92,7 @@ pub(crate) fn smartcore_gaussian(
         stats
             .mean
             .row_mut(c)
-            .assign(&Array1::from(model.theta()[i].clone()));
+            .assign(&(Array1::from(model.theta()[i].clone()) + &shift));
         // smartcore's Σx²/n - μ² can round below 0: clamp, then smooth
         let var = Array1::from(model.var()[i].clone()).mapv(|v| v.max(0.0) + epsilon);
         stats.var.row_mut(c).assign(&var);
@@ -104,4 +115,45 @@ fn unreadable(what: &str) -> Error {
         crate_name: "linfa-bayes",
         message: format!("fitted model not readable: {what}"),
     }
+}
+
+/// smartcore's categorical naive Bayes on integer codes: `log P(x_i = v | C_k)` per feature as
+/// a `classes × values` table (its `feature_log_prob`, `(count + α) / (N_k + α · values_i)`, the
+/// project's estimate), and `log P(C_k)` from its class counts.
+pub(crate) fn smartcore_categorical(
+    codes: &Array2<usize>,
+    y: ArrayView1<usize>,
+    k: usize,
+    alpha: f64,
+) -> Result<(Array1<f64>, Vec<Array2<f64>>)> {
+    use smartcore::linalg::basic::matrix::DenseMatrix;
+    use smartcore::naive_bayes::categorical::{CategoricalNB, CategoricalNBParameters};
+    let (n, p) = codes.dim();
+    let x = DenseMatrix::new(n, p, codes.iter().copied().collect(), false)
+        .map_err(|e| wrapped("smartcore")(&e))?;
+    let model = CategoricalNB::fit(
+        &x,
+        &y.to_vec(),
+        CategoricalNBParameters::default().with_alpha(alpha),
+    )
+    .map_err(|e| wrapped("smartcore")(&e))?;
+    if model.classes().len() != k || model.classes().iter().enumerate().any(|(i, &c)| i != c) {
+        return Err(Error::invalid(format!(
+            "engine smartcore needs every one of the {k} classes in the training rows"
+        )));
+    }
+    let log_prior = model
+        .class_count()
+        .iter()
+        .map(|&c| (c as f64 / n as f64).ln())
+        .collect();
+    let tables = model
+        .feature_log_prob()
+        .iter()
+        .map(|per_class| {
+            let values = per_class.first().map_or(0, Vec::len);
+            Array2::from_shape_fn((k, values), |(c, v)| per_class[c][v])
+        })
+        .collect();
+    Ok((log_prior, tables))
 }

@@ -18,10 +18,12 @@ use crate::{Error, Result};
 /// The largest dense kernel matrix linfa-svm is given: 2 GiB (16 384 examples in one pair).
 pub const MAX_KERNEL_BYTES: usize = 2 << 30;
 
-/// One machine's solution: `α_i ≥ 0` per training row (of this pair) and `ρ`.
+/// One machine's solution: `α_i ≥ 0` per training row (of this pair), `ρ`, and whether it
+/// meets the KKT conditions (linfa-svm does not report it; judged here).
 pub(crate) struct PairSolution {
     pub alpha: Vec<f64>,
     pub rho: f64,
+    pub converged: bool,
 }
 
 /// Solve one pair (`y = ±1`) with linfa-svm.
@@ -58,13 +60,54 @@ pub(crate) fn linfa_pair(
     if model.alpha.len() != m || !model.rho.is_finite() {
         return Err(wrapped("linfa-svm")(&"solution of an unexpected shape"));
     }
+    let alpha: Vec<f64> = model
+        .alpha
+        .iter()
+        .zip(y)
+        .map(|(a, yi)| (a * yi).max(0.0))
+        .collect();
+    let converged = kkt_met(kernel, x, y, &alpha, model.rho, c, tol);
     Ok(PairSolution {
-        alpha: model
-            .alpha
-            .iter()
-            .zip(y)
-            .map(|(a, yi)| (a * yi).max(0.0))
-            .collect(),
+        alpha,
         rho: model.rho,
+        converged,
+    })
+}
+
+/// The KKT conditions of the dual at `α`, with margin `y_i f(x_i)` allowed `10 · tol` of
+/// slack: `α_i = 0 ⇒ y_i f_i ≥ 1`, `0 < α_i < C ⇒ y_i f_i = 1`, `α_i = C ⇒ y_i f_i ≤ 1`.
+fn kkt_met(
+    kernel: Kernel,
+    x: ArrayView2<f64>,
+    y: &[f64],
+    alpha: &[f64],
+    rho: f64,
+    c: f64,
+    tol: f64,
+) -> bool {
+    let support: Vec<usize> = (0..alpha.len()).filter(|&i| alpha[i] > 0.0).collect();
+    let k = |a: ndarray::ArrayView1<f64>, b: ndarray::ArrayView1<f64>| match kernel {
+        Kernel::Linear => a.dot(&b),
+        Kernel::Rbf(Gamma::Value(g)) => {
+            (-g * a.iter().zip(b).map(|(p, q)| (p - q).powi(2)).sum::<f64>()).exp()
+        }
+        Kernel::Rbf(_) => f64::NAN,
+    };
+    let slack = 10.0 * tol;
+    let at_bound = 1e-8 * c;
+    (0..alpha.len()).all(|i| {
+        let f: f64 = support
+            .iter()
+            .map(|&j| alpha[j] * y[j] * k(x.row(j), x.row(i)))
+            .sum::<f64>()
+            - rho;
+        let margin = y[i] * f;
+        if alpha[i] <= at_bound {
+            margin >= 1.0 - slack
+        } else if alpha[i] >= c - at_bound {
+            margin <= 1.0 + slack
+        } else {
+            (margin - 1.0).abs() <= slack
+        }
     })
 }

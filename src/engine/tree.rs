@@ -55,19 +55,39 @@ pub(crate) fn linfa_cart(
         .min_impurity_decrease(min_impurity_decrease.max(f64::EPSILON))
         .fit(&data)
         .map_err(|e| wrapped("linfa-trees")(&e))?;
-    let mut shape = Vec::new();
-    read_linfa(model.root_node(), &mut shape);
-    Ok(shape)
+    Ok(read_linfa_tree(&model, None))
 }
 
-fn read_linfa(node: &linfa_trees::TreeNode<f64, usize>, shape: &mut Vec<Shape>) -> usize {
+/// The shape of a fitted linfa tree; with `votes = Some(k)` each leaf keeps linfa's class as a
+/// one-hot vote over `k` classes (learners trained on resamples), else its value is recounted.
+pub(crate) fn read_linfa_tree(
+    model: &linfa_trees::DecisionTree<f64, usize>,
+    votes: Option<usize>,
+) -> Vec<Shape> {
+    let mut shape = Vec::new();
+    read_linfa(model.root_node(), &mut shape, votes);
+    shape
+}
+
+fn read_linfa(
+    node: &linfa_trees::TreeNode<f64, usize>,
+    shape: &mut Vec<Shape>,
+    votes: Option<usize>,
+) -> usize {
     let id = shape.len();
-    shape.push(Shape::Leaf(None));
+    let vote = votes.zip(node.prediction()).and_then(|(k, class)| {
+        (class < k).then(|| {
+            let mut v = vec![0.0; k];
+            v[class] = 1.0;
+            v
+        })
+    });
+    shape.push(Shape::Leaf(vote));
     let children = node.children();
     if let (false, [Some(left), Some(right)]) = (node.is_leaf(), children.as_slice()) {
         let (feature, t, _) = node.split();
-        let left = read_linfa(left, shape);
-        let right = read_linfa(right, shape);
+        let left = read_linfa(left, shape, votes);
+        let right = read_linfa(right, shape, votes);
         shape[id] = Shape::Threshold {
             feature,
             // linfa: x < t goes left; here x ≤ threshold does
@@ -228,16 +248,21 @@ pub(crate) fn linfa_adaboost(
         .learning_rate(learning_rate)
         .fit(&data)
         .map_err(|e| wrapped("linfa-ensemble")(&e))?;
-    Ok(model
+    let k = y.iter().max().map_or(0, |m| m + 1);
+    Ok(read_adaboost(&model, k))
+}
+
+/// Each learner of a fitted linfa AdaBoost, its leaves voting linfa's classes, and its `α_t`.
+pub(crate) fn read_adaboost(
+    model: &linfa_ensemble::AdaBoost<linfa_trees::DecisionTree<f64, usize>, usize>,
+    k: usize,
+) -> Vec<(Vec<Shape>, f64)> {
+    model
         .models
         .iter()
         .zip(&model.model_weights)
-        .map(|(t, &alpha)| {
-            let mut shape = Vec::new();
-            read_linfa(t.root_node(), &mut shape);
-            (shape, alpha)
-        })
-        .collect())
+        .map(|(t, &alpha)| (read_linfa_tree(t, Some(k)), alpha))
+        .collect()
 }
 
 /// A tree read from smartcore's serde form: `nodes` with `split_feature`, `split_value`
@@ -308,7 +333,7 @@ pub(crate) fn smartcore_classifier(
         .with_criterion(criterion_of(base.criterion))
         .with_min_samples_leaf(base.min_samples_leaf)
         .with_min_samples_split(base.min_samples_split);
-    params.max_depth = base.max_depth.map(|d| d.min(usize::from(u16::MAX)) as u16);
+    params.max_depth = depth16(base.max_depth);
     params.seed = Some(base.seed);
     let model = DecisionTreeClassifier::fit(&super::dense(x)?, &y.to_vec(), params)
         .map_err(|e| wrapped("smartcore")(&e))?;
@@ -327,7 +352,7 @@ pub(crate) fn smartcore_regressor(
     let mut params = DecisionTreeRegressorParameters::default()
         .with_min_samples_leaf(base.min_samples_leaf)
         .with_min_samples_split(base.min_samples_split);
-    params.max_depth = base.max_depth.map(|d| d.min(usize::from(u16::MAX)) as u16);
+    params.max_depth = depth16(base.max_depth);
     params.seed = Some(base.seed);
     let model = DecisionTreeRegressor::fit(&super::dense(x)?, &y.to_vec(), params)
         .map_err(|e| wrapped("smartcore")(&e))?;
@@ -423,8 +448,11 @@ pub(crate) struct ForestSettings {
     pub seed: u64,
 }
 
+/// smartcore's `max_depth` for the project's: smartcore's trees put the root at level 1 and
+/// never split a node at level `max_depth`, so the project's depth `d` (root = 0, leaves at
+/// most `d` splits down) is smartcore's `d + 1`. (Its XGBoost trees count splits, as here.)
 fn depth16(depth: Option<usize>) -> Option<u16> {
-    depth.map(|d| d.min(usize::from(u16::MAX)) as u16)
+    depth.map(|d| d.saturating_add(1).min(usize::from(u16::MAX)) as u16)
 }
 
 /// smartcore's random-forest classifier: each tree's shape with its leaf votes (one-hot on the
@@ -508,4 +536,67 @@ pub(crate) fn smartcore_forest_regressor(
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use linfa::traits::{Fit as _, Predict as _};
+
+    use super::*;
+    use crate::data;
+    use crate::estimator::{Predict, PredictProba};
+    use crate::tree::FittedTree;
+
+    /// The same fitted linfa tree, converted, predicts what linfa predicts wherever the leaf's
+    /// class is unique (linfa breaks ties between classes in hash-map order).
+    #[test]
+    fn a_converted_linfa_tree_predicts_as_linfa() {
+        for d in [data::iris(), data::wine(), data::breast_cancer()] {
+            let raw = linfa_trees::DecisionTree::params()
+                .min_impurity_decrease(f64::EPSILON)
+                .fit(&linfa::Dataset::new(
+                    d.features().clone(),
+                    d.targets().clone(),
+                ))
+                .unwrap();
+            let tree = FittedTree::from_shape(&read_linfa_tree(&raw, None), &d, Criterion::Gini);
+            let expected = raw.predict(d.features());
+            let got = tree.predict(d.x()).unwrap();
+            let p = tree.predict_proba(d.x()).unwrap();
+            for (i, row) in p.rows().into_iter().enumerate() {
+                let top = row.iter().fold(0.0f64, |m, &v| m.max(v));
+                if row.iter().filter(|&&v| v == top).count() == 1 {
+                    assert_eq!(got[i], expected[i], "row {i}");
+                }
+            }
+        }
+    }
+
+    /// The same fitted linfa AdaBoost, converted, predicts what linfa predicts.
+    #[test]
+    fn a_converted_linfa_adaboost_predicts_as_linfa() {
+        for d in [data::iris(), data::breast_cancer()] {
+            let tree = linfa_trees::DecisionTree::<f64, usize>::params()
+                .max_depth(Some(1))
+                .min_impurity_decrease(f64::EPSILON);
+            let raw =
+                linfa_ensemble::AdaBoostParams::new_fixed_rng(tree, super::super::linfa_rng(3))
+                    .n_estimators(20)
+                    .fit(&linfa::Dataset::new(
+                        d.features().clone(),
+                        d.targets().clone(),
+                    ))
+                    .unwrap();
+            let rounds = read_adaboost(&raw, d.n_classes());
+            let mut votes = ndarray::Array2::<f64>::zeros((d.n_samples(), d.n_classes()));
+            for (shape, alpha) in &rounds {
+                let h = FittedTree::from_shape(shape, &d, Criterion::Gini);
+                for (i, &c) in h.predict(d.x()).unwrap().iter().enumerate() {
+                    votes[[i, c]] += alpha;
+                }
+            }
+            let ours = crate::tree::argmax_rows(&votes);
+            assert_eq!(ours, raw.predict(d.features()));
+        }
+    }
 }

@@ -48,7 +48,14 @@ fn naive_bayes() {
         &d,
         "var_smoothing",
     );
-    refuses(CategoricalNb { alpha: f64::NAN }, &d, "alpha");
+    refuses(
+        CategoricalNb {
+            alpha: f64::NAN,
+            ..Default::default()
+        },
+        &d,
+        "alpha",
+    );
     refuses(MultinomialNb { alpha: -0.5 }, &d, "alpha");
     refuses(
         BernoulliNb {

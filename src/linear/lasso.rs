@@ -120,7 +120,7 @@ impl FitChecked<f64> for Lasso {
             )?),
         };
         if let Some(s) = wrapped {
-            let (sweeps, converged) = s.iterations.unwrap_or((0, true));
+            let (sweeps, converged) = s.iterations.unwrap_or((0, false));
             return Ok(FittedLasso {
                 intercept: s.intercept,
                 coef: s.coef,

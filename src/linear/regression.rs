@@ -105,6 +105,11 @@ impl FitChecked<f64> for LinearRegression {
     fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedLinear> {
         let data = data.data();
         let (x, y) = (data.x(), data.y());
+        if self.engine != Engine::Native && self.l2 == 0.0 {
+            // the wrapped solvers answer collinear features with huge or minimum-norm
+            // weights: the native Cholesky decides first whether XᵀX is singular
+            self.normal_equation(data)?;
+        }
         let solved = match (self.engine, self.l2 > 0.0) {
             (Engine::Native, _) => None,
             (Engine::Linfa, false) => Some(engine::linear::linfa_ols(x, y)?),
@@ -131,28 +136,7 @@ impl FitChecked<f64> for LinearRegression {
         }
         let x = design(data.x());
         let (theta, history) = match &self.solver {
-            None => {
-                // The bias is not penalised, so centring is exact: w solves the centred normal
-                // equation (X_cᵀX_c + λI)w = X_cᵀy_c and θ₀ = ȳ - x̄ᵀw. Centred, the Gram matrix
-                // does not carry the column means (features far from 0 would otherwise square
-                // an avoidable condition number).
-                let c = engine::Centred::new(data.x(), data.y());
-                let mut gram = c.x.t().dot(&c.x);
-                for j in 0..gram.nrows() {
-                    gram[[j, j]] += self.l2;
-                }
-                let xty = c.x.t().dot(&c.y);
-                let what = if self.l2 == 0.0 {
-                    "XᵀX; try ridge (l2 > 0)"
-                } else {
-                    "XᵀX + λI'"
-                };
-                let w = linalg::solve_spd(gram.view(), xty.view(), what)?;
-                let mut theta = Array1::zeros(w.len() + 1);
-                theta[0] = c.intercept(&w);
-                theta.slice_mut(s![1..]).assign(&w);
-                (theta, None)
-            }
+            None => (self.normal_equation(data)?, None),
             Some(solver) => {
                 // the notes' cost is λ/(2m)Σθ², the normal equation's λ is that λ
                 let cost = SquaredError::new(x.view(), data.targets().view(), self.l2)?;
@@ -165,6 +149,32 @@ impl FitChecked<f64> for LinearRegression {
             coef: theta.slice(s![1..]).to_owned(),
             history,
         })
+    }
+}
+
+impl LinearRegression {
+    /// `θ` by the normal equation.
+    fn normal_equation(&self, data: &crate::data::Dataset<f64>) -> Result<Array1<f64>> {
+        // The bias is not penalised, so centring is exact: w solves the centred normal
+        // equation (X_cᵀX_c + λI)w = X_cᵀy_c and θ₀ = ȳ - x̄ᵀw. Centred, the Gram matrix
+        // does not carry the column means (features far from 0 would otherwise square
+        // an avoidable condition number).
+        let c = engine::Centred::new(data.x(), data.y());
+        let mut gram = c.x.t().dot(&c.x);
+        for j in 0..gram.nrows() {
+            gram[[j, j]] += self.l2;
+        }
+        let xty = c.x.t().dot(&c.y);
+        let what = if self.l2 == 0.0 {
+            "XᵀX; try ridge (l2 > 0)"
+        } else {
+            "XᵀX + λI'"
+        };
+        let w = linalg::solve_spd(gram.view(), xty.view(), what)?;
+        let mut theta = Array1::zeros(w.len() + 1);
+        theta[0] = c.intercept(&w);
+        theta.slice_mut(s![1..]).assign(&w);
+        Ok(theta)
     }
 }
 

@@ -211,31 +211,36 @@ impl FitChecked<usize> for KernelSvm {
             .filter(|&(a, b)| !by_class[a].is_empty() && !by_class[b].is_empty())
             .collect();
         // Each machine: (pair, training rows, solution).
-        let solved: Vec<_> = pairs
-            .par_iter()
-            .map(|&(a, b)| {
-                let rows: Vec<usize> = by_class[a].iter().chain(&by_class[b]).copied().collect();
-                let y: Vec<f64> = rows
-                    .iter()
-                    .map(|&i| if data.targets()[i] == a { 1.0 } else { -1.0 })
-                    .collect();
-                let x = data.features().select(Axis(0), &rows);
-                let sol = match self.engine {
-                    Engine::Linfa => {
-                        let s = engine::svm::linfa_pair(kernel, x.view(), &y, self.c, self.tol)?;
-                        // linfa-svm reports neither its iterations nor whether it converged
-                        super::smo::Solution {
-                            alpha: s.alpha,
-                            rho: s.rho,
-                            iterations: 0,
-                            converged: true,
-                        }
+        let solve_pair = |&(a, b): &(usize, usize)| -> Result<_> {
+            let rows: Vec<usize> = by_class[a].iter().chain(&by_class[b]).copied().collect();
+            let y: Vec<f64> = rows
+                .iter()
+                .map(|&i| if data.targets()[i] == a { 1.0 } else { -1.0 })
+                .collect();
+            let x = data.features().select(Axis(0), &rows);
+            let sol = match self.engine {
+                Engine::Linfa => {
+                    let s = engine::svm::linfa_pair(kernel, x.view(), &y, self.c, self.tol)?;
+                    super::smo::Solution {
+                        alpha: s.alpha,
+                        rho: s.rho,
+                        iterations: 0,
+                        converged: s.converged,
                     }
-                    _ => self.solve_binary(kernel, x.view(), &y),
-                };
-                Ok((a, b, rows, y, sol))
-            })
-            .collect::<Result<Vec<_>>>()?;
+                }
+                _ => self.solve_binary(kernel, x.view(), &y),
+            };
+            Ok((a, b, rows, y, sol))
+        };
+        // linfa-svm holds a dense kernel matrix per machine: one machine at a time
+        let solved: Vec<_> = if self.engine == Engine::Linfa {
+            pairs.iter().map(solve_pair).collect::<Result<Vec<_>>>()?
+        } else {
+            pairs
+                .par_iter()
+                .map(solve_pair)
+                .collect::<Result<Vec<_>>>()?
+        };
         // Shared support vectors: training rows with α > 0 in any machine.
         let mut slot = vec![usize::MAX; data.n_samples()];
         let mut sv_rows = Vec::new();
