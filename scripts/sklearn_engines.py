@@ -12,14 +12,14 @@ import sys
 
 import numpy as np
 import sklearn
-from sklearn.ensemble import AdaBoostClassifier
+from sklearn.ensemble import AdaBoostClassifier, GradientBoostingRegressor, RandomForestClassifier, RandomForestRegressor
 from sklearn.linear_model import Lasso, LinearRegression, LogisticRegression, Ridge
 from sklearn.naive_bayes import GaussianNB
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.svm import SVC
-from sklearn.tree import DecisionTreeClassifier
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 CLASSIFIERS = {
     "logistic regression": lambda: make_pipeline(StandardScaler(), LogisticRegression(C=1.0, max_iter=10_000)),
@@ -28,11 +28,15 @@ CLASSIFIERS = {
     "kernel SVM": lambda: make_pipeline(StandardScaler(), SVC(C=1.0, gamma="scale")),
     "KNN": lambda: KNeighborsClassifier(5),
     "AdaBoost": lambda: AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=50, learning_rate=1.0, random_state=0),
+    "random forest": lambda: RandomForestClassifier(n_estimators=100, random_state=0),
 }
 REGRESSORS = {
     "least squares": lambda: LinearRegression(),
     "ridge": lambda: Ridge(alpha=1.0),
     "lasso": lambda: Lasso(alpha=0.1, tol=1e-10, max_iter=100_000),
+    "regression tree": lambda: DecisionTreeRegressor(max_depth=4, random_state=0),
+    "random forest (regression)": lambda: RandomForestRegressor(n_estimators=100, max_features="sqrt", random_state=0),
+    "gradient boosting": lambda: GradientBoostingRegressor(n_estimators=100, learning_rate=0.1, max_depth=3, random_state=0),
 }
 SETS = {"iris": True, "breast cancer": True, "wine quality": True, "digits": True, "diabetes": False}
 

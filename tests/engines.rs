@@ -625,3 +625,47 @@ fn convergence_is_judged_not_assumed() {
         assert!(m.coef.iter().all(|&w| w == 0.0) && m.intercept == 3.0 && m.converged());
     }
 }
+
+#[test]
+fn categorical_naive_bayes_agrees_with_smartcore() {
+    use mlnotes::bayes::CategoricalNb;
+    // iris measurements rounded to integer codes (0..=7)
+    let iris = data::iris();
+    let d = iris
+        .with_features(iris.features().mapv(f64::round))
+        .unwrap();
+    for alpha in [1.0, 0.5] {
+        let native = CategoricalNb {
+            alpha,
+            ..Default::default()
+        }
+        .fit(&d)
+        .unwrap();
+        let other = CategoricalNb {
+            alpha,
+            ..Default::default()
+        }
+        .with_engine(SMARTCORE)
+        .fit(&d)
+        .unwrap();
+        let err = max_abs2(
+            &native.predict_proba(d.x()).unwrap(),
+            &other.predict_proba(d.x()).unwrap(),
+        );
+        assert!(err < 1e-12, "α = {alpha}: {err:e}");
+    }
+}
+
+#[test]
+fn linfa_pca_is_completed_where_linfa_drops_directions_without_variance() {
+    // digits has constant pixels: asked for all 64 components, linfa-reduction returns 61; the
+    // adapter completes an orthonormal basis, and the spectrum is native's.
+    let d = data::digits();
+    let native = Pca::new(64).fit_features(d.x()).unwrap();
+    let linfa = Pca::new(64).with_engine(LINFA).fit_features(d.x()).unwrap();
+    let gram = linfa.components.t().dot(&linfa.components);
+    assert!(max_abs2(&gram, &Array2::eye(64)) < 1e-6);
+    let top = native.explained_variance[0];
+    let gap = max_abs(&native.explained_variance, &linfa.explained_variance) / top;
+    assert!(gap < 1e-6, "{gap:e}");
+}

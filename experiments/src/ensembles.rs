@@ -4,6 +4,7 @@
 
 use mlnotes::Result;
 use mlnotes::data::{self, Dataset, generate};
+use mlnotes::engine::Engine;
 use mlnotes::ensemble::{AdaBoost, Bagging, GradientBoosting};
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
@@ -41,6 +42,10 @@ impl Experiment for Ensembles {
 
     fn section(&self) -> &'static str {
         "Trees & Ensemble Learning: Ensemble Learning"
+    }
+
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa]
     }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
@@ -107,7 +112,7 @@ impl Experiment for Ensembles {
         // 2. Bias: AdaBoost on stumps, training error against rounds.
         let cancer = data::breast_cancer();
         let rounds = ctx.size(300, 60);
-        let ada = AdaBoost::new(rounds).fit(&cancer)?;
+        let ada = AdaBoost::new(rounds).with_engine(ctx.engine).fit(&cancer)?;
         let curve: Vec<(f64, f64)> = ada
             .staged_predict(cancer.x())?
             .iter()
@@ -186,7 +191,11 @@ impl Experiment for Ensembles {
                     ctx.seed,
                 )?),
                 f4(rf),
-                f4(cv_accuracy(&AdaBoost::new(ctx.size(200, 30)), d, ctx.seed)?),
+                f4(cv_accuracy(
+                    &AdaBoost::new(ctx.size(200, 30)).with_engine(ctx.engine),
+                    d,
+                    ctx.seed,
+                )?),
                 f4(cv_accuracy(
                     &GradientBoosting::new(ctx.size(100, 20)),
                     d,

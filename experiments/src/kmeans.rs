@@ -3,6 +3,7 @@
 
 use mlnotes::cluster::{KMeans, KMeansInit, elbow};
 use mlnotes::data::generate;
+use mlnotes::engine::Engine;
 use mlnotes::estimator::{Fit, FitFeatures};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::metrics::{adjusted_rand_index, silhouette_score};
@@ -21,6 +22,10 @@ impl Experiment for KMeansExperiment {
 
     fn section(&self) -> &'static str {
         "K-Means Clustering"
+    }
+
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa]
     }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
@@ -107,7 +112,11 @@ impl Experiment for KMeansExperiment {
             ctx.seed.wrapping_add(1),
         )?;
         let ks: Vec<usize> = (1..=8).collect();
-        let curve = elbow(&KMeans::new(1).with_seed(ctx.seed), four.x(), &ks)?;
+        let curve = elbow(
+            &KMeans::new(1).with_seed(ctx.seed).with_engine(ctx.engine),
+            four.x(),
+            &ks,
+        )?;
         // elbow: the point of the (normalised) curve farthest below the chord from first to last
         let (j_first, j_last) = (curve[0].1, curve[curve.len() - 1].1);
         let elbow_k = curve
@@ -121,7 +130,11 @@ impl Experiment for KMeansExperiment {
             .map_or(0, |p| p.0);
         let mut sil = Vec::new();
         for k in 2..=8 {
-            let labels = KMeans::new(k).with_seed(ctx.seed).fit(&four)?.labels;
+            let labels = KMeans::new(k)
+                .with_seed(ctx.seed)
+                .with_engine(ctx.engine)
+                .fit(&four)?
+                .labels;
             sil.push((k, silhouette_score(four.x(), labels.view())?));
         }
         let best_sil = sil
@@ -170,7 +183,11 @@ impl Experiment for KMeansExperiment {
 
         // 3. Concentric circles: not spherical, so k-means cuts across them.
         let circles = generate::circles(ctx.size(400, 200), 0.03, 0.4, ctx.seed)?;
-        let cut = KMeans::new(2).with_seed(ctx.seed).fit(&circles)?.labels;
+        let cut = KMeans::new(2)
+            .with_seed(ctx.seed)
+            .with_engine(ctx.engine)
+            .fit(&circles)?
+            .labels;
         let ari = adjusted_rand_index(circles.targets().view(), cut.view())?;
         report.metric("circles_ari", ari);
         report.claim(
@@ -186,7 +203,10 @@ impl Experiment for KMeansExperiment {
             1.0,
             ctx.seed.wrapping_add(2),
         )?;
-        let clean = KMeans::new(2).with_seed(ctx.seed).fit(&two)?;
+        let clean = KMeans::new(2)
+            .with_seed(ctx.seed)
+            .with_engine(ctx.engine)
+            .fit(&two)?;
         let with_outlier = concatenate(Axis(0), &[two.x(), array![[60.0, 60.0]].view()])
             .map_err(|e| Error::invalid(e.to_string()))?;
         let dirty = KMeans::new(2)

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use mlnotes::data::{self, Dataset, generate};
+use mlnotes::engine::Engine;
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::knn::{Algorithm, Knn};
@@ -44,6 +45,10 @@ impl Experiment for KnnExperiment {
         "K-Nearest Neighbors (KNN)"
     }
 
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa]
+    }
+
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
 
@@ -57,7 +62,7 @@ impl Experiment for KnnExperiment {
         );
         let (mut tr, mut va) = (vec![], vec![]);
         for &k in &ks {
-            let m = Knn::new(k).fit(&train)?;
+            let m = Knn::new(k).with_engine(ctx.engine).fit(&train)?;
             let (a, b) = (error(&m, &train)?, error(&m, &val)?);
             t.row(vec![k.to_string(), f4(a), f4(b)]);
             tr.push((k as f64, a));
@@ -100,8 +105,12 @@ impl Experiment for KnnExperiment {
         // 2. Feature scaling: large-scale features dominate the distance.
         let cancer = data::breast_cancer();
         let (raw, scaled) = (
-            cv_accuracy(&Knn::new(5), &cancer, ctx.seed)?,
-            cv_accuracy(&Scaled::standardized(Knn::new(5)), &cancer, ctx.seed)?,
+            cv_accuracy(&Knn::new(5).with_engine(ctx.engine), &cancer, ctx.seed)?,
+            cv_accuracy(
+                &Scaled::standardized(Knn::new(5).with_engine(ctx.engine)),
+                &cancer,
+                ctx.seed,
+            )?,
         );
         report.metric("breast_cancer_knn_scaled", scaled);
         report.claim(
@@ -129,7 +138,7 @@ impl Experiment for KnnExperiment {
         let mut curse = vec![];
         for extra in [0, 2, 8, 32, 128] {
             let d = with_noise(&base, extra, &mut rng)?;
-            let a = cv_accuracy(&Knn::new(5), &d, ctx.seed)?;
+            let a = cv_accuracy(&Knn::new(5).with_engine(ctx.engine), &d, ctx.seed)?;
             t2.row(vec![extra.to_string(), f4(a)]);
             curse.push((extra as f64, a));
         }

@@ -4,6 +4,7 @@
 use std::time::Instant;
 
 use mlnotes::data::{self, Dataset};
+use mlnotes::engine::Engine;
 use mlnotes::estimator::{Fit, Predict, Transform};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::linalg::largest_eigenvalue;
@@ -45,6 +46,10 @@ impl Experiment for LinearRegressionExperiment {
         "Linear Regression"
     }
 
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa, Engine::Smartcore]
+    }
+
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
         let raw = data::diabetes();
@@ -52,7 +57,9 @@ impl Experiment for LinearRegressionExperiment {
             raw.with_features(Scaler::standardization().fit(&raw)?.transform(raw.x())?)?;
 
         // 1. Gradient descent and the normal equation find the same θ.
-        let exact = LinearRegression::new().fit(&diabetes)?;
+        let exact = LinearRegression::new()
+            .with_engine(ctx.engine)
+            .fit(&diabetes)?;
         let x = design(diabetes.x());
         let cost = SquaredError::new(x.view(), diabetes.targets().view(), 0.0)?;
         let lmax = largest_eigenvalue(
@@ -125,7 +132,9 @@ impl Experiment for LinearRegressionExperiment {
         let mut norms = Vec::new();
         let mut paths: Vec<Vec<(f64, f64)>> = vec![Vec::new(); diabetes.n_features()];
         for &l in &lambdas {
-            let m = LinearRegression::ridge(l).fit(&train)?;
+            let m = LinearRegression::ridge(l)
+                .with_engine(ctx.engine)
+                .fit(&train)?;
             let norm = m.coef.dot(&m.coef).sqrt();
             norms.push(norm);
             let r2 = |d: &Dataset<f64>| -> Result<f64> {
@@ -221,8 +230,12 @@ impl Experiment for LinearRegressionExperiment {
         )
         .map_err(|e| Error::invalid(e.to_string()))?;
         let collinear = train.with_features(dup)?;
-        let ols = LinearRegression::new().fit(&collinear);
-        let ridge = LinearRegression::ridge(1.0).fit(&collinear);
+        let ols = LinearRegression::new()
+            .with_engine(ctx.engine)
+            .fit(&collinear);
+        let ridge = LinearRegression::ridge(1.0)
+            .with_engine(ctx.engine)
+            .fit(&collinear);
         report.claim(
             "Multicollinearity makes XᵀX non-invertible; ridge (λ on the diagonal) handles it",
             matches!(ols, Err(Error::Singular { .. })) && ridge.is_ok(),

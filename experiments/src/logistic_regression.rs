@@ -4,6 +4,7 @@
 
 use mlnotes::Result;
 use mlnotes::data::{self, Dataset, generate};
+use mlnotes::engine::Engine;
 use mlnotes::estimator::Fit;
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::linear::cost::sigmoid;
@@ -29,6 +30,10 @@ impl Experiment for LogisticRegressionExperiment {
 
     fn section(&self) -> &'static str {
         "Logistic Regression"
+    }
+
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa, Engine::Smartcore]
     }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
@@ -112,7 +117,7 @@ impl Experiment for LogisticRegressionExperiment {
                 d.clone()
             };
             let soft = cv_accuracy(
-                &Scaled::standardized(LogisticRegression::new(1.0)),
+                &Scaled::standardized(LogisticRegression::new(1.0).with_engine(ctx.engine)),
                 &d,
                 ctx.seed,
             )?;
@@ -182,7 +187,9 @@ impl Experiment for LogisticRegressionExperiment {
             0.8,
             ctx.seed,
         )?;
-        let model = LogisticRegression::new(1.0).fit(&blobs)?;
+        let model = LogisticRegression::new(1.0)
+            .with_engine(ctx.engine)
+            .fit(&blobs)?;
         let th = model.theta.row(0);
         let acc = metrics::accuracy(
             blobs.targets().view(),

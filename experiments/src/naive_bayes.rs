@@ -5,6 +5,7 @@
 use mlnotes::Result;
 use mlnotes::bayes::{BinnedNb, GaussianNb, MultinomialNb};
 use mlnotes::data::{self, Dataset};
+use mlnotes::engine::Engine;
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::experiment::{Context, Experiment, Report, Table};
 use mlnotes::metrics;
@@ -81,6 +82,10 @@ impl Experiment for NaiveBayesExperiment {
         "Naive Bayes Classifier"
     }
 
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa, Engine::Smartcore]
+    }
+
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
 
@@ -149,7 +154,7 @@ impl Experiment for NaiveBayesExperiment {
         ];
         for (name, d) in &sets {
             let (g, b) = (
-                cv_accuracy(&GaussianNb::default(), d, ctx.seed)?,
+                cv_accuracy(&GaussianNb::default().with_engine(ctx.engine), d, ctx.seed)?,
                 cv_accuracy(&BinnedNb::default(), d, ctx.seed)?,
             );
             t2.row(vec![name.to_string(), f4(g), f4(b)]);

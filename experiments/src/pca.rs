@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use mlnotes::Result;
 use mlnotes::data;
+use mlnotes::engine::Engine;
 use mlnotes::estimator::{Checked, Fit, FitChecked, FitFeatures, Params, Predict, Transform};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::linear::{FittedLogistic, LogisticRegression};
@@ -71,13 +72,19 @@ impl Experiment for PcaExperiment {
         "Principal Component Analysis (PCA)"
     }
 
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa, Engine::Smartcore]
+    }
+
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
         let digits = data::digits();
         // pixels share one scale (0..16): scale to [0, 1] without per-pixel standardisation,
         // which would blow up the near-constant border pixels
         let x = digits.features().mapv(|v| v / 16.0);
-        let full = Pca::new(64).fit_features(x.view())?;
+        let full = Pca::new(64)
+            .with_engine(ctx.engine)
+            .fit_features(x.view())?;
 
         // 1. Variance retained and reconstruction error against k.
         let k99 = Pca::retaining(0.99).fit_features(x.view())?.n_components();
@@ -91,7 +98,7 @@ impl Experiment for PcaExperiment {
         );
         let (mut retained, mut recon) = (vec![], vec![]);
         for k in [1, 2, 5, 10, 20, 30, 41, 50, 64] {
-            let p = Pca::new(k).fit_features(x.view())?;
+            let p = Pca::new(k).with_engine(ctx.engine).fit_features(x.view())?;
             let (v, e) = (full.variance_retained(k), p.reconstruction_error(x.view())?);
             t.row(vec![k.to_string(), f4(v), format!("{e:.5}")]);
             recon.push((k as f64, e));
@@ -127,7 +134,7 @@ impl Experiment for PcaExperiment {
         );
 
         // 2. 2-D projection coloured by digit.
-        let two = Pca::new(2).fit_features(x.view())?;
+        let two = Pca::new(2).with_engine(ctx.engine).fit_features(x.view())?;
         let z = two.transform(x.view())?;
         let mut scatter = Plot::new(
             "projection.svg",

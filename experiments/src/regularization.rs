@@ -4,6 +4,7 @@
 
 use mlnotes::Result;
 use mlnotes::data::Dataset;
+use mlnotes::engine::Engine;
 use mlnotes::estimator::Fit;
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::linear::cost::SquaredError;
@@ -46,6 +47,10 @@ impl Experiment for Regularization {
         "Regularization"
     }
 
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa, Engine::Smartcore]
+    }
+
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);
         let irrelevant = 15;
@@ -74,8 +79,10 @@ impl Experiment for Regularization {
         let mut ridge_norms = vec![];
         let mut ridge_total = vec![];
         for &a in &alphas {
-            let lasso = Lasso::new(a).fit(&d)?;
-            let ridge = LinearRegression::ridge(2.0 * m * a).fit(&d)?;
+            let lasso = Lasso::new(a).with_engine(ctx.engine).fit(&d)?;
+            let ridge = LinearRegression::ridge(2.0 * m * a)
+                .with_engine(ctx.engine)
+                .fit(&d)?;
             let (lz_rel, lz_irr) = (
                 zeros(&lasso.coef, rel.clone()),
                 zeros(&lasso.coef, irr.clone()),

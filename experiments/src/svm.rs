@@ -4,6 +4,7 @@
 
 use mlnotes::Result;
 use mlnotes::data::{self, generate};
+use mlnotes::engine::Engine;
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::metrics::accuracy;
@@ -33,6 +34,10 @@ impl Experiment for SvmExperiment {
 
     fn section(&self) -> &'static str {
         "Support Vector Machine (SVM)"
+    }
+
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native, Engine::Linfa]
     }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
@@ -103,7 +108,9 @@ impl Experiment for SvmExperiment {
         );
         let (mut tr, mut va) = (vec![], vec![]);
         for &c in &[0.01, 0.1, 1.0, 10.0, 100.0, 1000.0] {
-            let model = KernelSvm::new(c, Kernel::Rbf(Gamma::Value(2.0))).fit(&train)?;
+            let model = KernelSvm::new(c, Kernel::Rbf(Gamma::Value(2.0)))
+                .with_engine(ctx.engine)
+                .fit(&train)?;
             let e_tr = 1.0 - accuracy(train.targets().view(), model.predict(train.x())?.view())?;
             let e_va = 1.0 - accuracy(val.targets().view(), model.predict(val.x())?.view())?;
             t2.row(vec![
@@ -141,12 +148,20 @@ impl Experiment for SvmExperiment {
 
         // 3. Linear against Gaussian kernel on concentric circles.
         let circles = generate::circles(ctx.size(400, 200), 0.08, 0.5, ctx.seed)?;
-        let linear = KernelSvm::new(1.0, Kernel::Linear).fit(&circles)?;
-        let rbf = KernelSvm::new(1.0, Kernel::gaussian(0.5)).fit(&circles)?;
+        let linear = KernelSvm::new(1.0, Kernel::Linear)
+            .with_engine(ctx.engine)
+            .fit(&circles)?;
+        let rbf = KernelSvm::new(1.0, Kernel::gaussian(0.5))
+            .with_engine(ctx.engine)
+            .fit(&circles)?;
         let (acc_lin, acc_rbf) = (
-            cv_accuracy(&KernelSvm::new(1.0, Kernel::Linear), &circles, ctx.seed)?,
             cv_accuracy(
-                &KernelSvm::new(1.0, Kernel::gaussian(0.5)),
+                &KernelSvm::new(1.0, Kernel::Linear).with_engine(ctx.engine),
+                &circles,
+                ctx.seed,
+            )?,
+            cv_accuracy(
+                &KernelSvm::new(1.0, Kernel::gaussian(0.5)).with_engine(ctx.engine),
                 &circles,
                 ctx.seed,
             )?,
@@ -174,7 +189,7 @@ impl Experiment for SvmExperiment {
 
         // 4. Feature scaling before the Gaussian kernel.
         let cancer = data::breast_cancer();
-        let rbf = KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale));
+        let rbf = KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)).with_engine(ctx.engine);
         let (raw, scaled) = (
             cv_accuracy(&rbf, &cancer, ctx.seed)?,
             cv_accuracy(&Scaled::standardized(rbf.clone()), &cancer, ctx.seed)?,

@@ -572,3 +572,37 @@ fn engines_experiment() {
         assert!(r.find_claim(&claim).is_some(), "{claim}");
     }
 }
+
+#[test]
+fn engine_flag_runs_classical_experiments_and_refuses_the_others() {
+    let out = out_dir("engine-flag");
+    let run = Command::new(env!("CARGO_BIN_EXE_naive-bayes"))
+        .args(["--quick", "--engine", "smartcore", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.join("naive-bayes").join("report.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["engine"], "smartcore");
+    std::fs::remove_dir_all(&out).ok();
+    // an experiment without classical models refuses another engine, naming the ones it has
+    let bad = Command::new(env!("CARGO_BIN_EXE_metrics"))
+        .args(["--quick", "--engine", "linfa"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("runs on engine native"));
+    let unknown = Command::new(env!("CARGO_BIN_EXE_knn"))
+        .args(["--engine", "sklearn"])
+        .output()
+        .unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("native, linfa or smartcore"));
+}

@@ -1,5 +1,6 @@
-//! Principal components by linfa-reduction (truncated SVD by LOBPCG) and smartcore
-//! (eigen-decomposition of the covariance).
+//! Principal components by linfa-reduction (truncated SVD by LOBPCG; directions without
+//! variance, which it drops, are completed from the residual) and smartcore (SVD of the centred
+//! data when there are more rows than features, else the covariance's eigen-decomposition).
 //!
 //! Both give the components only: linfa-reduction 0.8.1's `explained_variance` divides by the
 //! number of components minus one instead of `m - 1` (infinite for one component), and
@@ -21,10 +22,38 @@ pub(crate) fn linfa_components(x: ArrayView2<f64>, k: usize) -> Result<Array2<f6
         .fit(&data)
         .map_err(|e| wrapped("linfa-reduction")(&e))?;
     let v = model.components().t().to_owned();
-    if v.ncols() < k {
+    if v.ncols() >= k {
+        return orthonormal(v);
+    }
+    // linfa-reduction drops directions without variance: they are completed by an orthonormal
+    // basis of the rest of the space, ordered by the residual's variance. With the projector
+    // `P = I - VVᵀ` onto that rest, the leading eigenvectors of `P(C_res + δI)P` lie in it.
+    let n = x.ncols();
+    let mean = x.mean_axis(Axis(0)).unwrap_or_else(|| Array1::zeros(n));
+    let xc = &x - &mean;
+    let projector = Array2::<f64>::eye(n) - v.dot(&v.t());
+    let residual = xc.dot(&projector);
+    let cov = residual.t().dot(&residual) / (x.nrows().max(2) - 1) as f64;
+    let delta = 1e-9 * cov.diag().sum().max(1.0);
+    let (_, vectors) = linalg::symmetric_eigen((&cov + &(&projector * delta)).view())?;
+    let missing = k - v.ncols();
+    orthonormal(concatenate![
+        Axis(1),
+        v,
+        vectors.slice(ndarray::s![.., ..missing])
+    ])
+}
+
+/// `v` when its columns are orthonormal (to 1e-6), else an error: a basis that is not would
+/// make every variance along it wrong.
+fn orthonormal(v: Array2<f64>) -> Result<Array2<f64>> {
+    let off = (&v.t().dot(&v) - &Array2::<f64>::eye(v.ncols()))
+        .iter()
+        .fold(0.0f64, |m, e| m.max(e.abs()));
+    if off > 1e-6 {
         return Err(Error::invalid(format!(
-            "linfa-reduction found {} components with non-zero variance, {k} asked",
-            v.ncols()
+            "linfa-reduction returned components that are not orthonormal (largest error \
+             {off:.1e}); ask fewer components or use the native engine"
         )));
     }
     Ok(v)

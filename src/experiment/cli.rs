@@ -10,6 +10,7 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use super::{Checkpoints, Context, Experiment, Report};
 use crate::backend::Backend;
+use crate::engine::Engine;
 use crate::{Error, Result};
 
 /// Options of every experiment binary.
@@ -34,6 +35,14 @@ pub struct Cli {
     /// Continue every training loop from its latest checkpoint in --checkpoint-dir
     #[arg(long, requires = "checkpoint_dir")]
     pub resume: bool,
+    /// Engine of the classical models: native, linfa or smartcore (experiments that offer
+    /// it; with `all`, the others run native)
+    #[arg(long, default_value = "native", value_parser = parse_engine)]
+    pub engine: Engine,
+}
+
+fn parse_engine(s: &str) -> Result<Engine, String> {
+    s.parse().map_err(|e: Error| e.to_string())
 }
 
 fn parse_backend(s: &str) -> Result<Backend, String> {
@@ -57,6 +66,7 @@ impl Cli {
             None => Backend::default_compiled()?,
         };
         let mut ctx = Context::new(backend, self.seed, &self.out, self.quick)?;
+        ctx.engine = self.engine;
         ctx.checkpoints = self.checkpoint_dir.as_ref().map(|dir| Checkpoints {
             dir: dir.clone(),
             resume: self.resume,
@@ -69,15 +79,22 @@ impl Cli {
 pub fn run_one(experiment: &dyn Experiment, ctx: &mut Context) -> Result<Report> {
     let start = Instant::now();
     eprintln!(
-        "== {} ({}), backend {}, seed {}{}",
+        "== {} ({}), backend {}, engine {}, seed {}{}",
         experiment.name(),
         experiment.section(),
         ctx.backend,
+        ctx.engine_among(experiment.engines()),
         ctx.seed,
         if ctx.quick { ", quick" } else { "" }
     );
     ctx.experiment = experiment.name().to_string();
-    let mut report = experiment.run(ctx)?;
+    // an engine the experiment does not offer runs its models natively (`all`)
+    let asked = ctx.engine;
+    ctx.engine = ctx.engine_among(experiment.engines());
+    let result = experiment.run(ctx);
+    let engine = std::mem::replace(&mut ctx.engine, asked);
+    let mut report = result?;
+    report.engine = engine;
     report.timing("wall_seconds", start.elapsed().as_secs_f64());
     let dir = ctx.out_dir.join(experiment.name());
     report.write(&dir)?;
@@ -102,6 +119,17 @@ pub fn main(experiment: &dyn Experiment) -> ExitCode {
             experiment.section()
         ),
     );
+    let offered = experiment.engines();
+    if !offered.contains(&cli.engine) {
+        let names: Vec<&str> = offered.iter().map(|e| e.name()).collect();
+        eprintln!(
+            "error: {} runs on engine {}, not {}",
+            experiment.name(),
+            names.join(", "),
+            cli.engine
+        );
+        return ExitCode::FAILURE;
+    }
     let result = cli
         .context()
         .and_then(|mut ctx| run_one(experiment, &mut ctx));
@@ -155,7 +183,7 @@ pub fn main_all(experiments: &[&dyn Experiment]) -> ExitCode {
 /// Write `<out>/README.md`: one section per experiment with its claims.
 pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<PathBuf> {
     let mut md = String::from(
-        "# mlnotes results\n\nEvery claim of the notes that an experiment measured, and whether it held.\n\n| experiment | section | held | not held |\n|---|---|---|---|\n",
+        "# mlnotes results\n\nEvery claim of the notes that an experiment measured, and whether it held, with the engine of the classical models that decided it.\n\n| experiment | section | engine | held | not held |\n|---|---|---|---|---|\n",
     );
     for (name, r) in results {
         match r {
@@ -163,13 +191,14 @@ pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<P
                 let held = rep.claims_held();
                 let _ = writeln!(
                     md,
-                    "| [{name}]({name}/report.md) | {} | {held} | {} |",
+                    "| [{name}]({name}/report.md) | {} | {} | {held} | {} |",
                     rep.section,
+                    rep.engine,
                     rep.claims.len() - held
                 );
             }
             Err(e) => {
-                let _ = writeln!(md, "| {name} | failed: {e} | | |");
+                let _ = writeln!(md, "| {name} | failed: {e} | | | |");
             }
         }
     }
@@ -179,10 +208,11 @@ pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<P
             for c in &rep.claims {
                 let _ = writeln!(
                     md,
-                    "- {} {} ({})",
+                    "- {} {} ({}; engine {})",
                     if c.held { "held:" } else { "**NOT held:**" },
                     c.statement,
-                    c.evidence
+                    c.evidence,
+                    rep.engine
                 );
             }
         }

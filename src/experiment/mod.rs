@@ -32,6 +32,7 @@ use indicatif::ProgressBar;
 use crate::Result;
 use crate::backend::Backend;
 use crate::checkpoint::Checkpointing;
+use crate::engine::Engine;
 
 /// One topic of the notes, reproduced with measured numbers.
 pub trait Experiment {
@@ -41,6 +42,11 @@ pub trait Experiment {
     fn section(&self) -> &'static str;
     /// Measure, and report every claim as held or not held.
     fn run(&self, ctx: &mut Context) -> Result<Report>;
+    /// The engines its classical models can be fitted by (`--engine`); native only unless the
+    /// experiment says otherwise. Its models take [`Context::engine`].
+    fn engines(&self) -> &'static [Engine] {
+        &[Engine::Native]
+    }
 }
 
 /// What an experiment runs with: seed, Burn device, output folder, progress, and size.
@@ -55,6 +61,8 @@ pub struct Context {
     pub out_dir: PathBuf,
     /// Small sizes for tests; full sizes for users.
     pub quick: bool,
+    /// The engine of the classical models (`--engine`), for experiments that offer it.
+    pub engine: Engine,
     /// Show progress bars (off in tests).
     pub show_progress: bool,
     /// Where long training loops save checkpoints (`--checkpoint-dir`), and whether they
@@ -87,10 +95,21 @@ impl Context {
             device: backend.device()?,
             out_dir: out_dir.into(),
             quick,
+            engine: Engine::Native,
             show_progress: true,
             checkpoints: None,
             experiment: String::new(),
         })
+    }
+
+    /// The engine for a model that `supported` engines can fit: the run's engine when it is one
+    /// of them, else native (a model the chosen engine does not implement).
+    pub fn engine_among(&self, supported: &[Engine]) -> Engine {
+        if supported.contains(&self.engine) {
+            self.engine
+        } else {
+            Engine::Native
+        }
     }
 
     /// Checkpointing for the training loop `run` of the current experiment, saving every

@@ -98,6 +98,8 @@ pub struct Report {
     pub name: String,
     /// The notes' section.
     pub section: String,
+    /// The engine of its classical models: every claim of the report was decided with it.
+    pub engine: crate::engine::Engine,
     /// Claims with verdicts.
     pub claims: Vec<Claim>,
     /// Named scalar results (the same for the same seed).
@@ -121,6 +123,7 @@ impl Report {
         Report {
             name: experiment.name().into(),
             section: experiment.section().into(),
+            engine: crate::engine::Engine::Native,
             claims: vec![],
             metrics: BTreeMap::new(),
             timings: BTreeMap::new(),
@@ -192,8 +195,8 @@ impl Report {
     /// The report as Markdown.
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "# {} — {}\n\n## Claims\n\n| held | claim | evidence |\n|---|---|---|\n",
-            self.name, self.section
+            "# {} — {}\n\nClassical models fitted by the {} engine.\n\n## Claims\n\n| held | claim | evidence |\n|---|---|---|\n",
+            self.name, self.section, self.engine
         );
         for c in &self.claims {
             let _ = writeln!(
