@@ -13,7 +13,7 @@ use mlnotes::bayes::GaussianNb;
 use mlnotes::cluster::{Agglomerative, KMeans, Linkage};
 use mlnotes::data::{self, Dataset};
 use mlnotes::engine::Engine;
-use mlnotes::ensemble::{AdaBoost, Bagging, GradientBoosting};
+use mlnotes::ensemble::{AdaBoost, Bagging, GradientBoosting, RandomForest};
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::knn::Knn;
 use mlnotes::linear::{Lasso, LinearRegression, LogisticRegression};
@@ -241,7 +241,7 @@ fn engines() {
             all(e).map(|e| GaussianNb::default().with_engine(e))
         });
         engines_row("decision tree (CART)", d, 1.0, |e| {
-            native_linfa(e).map(|e| DecisionTree::cart().with_engine(e))
+            all(e).map(|e| DecisionTree::cart().with_engine(e))
         });
         engines_row("AdaBoost (50 stumps)", d, 1.0, |e| {
             native_linfa(e).map(|e| AdaBoost::new(50).with_engine(e))
@@ -250,6 +250,14 @@ fn engines() {
             native_linfa(e).map(|e| KnnFitPredict(Knn::new(5).with_engine(e)))
         });
     }
+    let native_smartcore = |e: Engine| (e != Engine::Linfa).then_some(e);
+    engines_row("random forest (100 trees)", &digits, 2.0, |e| {
+        native_smartcore(e).map(|e| RandomForest::new(100).with_engine(e))
+    });
+    let (small_reg, _) = synthetic(10_000, 10, 12);
+    engines_row("gradient boosting (100 x depth 3)", &small_reg, 2.0, |e| {
+        native_smartcore(e).map(|e| GradientBoosting::new(100).with_engine(e))
+    });
     engines_row("RBF SVM", &digits, 1.0, |e| {
         native_linfa(e).map(|e| KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)).with_engine(e))
     });
