@@ -247,7 +247,7 @@ fn engines() {
             native_linfa(e).map(|e| AdaBoost::new(50).with_engine(e))
         });
         engines_row("5-NN (fit + predict itself)", d, 1.0, |e| {
-            native_linfa(e).map(|e| KnnFitPredict(Knn::new(5).with_engine(e)))
+            all(e).map(|e| KnnFitPredict(Knn::new(5).with_engine(e)))
         });
     }
     let native_smartcore = |e: Engine| (e != Engine::Linfa).then_some(e);
@@ -259,7 +259,7 @@ fn engines() {
         native_smartcore(e).map(|e| GradientBoosting::new(100).with_engine(e))
     });
     engines_row("RBF SVM", &digits, 1.0, |e| {
-        native_linfa(e).map(|e| KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)).with_engine(e))
+        all(e).map(|e| KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)).with_engine(e))
     });
 }
 

@@ -669,3 +669,36 @@ fn linfa_pca_is_completed_where_linfa_drops_directions_without_variance() {
     let gap = max_abs(&native.explained_variance, &linfa.explained_variance) / top;
     assert!(gap < 1e-6, "{gap:e}");
 }
+
+#[test]
+fn smartcore_knn_and_svc_agree_with_native() {
+    for d in [data::iris(), data::digits()] {
+        let (train, test) = split(&d, 5);
+        let native = Knn::new(5).fit(&train).unwrap();
+        let sc = Knn::new(5).with_engine(SMARTCORE).fit(&train).unwrap();
+        let (ni, nd) = native.kneighbors(test.x()).unwrap();
+        let (si, sd) = sc.kneighbors(test.x()).unwrap();
+        assert!(max_abs2(&nd, &sd) < 1e-9);
+        assert_eq!(ni, si);
+    }
+    let iris = standardized(&data::iris());
+    let mut params = KernelSvm::new(1.0, Kernel::gaussian(1.0));
+    params.tol = 1e-6;
+    let native = params.fit(&iris).unwrap();
+    let sc = params.clone().with_engine(SMARTCORE).fit(&iris).unwrap();
+    let err = max_abs2(
+        &native.decision_function(iris.x()).unwrap(),
+        &sc.decision_function(iris.x()).unwrap(),
+    );
+    // smartcore's SMO stops after a fixed number of passes: close, and judged not converged
+    // at the native tolerance
+    assert!(err < 1e-3, "{err:e}");
+    let same = native
+        .predict(iris.x())
+        .unwrap()
+        .iter()
+        .zip(&sc.predict(iris.x()).unwrap())
+        .filter(|(a, b)| a == b)
+        .count();
+    assert!(same >= 147, "{same} of 150");
+}

@@ -42,6 +42,10 @@ pub const VALUE_GAP: f64 = 1e-4;
 /// engine and scikit-learn.
 pub const MARGIN: f64 = 0.02;
 
+/// Trees of the forests and rounds of boosting, in quick mode too: the scores are compared
+/// with scikit-learn's at the same sizes.
+const TREES: usize = 100;
+
 /// scikit-learn's scores on the same arrays and folds.
 const SKLEARN: &str = include_str!("../data/sklearn_engines.json");
 
@@ -226,9 +230,8 @@ const ALL: [Engine; 3] = [Engine::Native, Engine::Linfa, Engine::Smartcore];
 const NATIVE_LINFA: [Engine; 2] = [Engine::Native, Engine::Linfa];
 const NATIVE_SMARTCORE: [Engine; 2] = [Engine::Native, Engine::Smartcore];
 
-fn classifiers(d: (&'static str, &Dataset), quick: bool) -> Result<Vec<Measured>> {
+fn classifiers(d: (&'static str, &Dataset)) -> Result<Vec<Measured>> {
     use Rule::*;
-    let trees = if quick { 20 } else { 100 };
     Ok(vec![
         classes("logistic regression", d, SamePredictions, &ALL, |e| {
             Scaled::standardized(LogisticRegression::new(1.0).with_engine(e))
@@ -239,24 +242,23 @@ fn classifiers(d: (&'static str, &Dataset), quick: bool) -> Result<Vec<Measured>
         classes("CART", d, SameScore, &ALL, |e| {
             DecisionTree::cart().with_engine(e)
         })?,
-        classes("kernel SVM", d, SamePredictions, &NATIVE_LINFA, |e| {
+        classes("kernel SVM", d, SamePredictions, &ALL, |e| {
             Scaled::standardized(KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)).with_engine(e))
         })?,
-        classes("KNN", d, SamePredictions, &NATIVE_LINFA, |e| {
+        classes("KNN", d, SamePredictions, &ALL, |e| {
             Knn::new(5).with_engine(e)
         })?,
         classes("AdaBoost", d, SameScore, &NATIVE_LINFA, |e| {
             AdaBoost::new(50).with_engine(e)
         })?,
         classes("random forest", d, SameScore, &NATIVE_SMARTCORE, |e| {
-            RandomForest::new(trees).with_engine(e)
+            RandomForest::new(TREES).with_engine(e)
         })?,
     ])
 }
 
-fn regressors(d: (&'static str, &Dataset<f64>), quick: bool) -> Result<Vec<Measured>> {
+fn regressors(d: (&'static str, &Dataset<f64>)) -> Result<Vec<Measured>> {
     use Rule::*;
-    let trees = if quick { 20 } else { 100 };
     Ok(vec![
         values("least squares", d, SamePredictions, &ALL, |e| {
             LinearRegression::new().with_engine(e)
@@ -275,10 +277,10 @@ fn regressors(d: (&'static str, &Dataset<f64>), quick: bool) -> Result<Vec<Measu
             d,
             SameScore,
             &NATIVE_SMARTCORE,
-            |e| RandomForest::new(trees).with_engine(e),
+            |e| RandomForest::new(TREES).with_engine(e),
         )?,
         values("gradient boosting", d, SameScore, &NATIVE_SMARTCORE, |e| {
-            GradientBoosting::new(trees).with_engine(e)
+            GradientBoosting::new(TREES).with_engine(e)
         })?,
     ])
 }
@@ -319,9 +321,9 @@ impl Experiment for Engines {
         // 1. Every family on every set, by every engine that implements it.
         let mut measured = Vec::new();
         for (name, d) in classification_sets(ctx.quick) {
-            measured.extend(classifiers((name, &d), ctx.quick)?);
+            measured.extend(classifiers((name, &d))?);
         }
-        measured.extend(regressors(("diabetes", &data::diabetes()), ctx.quick)?);
+        measured.extend(regressors(("diabetes", &data::diabetes()))?);
 
         // 2. Scores (deterministic, and varying for linfa-trees), times.
         let title = format!(

@@ -46,7 +46,7 @@ impl Experiment for KnnExperiment {
     }
 
     fn engines(&self) -> &'static [Engine] {
-        &[Engine::Native, Engine::Linfa]
+        &[Engine::Native, Engine::Linfa, Engine::Smartcore]
     }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {

@@ -37,7 +37,7 @@ impl Experiment for SvmExperiment {
     }
 
     fn engines(&self) -> &'static [Engine] {
-        &[Engine::Native, Engine::Linfa]
+        &[Engine::Native, Engine::Linfa, Engine::Smartcore]
     }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {

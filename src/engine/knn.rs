@@ -38,8 +38,26 @@ pub(crate) fn kneighbors(
     }
     let x = x.as_standard_layout();
     match distance {
-        Distance::Euclidean => search(&x.view(), q, k, L2Dist),
-        Distance::Manhattan => search(&x.view(), q, k, L1Dist),
+        Distance::Euclidean => search(&x.view(), q, k, L2Dist, distance),
+        Distance::Manhattan => search(&x.view(), q, k, L1Dist, distance),
+    }
+}
+
+/// The sort key of two rows' distance exactly as the native search computes it (the squared
+/// sum for Euclidean, whose square root can tie rows the sum tells apart), so that rows are
+/// ordered alike whatever engine found them.
+fn exact(distance: Distance, a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    match distance {
+        Distance::Euclidean => a.iter().zip(b).map(|(p, q)| (p - q).powi(2)).sum::<f64>(),
+        Distance::Manhattan => a.iter().zip(b).map(|(p, q)| (p - q).abs()).sum(),
+    }
+}
+
+/// The reported distance of a sort key.
+fn reported(distance: Distance, key: f64) -> f64 {
+    match distance {
+        Distance::Euclidean => key.sqrt(),
+        Distance::Manhattan => key,
     }
 }
 
@@ -48,6 +66,7 @@ fn search<D: linfa_nn::distance::Distance<f64> + Clone>(
     q: ArrayView2<f64>,
     k: usize,
     dist: D,
+    distance: Distance,
 ) -> Result<(Array2<usize>, Array2<f64>)> {
     let index = linfa_nn::CommonNearestNeighbour::KdTree
         .from_batch(x, dist.clone())
@@ -58,14 +77,17 @@ fn search<D: linfa_nn::distance::Distance<f64> + Clone>(
     let mut out = Array2::zeros((m, k));
     for (i, row) in q.rows().into_iter().enumerate() {
         let row = row.to_owned();
-        let exact = |p: ArrayView1<f64>| dist.distance(p, row.view());
+        let exact = |p: ArrayView1<f64>| exact(distance, p, row.view());
         let nearest = index
             .k_nearest(row.view(), k)
             .map_err(|e| wrapped("linfa-nn")(&e))?;
-        let kth = nearest
-            .iter()
-            .map(|(p, _)| exact(p.view()))
-            .fold(0.0f64, f64::max);
+        let kth = reported(
+            distance,
+            nearest
+                .iter()
+                .map(|(p, _)| exact(p.view()))
+                .fold(0.0f64, f64::max),
+        );
         // every row tied with the k-th (the tree's range test includes its bound)
         let within = index
             .within_range(row.view(), kth * (1.0 + 1e-12) + f64::MIN_POSITIVE)
@@ -77,7 +99,65 @@ fn search<D: linfa_nn::distance::Distance<f64> + Clone>(
         }
         for (j, &(d, t)) in found.iter().take(k).enumerate() {
             idx[[i, j]] = t;
-            out[[i, j]] = d;
+            out[[i, j]] = reported(distance, d);
+        }
+    }
+    Ok((idx, out))
+}
+
+/// Indices and distances of the `k` nearest rows by smartcore's cover tree, ties at the `k`-th
+/// resolved as native (every row within that distance, then `(distance, row)`).
+pub(crate) fn smartcore_kneighbors(
+    x: ArrayView2<f64>,
+    q: ArrayView2<f64>,
+    k: usize,
+    distance: Distance,
+) -> Result<(Array2<usize>, Array2<f64>)> {
+    use smartcore::metrics::distance::Distances;
+    let rows: Vec<Vec<f64>> = x.rows().into_iter().map(|r| r.to_vec()).collect();
+    match distance {
+        Distance::Euclidean => cover_tree(x, rows, q, k, Distances::euclidian(), distance),
+        Distance::Manhattan => cover_tree(x, rows, q, k, Distances::manhattan(), distance),
+    }
+}
+
+fn cover_tree<D: smartcore::metrics::distance::Distance<Vec<f64>>>(
+    x: ArrayView2<f64>,
+    rows: Vec<Vec<f64>>,
+    q: ArrayView2<f64>,
+    k: usize,
+    dist: D,
+    distance: Distance,
+) -> Result<(Array2<usize>, Array2<f64>)> {
+    let n = rows.len();
+    let k = k.min(n);
+    let tree = smartcore::algorithm::neighbour::cover_tree::CoverTree::new(rows, dist)
+        .map_err(|e| wrapped("smartcore")(&e))?;
+    let (m, mut idx, mut out) = (
+        q.nrows(),
+        Array2::zeros((q.nrows(), k)),
+        Array2::zeros((q.nrows(), k)),
+    );
+    for i in 0..m {
+        let row = q.row(i).to_vec();
+        let nearest = tree.find(&row, k).map_err(|e| wrapped("smartcore")(&e))?;
+        let kth = nearest.iter().map(|f| f.1).fold(0.0f64, f64::max);
+        let within = tree
+            .find_radius(&row, kth * (1.0 + 1e-12) + f64::MIN_POSITIVE)
+            .map_err(|e| wrapped("smartcore")(&e))?;
+        let mut found: Vec<(f64, usize)> = within
+            .into_iter()
+            .map(|f| (exact(distance, x.row(f.0), q.row(i)), f.0))
+            .collect();
+        found.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+        if found.len() < k {
+            return Err(wrapped("smartcore")(
+                &"fewer neighbours in range than found",
+            ));
+        }
+        for (j, &(d, t)) in found.iter().take(k).enumerate() {
+            idx[[i, j]] = t;
+            out[[i, j]] = reported(distance, d);
         }
     }
     Ok((idx, out))

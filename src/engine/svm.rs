@@ -111,3 +111,81 @@ fn kkt_met(
         }
     })
 }
+
+/// Solve one pair (`y = ±1`) with smartcore's SVC (its larger label, here the class voted for
+/// when `f > 0`, is its positive one). Its fitted support vectors, their `α_i y_i` and its
+/// offset `b` are read from its serde form (`f(x) = Σ w_i K(x_i, x) + b`, so `ρ = -b`) and
+/// mapped back to the pair's rows. smartcore keeps only the first `m` features of each row
+/// when there are more features than rows (`m`), so such a pair is refused.
+pub(crate) fn smartcore_pair(
+    kernel: Kernel,
+    x: ArrayView2<f64>,
+    y: &[f64],
+    c: f64,
+    tol: f64,
+    seed: u64,
+) -> Result<PairSolution> {
+    use smartcore::linalg::basic::matrix::DenseMatrix;
+    use smartcore::svm::Kernels;
+    use smartcore::svm::svc::{SVC, SVCParameters};
+    let (m, p) = x.dim();
+    if p > m {
+        return Err(Error::invalid(format!(
+            "engine smartcore: a pair of classes with {m} examples and {p} features (its SVC \
+             truncates rows to the number of examples); use the native engine"
+        )));
+    }
+    let kernels = match kernel {
+        Kernel::Linear => Kernels::linear(),
+        Kernel::Rbf(Gamma::Value(g)) => Kernels::rbf().with_gamma(g),
+        Kernel::Rbf(_) => return Err(Error::invalid("kernel width not resolved before smartcore")),
+    };
+    let labels: Vec<usize> = y.iter().map(|&v| usize::from(v > 0.0)).collect();
+    let params = SVCParameters::<f64, usize, DenseMatrix<f64>, Vec<usize>>::default()
+        .with_c(c)
+        .with_tol(tol)
+        .with_kernel(kernels)
+        .with_seed(Some(seed));
+    let xm = super::dense(x)?;
+    let model = SVC::fit(&xm, &labels, &params).map_err(|e| wrapped("smartcore")(&e))?;
+    let json = serde_json::to_value(&model)?;
+    let unreadable = |what: &str| wrapped("smartcore")(&format!("fitted SVC not readable: {what}"));
+    let instances: Vec<Vec<f64>> = serde_json::from_value(
+        json.get("instances")
+            .cloned()
+            .ok_or_else(|| unreadable("instances"))?,
+    )?;
+    let w: Vec<f64> =
+        serde_json::from_value(json.get("w").cloned().ok_or_else(|| unreadable("w"))?)?;
+    let b = json
+        .get("b")
+        .and_then(|v| v.as_f64())
+        .ok_or_else(|| unreadable("b"))?;
+    if instances.len() != w.len() || instances.iter().any(|r| r.len() != p) {
+        return Err(unreadable("support vectors of another shape"));
+    }
+    // each support vector back to an unused row of the pair with the same values
+    let mut by_row: std::collections::HashMap<Vec<u64>, Vec<usize>> = Default::default();
+    for (t, row) in x.rows().into_iter().enumerate().rev() {
+        by_row
+            .entry(row.iter().map(|v| v.to_bits()).collect())
+            .or_default()
+            .push(t);
+    }
+    let mut alpha = vec![0.0; m];
+    for (sv, wi) in instances.iter().zip(&w) {
+        let key: Vec<u64> = sv.iter().map(|v| v.to_bits()).collect();
+        let t = by_row
+            .get_mut(&key)
+            .and_then(Vec::pop)
+            .ok_or_else(|| unreadable("a support vector that is no training row"))?;
+        alpha[t] += (wi * y[t]).max(0.0);
+    }
+    let rho = -b;
+    let converged = kkt_met(kernel, x, y, &alpha, rho, c, tol);
+    Ok(PairSolution {
+        alpha,
+        rho,
+        converged,
+    })
+}

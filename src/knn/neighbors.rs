@@ -49,8 +49,8 @@ pub struct Knn {
     pub distance: Distance,
     /// The neighbour search (native engine).
     pub algorithm: Algorithm,
-    /// Who searches the neighbours: native (`algorithm`) or linfa (linfa-nn's k-d tree); see
-    /// [`crate::engine`].
+    /// Who searches the neighbours: native (`algorithm`), linfa (linfa-nn's k-d tree) or
+    /// smartcore (its cover tree); see [`crate::engine`].
     #[serde(default)]
     pub engine: Engine,
 }
@@ -85,7 +85,7 @@ impl Params for Knn {
         if self.k == 0 {
             return Err(Error::config("k", "needs at least one neighbour"));
         }
-        self.engine.require(&[Engine::Native, Engine::Linfa], "KNN")
+        Ok(())
     }
 }
 
@@ -159,8 +159,19 @@ impl<T: Target> FittedKnn<T> {
         validate::n_features(self.x.ncols(), q, "KNN query")?;
         validate::finite(q, "KNN query features")?;
         let (m, k) = (q.nrows(), self.params.k);
-        if self.params.engine == Engine::Linfa {
-            return engine::knn::kneighbors(self.x.view(), q, k, self.params.distance);
+        match self.params.engine {
+            Engine::Native => {}
+            Engine::Linfa => {
+                return engine::knn::kneighbors(self.x.view(), q, k, self.params.distance);
+            }
+            Engine::Smartcore => {
+                return engine::knn::smartcore_kneighbors(
+                    self.x.view(),
+                    q,
+                    k,
+                    self.params.distance,
+                );
+            }
         }
         let mut idx = Array2::zeros((m, k));
         let mut dist = Array2::zeros((m, k));

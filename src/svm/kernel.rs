@@ -106,8 +106,8 @@ pub struct KernelSvm {
     pub max_iter: usize,
     /// Kernel-row cache per machine, in megabytes.
     pub cache_mb: usize,
-    /// Who solves each pair's dual: native (SMO with cached kernel rows) or linfa (linfa-svm,
-    /// dense kernel; see [`crate::engine`]).
+    /// Who solves each pair's dual: native (SMO with cached kernel rows), linfa (linfa-svm,
+    /// dense kernel) or smartcore (its SVC); see [`crate::engine`].
     #[serde(default)]
     pub engine: Engine,
 }
@@ -139,8 +139,6 @@ impl Params for KernelSvm {
         if self.max_iter == 0 {
             return Err(Error::config("max_iter", "must be at least 1"));
         }
-        self.engine
-            .require(&[Engine::Native, Engine::Linfa], "a kernel SVM")?;
         match self.kernel {
             Kernel::Rbf(Gamma::Value(g)) => validate::positive(g, "gamma")?,
             Kernel::Rbf(Gamma::Sigma(sigma)) => {
@@ -219,8 +217,12 @@ impl FitChecked<usize> for KernelSvm {
                 .collect();
             let x = data.features().select(Axis(0), &rows);
             let sol = match self.engine {
-                Engine::Linfa => {
-                    let s = engine::svm::linfa_pair(kernel, x.view(), &y, self.c, self.tol)?;
+                Engine::Linfa | Engine::Smartcore => {
+                    let s = if self.engine == Engine::Linfa {
+                        engine::svm::linfa_pair(kernel, x.view(), &y, self.c, self.tol)?
+                    } else {
+                        engine::svm::smartcore_pair(kernel, x.view(), &y, self.c, self.tol, 0)?
+                    };
                     super::smo::Solution {
                         alpha: s.alpha,
                         rho: s.rho,
@@ -228,7 +230,7 @@ impl FitChecked<usize> for KernelSvm {
                         converged: s.converged,
                     }
                 }
-                _ => self.solve_binary(kernel, x.view(), &y),
+                Engine::Native => self.solve_binary(kernel, x.view(), &y),
             };
             Ok((a, b, rows, y, sol))
         };
