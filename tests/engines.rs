@@ -426,7 +426,22 @@ fn unsupported_choices_are_config_errors_naming_the_engine() {
             .unwrap_err()
     ));
     assert!(is_engine(
-        Knn::new(3).with_engine(SMARTCORE).fit(&iris).unwrap_err()
+        mlnotes::ensemble::RandomForest::new(3)
+            .with_engine(LINFA)
+            .fit(&iris)
+            .unwrap_err()
+    ));
+    assert!(is_engine(
+        mlnotes::ensemble::GradientBoosting::new(3)
+            .with_engine(SMARTCORE)
+            .fit(&iris)
+            .unwrap_err()
+    ));
+    assert!(is_engine(
+        mlnotes::bayes::CategoricalNb::default()
+            .with_engine(LINFA)
+            .fit(&iris)
+            .unwrap_err()
     ));
     let iterative = LinearRegression::new()
         .with_solver(Solver::default())
@@ -474,8 +489,10 @@ fn smartcore_trees_convert_to_the_same_predictions() {
             .with_engine(SMARTCORE)
             .fit(&train)
             .unwrap();
-        let mut params = DecisionTreeClassifierParameters::default();
-        params.seed = Some(0);
+        let params = DecisionTreeClassifierParameters {
+            seed: Some(0),
+            ..Default::default()
+        };
         let raw = DecisionTreeClassifier::fit(
             &dense(train.features()),
             &train.targets().to_vec(),

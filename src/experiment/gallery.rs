@@ -136,6 +136,7 @@ mod tests {
         let mut r = Report {
             name: "demo".into(),
             section: "A <section>".into(),
+            engine: crate::engine::Engine::Native,
             claims: vec![],
             metrics: Default::default(),
             timings: Default::default(),
