@@ -252,7 +252,7 @@ fn engines() {
     }
     let native_smartcore = |e: Engine| (e != Engine::Linfa).then_some(e);
     engines_row("random forest (100 trees)", &digits, 2.0, |e| {
-        native_smartcore(e).map(|e| RandomForest::new(100).with_engine(e))
+        all(e).map(|e| RandomForest::new(100).with_engine(e))
     });
     let (small_reg, _) = synthetic(10_000, 10, 12);
     engines_row("gradient boosting (100 x depth 3)", &small_reg, 2.0, |e| {

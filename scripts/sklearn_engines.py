@@ -28,17 +28,30 @@ CLASSIFIERS = {
     "kernel SVM": lambda: make_pipeline(StandardScaler(), SVC(C=1.0, gamma="scale")),
     "KNN": lambda: KNeighborsClassifier(5),
     "AdaBoost": lambda: AdaBoostClassifier(DecisionTreeClassifier(max_depth=1), n_estimators=50, learning_rate=1.0, random_state=0),
-    "random forest": lambda: RandomForestClassifier(n_estimators=100, random_state=0),
+    # the project draws ⌈√n⌉ features per split (scikit-learn's "sqrt" rounds down)
+    "random forest": lambda p: RandomForestClassifier(n_estimators=100, max_features=ceil_sqrt(p), random_state=0),
 }
 REGRESSORS = {
     "least squares": lambda: LinearRegression(),
     "ridge": lambda: Ridge(alpha=1.0),
     "lasso": lambda: Lasso(alpha=0.1, tol=1e-10, max_iter=100_000),
     "regression tree": lambda: DecisionTreeRegressor(max_depth=4, random_state=0),
-    "random forest (regression)": lambda: RandomForestRegressor(n_estimators=100, max_features="sqrt", random_state=0),
+    "random forest (regression)": lambda p: RandomForestRegressor(n_estimators=100, max_features=ceil_sqrt(p), random_state=0),
     "gradient boosting": lambda: GradientBoostingRegressor(n_estimators=100, learning_rate=0.1, max_depth=3, random_state=0),
 }
 SETS = {"iris": True, "breast cancer": True, "wine quality": True, "digits": True, "diabetes": False}
+
+
+def ceil_sqrt(p):
+    return int(np.ceil(np.sqrt(p)))
+
+
+def build(make, p):
+    """A model from a factory that may take the number of features."""
+    try:
+        return make(p)
+    except TypeError:
+        return make()
 
 
 def score(make, x, y, folds, classify):
@@ -46,7 +59,7 @@ def score(make, x, y, folds, classify):
     for test in folds:
         mask = np.zeros(len(y), dtype=bool)
         mask[test] = True
-        model = make().fit(x[~mask], y[~mask])
+        model = build(make, x.shape[1]).fit(x[~mask], y[~mask])
         scores.append(model.score(x[mask], y[mask]))
     return float(np.mean(scores))
 

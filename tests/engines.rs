@@ -428,7 +428,7 @@ fn unsupported_choices_are_config_errors_naming_the_engine() {
     assert!(is_engine(
         mlnotes::ensemble::RandomForest::new(3)
             .with_engine(LINFA)
-            .fit(&iris)
+            .fit(&diabetes)
             .unwrap_err()
     ));
     assert!(is_engine(
@@ -635,11 +635,19 @@ fn convergence_is_judged_not_assumed() {
     let iris = standardized(&data::iris());
     let svm = KernelSvm::new(1.0, Kernel::gaussian(1.0)).with_engine(LINFA);
     assert!(svm.fit(&iris).unwrap().converged());
-    // a constant target: every weight 0, θ₀ = ȳ, converged
-    let flat = Dataset::new(d.features().clone(), Array1::from_elem(d.n_samples(), 3.0)).unwrap();
-    for e in [LINFA, SMARTCORE] {
-        let m = Lasso::new(0.1).with_engine(e).fit(&flat).unwrap();
-        assert!(m.coef.iter().all(|&w| w == 0.0) && m.intercept == 3.0 && m.converged());
+    // a constant target (0.1 does not centre to exactly 0 in floating point): every weight
+    // 0, θ₀ = ȳ, converged
+    for value in [3.0, 0.1] {
+        let flat = Dataset::new(
+            d.features().clone(),
+            Array1::from_elem(d.n_samples(), value),
+        )
+        .unwrap();
+        for e in [LINFA, SMARTCORE] {
+            let m = Lasso::new(0.1).with_engine(e).fit(&flat).unwrap();
+            assert!(m.coef.iter().all(|&w| w == 0.0), "{e}");
+            assert!((m.intercept - value).abs() < 1e-15 && m.converged(), "{e}");
+        }
     }
 }
 
@@ -671,6 +679,25 @@ fn categorical_naive_bayes_agrees_with_smartcore() {
         );
         assert!(err < 1e-12, "α = {alpha}: {err:e}");
     }
+    // α = 0 with a class that has no rows (smartcore numbers classes 0..=max(y) and gives
+    // the empty one NaN tables): finite probabilities, the empty class never predicted
+    let rows: Vec<usize> = (0..d.n_samples())
+        .filter(|&i| d.targets()[i] != 1)
+        .collect();
+    let without = d.select(&rows).unwrap();
+    assert_eq!(without.n_classes(), 3);
+    let nb = CategoricalNb {
+        alpha: 0.0,
+        ..Default::default()
+    };
+    let native = nb.fit(&without).unwrap();
+    let other = nb.with_engine(SMARTCORE).fit(&without).unwrap();
+    let p = other.predict_proba(without.x()).unwrap();
+    assert!(p.iter().all(|v| v.is_finite()) && p.column(1).iter().all(|&v| v == 0.0));
+    assert_eq!(
+        native.predict(without.x()).unwrap(),
+        other.predict(without.x()).unwrap()
+    );
 }
 
 #[test]
@@ -710,6 +737,7 @@ fn smartcore_knn_and_svc_agree_with_native() {
     // smartcore's SMO stops after a fixed number of passes: close, and judged not converged
     // at the native tolerance
     assert!(err < 1e-3, "{err:e}");
+    assert!(!mlnotes::estimator::Convergence::converged(&sc));
     let same = native
         .predict(iris.x())
         .unwrap()
@@ -718,4 +746,48 @@ fn smartcore_knn_and_svc_agree_with_native() {
         .filter(|(a, b)| a == b)
         .count();
     assert!(same >= 147, "{same} of 150");
+}
+
+#[test]
+fn multinomial_and_bernoulli_naive_bayes_recovered_from_linfa() {
+    use mlnotes::bayes::{BernoulliNb, MultinomialNb};
+    let digits = data::digits(); // pixel intensities 0..16 as counts
+    let native = MultinomialNb::default().fit(&digits).unwrap();
+    let linfa = MultinomialNb::default()
+        .with_engine(LINFA)
+        .fit(&digits)
+        .unwrap();
+    let err = max_abs2(
+        &native.predict_proba(digits.x()).unwrap(),
+        &linfa.predict_proba(digits.x()).unwrap(),
+    );
+    assert!(err < 1e-9, "multinomial: {err:e}");
+    let params = BernoulliNb {
+        alpha: 1.0,
+        threshold: 8.0,
+        ..Default::default()
+    };
+    let native = params.fit(&digits).unwrap();
+    let linfa = params.with_engine(LINFA).fit(&digits).unwrap();
+    let err = max_abs2(
+        &native.predict_proba(digits.x()).unwrap(),
+        &linfa.predict_proba(digits.x()).unwrap(),
+    );
+    assert!(err < 1e-9, "Bernoulli: {err:e}");
+}
+
+#[test]
+fn linfa_random_forest_converted_learns() {
+    use mlnotes::ensemble::RandomForest;
+    let cancer = data::breast_cancer();
+    let (train, test) = split(&cancer, 6);
+    let acc = |e: Engine| {
+        let forest = RandomForest::new(30).with_engine(e).fit(&train).unwrap();
+        metrics::accuracy(test.y(), forest.predict(test.x()).unwrap().view()).unwrap()
+    };
+    let (native, linfa) = (acc(Engine::Native), acc(LINFA));
+    assert!(
+        linfa > 0.9 && (native - linfa).abs() < 0.05,
+        "native {native}, linfa {linfa}"
+    );
 }

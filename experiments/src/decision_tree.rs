@@ -5,7 +5,6 @@ use std::time::Instant;
 
 use mlnotes::Result;
 use mlnotes::data::{self, Dataset};
-use mlnotes::engine::Engine;
 use mlnotes::estimator::{Fit, Predict};
 use mlnotes::experiment::{Context, Experiment, Plot, Report, Series, Table};
 use mlnotes::metrics::accuracy;
@@ -47,10 +46,6 @@ impl Experiment for DecisionTreeExperiment {
 
     fn section(&self) -> &'static str {
         "Trees & Ensemble Learning: Decision Tree"
-    }
-
-    fn engines(&self) -> &'static [Engine] {
-        &[Engine::Native, Engine::Linfa, Engine::Smartcore]
     }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
@@ -307,10 +302,7 @@ impl Experiment for DecisionTreeExperiment {
 
         // 5. A rendered tree on iris.
         let iris = data::iris();
-        let small = DecisionTree::cart()
-            .with_max_depth(3)
-            .with_engine(ctx.engine)
-            .fit(&iris)?;
+        let small = DecisionTree::cart().with_max_depth(3).fit(&iris)?;
         report.note(format!(
             "CART on iris, depth 3:\n\n```text\n{}```",
             small.render(iris.feature_names(), iris.class_names())

@@ -64,7 +64,7 @@ enum Rule {
 
 /// Families whose linfa engine (linfa-trees) breaks ties between classes in hash-map order,
 /// which differs from process to process: their numbers are reported apart, as varying.
-const VARYING: [&str; 2] = ["CART", "AdaBoost"];
+const VARYING: [&str; 3] = ["CART", "AdaBoost", "random forest"];
 
 /// One engine's run of the protocol.
 struct Run {
@@ -149,13 +149,47 @@ pub fn folds<T: Target>(d: &Dataset<T>) -> Result<Vec<Fold>> {
     }
 }
 
+/// A target the protocol scores: its metric (accuracy or R²), a prediction as a number, and
+/// the spread that scales prediction gaps (0 for classes, compared by agreement).
+trait Scored: Target + Copy {
+    fn metric(y: ArrayView1<Self>, predicted: ArrayView1<Self>) -> Result<f64>;
+    fn number(self) -> f64;
+    fn spread(d: &Dataset<Self>) -> f64;
+}
+
+impl Scored for usize {
+    fn metric(y: ArrayView1<usize>, predicted: ArrayView1<usize>) -> Result<f64> {
+        metrics::accuracy(y, predicted)
+    }
+
+    fn number(self) -> f64 {
+        self as f64
+    }
+
+    fn spread(_: &Dataset) -> f64 {
+        0.0
+    }
+}
+
+impl Scored for f64 {
+    fn metric(y: ArrayView1<f64>, predicted: ArrayView1<f64>) -> Result<f64> {
+        metrics::r2(y, predicted)
+    }
+
+    fn number(self) -> f64 {
+        self
+    }
+
+    fn spread(d: &Dataset<f64>) -> f64 {
+        d.targets().std(0.0)
+    }
+}
+
 /// The mean fold score, the seconds of every fit and predict, and the out-of-fold predictions.
-fn run<T: Target + Copy, P: Fit<T, Model: Predict<T>>>(
+fn run<T: Scored, P: Fit<T, Model: Predict<T>>>(
     engine: Engine,
     params: &P,
     d: &Dataset<T>,
-    metric: fn(ArrayView1<T>, ArrayView1<T>) -> Result<f64>,
-    as_number: fn(T) -> f64,
 ) -> Result<Run> {
     let mut predictions = Array1::zeros(d.n_samples());
     let mut scores = Vec::new();
@@ -163,9 +197,9 @@ fn run<T: Target + Copy, P: Fit<T, Model: Predict<T>>>(
     for fold in folds(d)? {
         let (train, test) = (d.select(&fold.train)?, d.select(&fold.test)?);
         let predicted = params.fit(&train)?.predict(test.x())?;
-        scores.push(metric(test.y(), predicted.view())?);
+        scores.push(T::metric(test.y(), predicted.view())?);
         for (&row, &p) in fold.test.iter().zip(&predicted) {
-            predictions[row] = as_number(p);
+            predictions[row] = p.number();
         }
     }
     Ok(Run {
@@ -176,52 +210,23 @@ fn run<T: Target + Copy, P: Fit<T, Model: Predict<T>>>(
     })
 }
 
-fn class_number(c: usize) -> f64 {
-    c as f64
-}
-
-fn value_number(v: f64) -> f64 {
-    v
-}
-
-/// A family measured on classes by each of `engines`.
-fn classes<P: Fit<usize, Model: Predict<usize>>>(
+/// A family measured on one data set by each of `engines`.
+fn measure<T: Scored, P: Fit<T, Model: Predict<T>>>(
     family: &'static str,
-    (name, d): (&'static str, &Dataset),
+    (name, d): (&'static str, &Dataset<T>),
     rule: Rule,
     engines: &[Engine],
     params: impl Fn(Engine) -> P,
 ) -> Result<Measured> {
     let runs = engines
         .iter()
-        .map(|&e| run(e, &params(e), d, metrics::accuracy, class_number))
+        .map(|&e| run(e, &params(e), d))
         .collect::<Result<Vec<_>>>()?;
     Ok(Measured {
         family,
         data: name,
         rule,
-        target_std: 0.0,
-        runs,
-    })
-}
-
-/// A family measured on values by each of `engines`.
-fn values<P: Fit<f64, Model: Predict<f64>>>(
-    family: &'static str,
-    (name, d): (&'static str, &Dataset<f64>),
-    rule: Rule,
-    engines: &[Engine],
-    params: impl Fn(Engine) -> P,
-) -> Result<Measured> {
-    let runs = engines
-        .iter()
-        .map(|&e| run(e, &params(e), d, metrics::r2, value_number))
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Measured {
-        family,
-        data: name,
-        rule,
-        target_std: d.targets().std(0.0),
+        target_std: T::spread(d),
         runs,
     })
 }
@@ -233,25 +238,25 @@ const NATIVE_SMARTCORE: [Engine; 2] = [Engine::Native, Engine::Smartcore];
 fn classifiers(d: (&'static str, &Dataset)) -> Result<Vec<Measured>> {
     use Rule::*;
     Ok(vec![
-        classes("logistic regression", d, SamePredictions, &ALL, |e| {
+        measure("logistic regression", d, SamePredictions, &ALL, |e| {
             Scaled::standardized(LogisticRegression::new(1.0).with_engine(e))
         })?,
-        classes("Gaussian naive Bayes", d, SamePredictions, &ALL, |e| {
+        measure("Gaussian naive Bayes", d, SamePredictions, &ALL, |e| {
             GaussianNb::default().with_engine(e)
         })?,
-        classes("CART", d, SameScore, &ALL, |e| {
+        measure("CART", d, SameScore, &ALL, |e| {
             DecisionTree::cart().with_engine(e)
         })?,
-        classes("kernel SVM", d, SamePredictions, &ALL, |e| {
+        measure("kernel SVM", d, SamePredictions, &ALL, |e| {
             Scaled::standardized(KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale)).with_engine(e))
         })?,
-        classes("KNN", d, SamePredictions, &ALL, |e| {
+        measure("KNN", d, SamePredictions, &ALL, |e| {
             Knn::new(5).with_engine(e)
         })?,
-        classes("AdaBoost", d, SameScore, &NATIVE_LINFA, |e| {
+        measure("AdaBoost", d, SameScore, &NATIVE_LINFA, |e| {
             AdaBoost::new(50).with_engine(e)
         })?,
-        classes("random forest", d, SameScore, &NATIVE_SMARTCORE, |e| {
+        measure("random forest", d, SameScore, &ALL, |e| {
             RandomForest::new(TREES).with_engine(e)
         })?,
     ])
@@ -260,26 +265,26 @@ fn classifiers(d: (&'static str, &Dataset)) -> Result<Vec<Measured>> {
 fn regressors(d: (&'static str, &Dataset<f64>)) -> Result<Vec<Measured>> {
     use Rule::*;
     Ok(vec![
-        values("least squares", d, SamePredictions, &ALL, |e| {
+        measure("least squares", d, SamePredictions, &ALL, |e| {
             LinearRegression::new().with_engine(e)
         })?,
-        values("ridge", d, SamePredictions, &ALL, |e| {
+        measure("ridge", d, SamePredictions, &ALL, |e| {
             LinearRegression::ridge(1.0).with_engine(e)
         })?,
-        values("lasso", d, SamePredictions, &ALL, |e| {
+        measure("lasso", d, SamePredictions, &ALL, |e| {
             Lasso::new(0.1).with_engine(e)
         })?,
-        values("regression tree", d, SameScore, &NATIVE_SMARTCORE, |e| {
+        measure("regression tree", d, SameScore, &NATIVE_SMARTCORE, |e| {
             DecisionTree::regression().with_max_depth(4).with_engine(e)
         })?,
-        values(
+        measure(
             "random forest (regression)",
             d,
             SameScore,
             &NATIVE_SMARTCORE,
             |e| RandomForest::new(TREES).with_engine(e),
         )?,
-        values("gradient boosting", d, SameScore, &NATIVE_SMARTCORE, |e| {
+        measure("gradient boosting", d, SameScore, &NATIVE_SMARTCORE, |e| {
             GradientBoosting::new(TREES).with_engine(e)
         })?,
     ])

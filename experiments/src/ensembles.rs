@@ -132,12 +132,15 @@ impl Experiment for Ensembles {
         );
         let w = &ada.sample_weights;
         let max_w = w.iter().fold(0.0f64, |a, &b| a.max(b));
-        report.note(format!(
-            "AdaBoost's example weights after {} rounds: uniform would be {:.5}; the largest is {:.5} (misclassified examples gain weight).",
-            ada.learners.len(),
-            1.0 / w.len() as f64,
-            max_w
-        ));
+        // (linfa's AdaBoost resamples instead of weighting: it keeps no example weights)
+        if !w.is_empty() {
+            report.note(format!(
+                "AdaBoost's example weights after {} rounds: uniform would be {:.5}; the largest is {:.5} (misclassified examples gain weight).",
+                ada.learners.len(),
+                1.0 / w.len() as f64,
+                max_w
+            ));
+        }
         let gb = GradientBoosting::new(ctx.size(200, 50)).fit(&cancer)?;
         let gb_curve: Vec<(f64, f64)> = gb
             .train_loss

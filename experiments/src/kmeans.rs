@@ -211,6 +211,7 @@ impl Experiment for KMeansExperiment {
             .map_err(|e| Error::invalid(e.to_string()))?;
         let dirty = KMeans::new(2)
             .with_seed(ctx.seed)
+            .with_engine(ctx.engine)
             .fit_features(with_outlier.view())?;
         let dirty_labels = dirty
             .labels

@@ -102,7 +102,11 @@ impl Experiment for NaiveBayesExperiment {
         );
         let mut acc = Vec::new();
         for alpha in [0.0, 1.0] {
-            let m = MultinomialNb { alpha }.fit(&train)?;
+            let m = MultinomialNb {
+                alpha,
+                ..Default::default()
+            }
+            .fit(&train)?;
             let jll = m.joint_log_likelihood(test.x())?;
             let dead = jll
                 .rows()

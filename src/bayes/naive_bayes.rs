@@ -123,6 +123,18 @@ impl CategoricalNb {
 pub struct MultinomialNb {
     /// Laplace smoothing α.
     pub alpha: f64,
+    /// Who counts: native, or linfa (linfa-bayes, its parameters recovered from its
+    /// likelihoods); see [`crate::engine`].
+    #[serde(default)]
+    pub engine: Engine,
+}
+
+impl MultinomialNb {
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
+    }
 }
 
 /// Bernoulli naive Bayes on binary features (values > `threshold` count as 1).
@@ -131,7 +143,7 @@ pub struct MultinomialNb {
 /// use mlnotes::bayes::BernoulliNb;
 /// use mlnotes::estimator::{Fit, Predict};
 /// let digits = mlnotes::data::digits();
-/// let model = BernoulliNb { alpha: 1.0, threshold: 8.0 }.fit(&digits)?; // ink or no ink
+/// let model = BernoulliNb { alpha: 1.0, threshold: 8.0, ..Default::default() }.fit(&digits)?; // ink or no ink
 /// assert_eq!(model.predict(digits.x())?.len(), digits.n_samples());
 /// # Ok::<(), mlnotes::Error>(())
 /// ```
@@ -141,6 +153,9 @@ pub struct BernoulliNb {
     pub alpha: f64,
     /// Binarisation threshold.
     pub threshold: f64,
+    /// Who counts: native, or linfa (linfa-bayes); see [`crate::engine`].
+    #[serde(default)]
+    pub engine: Engine,
 }
 
 /// Continuous features binned into buckets, then categorical naive Bayes.
@@ -181,7 +196,10 @@ impl Default for CategoricalNb {
 
 impl Default for MultinomialNb {
     fn default() -> Self {
-        MultinomialNb { alpha: 1.0 }
+        MultinomialNb {
+            alpha: 1.0,
+            engine: Engine::Native,
+        }
     }
 }
 
@@ -190,6 +208,7 @@ impl Default for BernoulliNb {
         BernoulliNb {
             alpha: 1.0,
             threshold: 0.0,
+            engine: Engine::Native,
         }
     }
 }
@@ -222,7 +241,29 @@ impl Params for CategoricalNb {
 
 impl Params for MultinomialNb {
     fn check(&self) -> Result<()> {
-        validate::non_negative(self.alpha, "alpha")
+        validate::non_negative(self.alpha, "alpha")?;
+        linfa_smoothing(self.engine, self.alpha, "multinomial naive Bayes")
+    }
+}
+
+/// linfa-bayes takes the log of smoothed counts: without smoothing a zero count gives
+/// `ln 0` and NaN posteriors, so its engine needs `α > 0`; smartcore does not run these models.
+fn linfa_smoothing(engine: Engine, alpha: f64, what: &str) -> Result<()> {
+    engine.require(&[Engine::Native, Engine::Linfa], what)?;
+    if engine == Engine::Linfa && alpha <= 0.0 {
+        return Err(Error::config(
+            "alpha",
+            "engine linfa needs smoothing alpha > 0 (ln 0 for unseen counts)",
+        ));
+    }
+    Ok(())
+}
+
+impl BernoulliNb {
+    /// Fit with `engine` (builder style).
+    pub fn with_engine(mut self, engine: Engine) -> Self {
+        self.engine = engine;
+        self
     }
 }
 
@@ -232,7 +273,7 @@ impl Params for BernoulliNb {
         if !self.threshold.is_finite() {
             return Err(Error::config("threshold", "must be finite"));
         }
-        Ok(())
+        linfa_smoothing(self.engine, self.alpha, "Bernoulli naive Bayes")
     }
 }
 
@@ -432,6 +473,16 @@ impl FitChecked<usize> for MultinomialNb {
             )));
         }
         let (k, n) = (counts.len(), data.n_features());
+        if self.engine == Engine::Linfa {
+            let (log_prior, log_theta) =
+                engine::naive_bayes::linfa_multinomial(data.x(), data.y(), k, self.alpha)?;
+            return Ok(FittedNb {
+                log_prior,
+                model: NaiveBayes::Multinomial { log_theta },
+                bins: None,
+                n_features: n,
+            });
+        }
         let mut totals = Array2::<f64>::zeros((k, n));
         for (row, &t) in data.features().rows().into_iter().zip(data.targets()) {
             totals.row_mut(t).scaled_add(1.0, &row);
@@ -460,6 +511,21 @@ impl FitChecked<usize> for BernoulliNb {
         let data = data.data();
         let (prior, counts) = log_prior(data)?;
         let (k, n) = (counts.len(), data.n_features());
+        if self.engine == Engine::Linfa {
+            let (log_prior, log_p, log_q) = engine::naive_bayes::linfa_bernoulli(
+                data.x(),
+                data.y(),
+                k,
+                self.alpha,
+                self.threshold,
+            )?;
+            return Ok(FittedNb {
+                log_prior,
+                model: NaiveBayes::Bernoulli { log_p, log_q },
+                bins: None,
+                n_features: n,
+            });
+        }
         let mut ones = Array2::<f64>::zeros((k, n));
         for (row, &t) in data.features().rows().into_iter().zip(data.targets()) {
             ones.row_mut(t)

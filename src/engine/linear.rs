@@ -71,6 +71,10 @@ pub(crate) fn linfa_ridge(
     elastic_net(x, y, l2 / n, 0.0, tol, max_iter)
 }
 
+/// A wrapped lasso solver: `(x, y, α, tol, max_iter)`.
+pub(crate) type LassoSolver =
+    fn(ArrayView2<f64>, ArrayView1<f64>, f64, f64, usize) -> Result<Solution>;
+
 /// Lasso by linfa-elasticnet (l1_ratio 1, `penalty = α`) on centred data.
 pub(crate) fn linfa_lasso(
     x: ArrayView2<f64>,
@@ -83,9 +87,16 @@ pub(crate) fn linfa_lasso(
 }
 
 /// A constant target: every weight is 0 and `θ₀ = ȳ` (the wrapped solvers' relative
-/// tolerances are 0/0 there, and they would run to their iteration limit).
+/// tolerances are 0/0 there, and they would run to their iteration limit). Centred, a constant
+/// need not round to exactly 0, so the spread of the centred targets is compared with their
+/// magnitude.
 fn constant_target(c: &Centred) -> Option<Solution> {
-    c.y.iter().all(|&v| v == 0.0).then(|| Solution {
+    let (lo, hi) =
+        c.y.iter()
+            .fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| {
+                (l.min(v), h.max(v))
+            });
+    (hi - lo <= 4.0 * f64::EPSILON * c.y_mean.abs()).then(|| Solution {
         intercept: c.y_mean,
         coef: Array1::zeros(c.x.ncols()),
         iterations: Some((0, true)),

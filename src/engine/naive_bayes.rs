@@ -137,23 +137,118 @@ pub(crate) fn smartcore_categorical(
         CategoricalNBParameters::default().with_alpha(alpha),
     )
     .map_err(|e| wrapped("smartcore")(&e))?;
-    if model.classes().len() != k || model.classes().iter().enumerate().any(|(i, &c)| i != c) {
-        return Err(Error::invalid(format!(
-            "engine smartcore needs every one of the {k} classes in the training rows"
-        )));
+    // smartcore numbers its classes 0..=max(y); a class without rows has NaN tables when α = 0:
+    // such classes get prior 0 and unused tables, as natively
+    let classes = model.classes();
+    if classes.len() > k || classes.iter().enumerate().any(|(i, &c)| i != c) {
+        return Err(Error::Wrapped {
+            crate_name: "smartcore",
+            message: format!("categorical naive Bayes classes {classes:?}, {k} expected"),
+        });
     }
-    let log_prior = model
-        .class_count()
-        .iter()
-        .map(|&c| (c as f64 / n as f64).ln())
+    let present: Vec<bool> = (0..k)
+        .map(|c| model.class_count().get(c).is_some_and(|&n| n > 0))
+        .collect();
+    let log_prior = (0..k)
+        .map(|c| {
+            if present[c] {
+                (model.class_count()[c] as f64 / n as f64).ln()
+            } else {
+                f64::NEG_INFINITY
+            }
+        })
         .collect();
     let tables = model
         .feature_log_prob()
         .iter()
         .map(|per_class| {
             let values = per_class.first().map_or(0, Vec::len);
-            Array2::from_shape_fn((k, values), |(c, v)| per_class[c][v])
+            Array2::from_shape_fn(
+                (k, values),
+                |(c, v)| {
+                    if present[c] { per_class[c][v] } else { 0.0 }
+                },
+            )
         })
         .collect();
     Ok((log_prior, tables))
+}
+
+/// A linfa-bayes model's parameters, recovered from its public joint log-likelihood at the
+/// probe rows `0` and `e_i` (its fitted statistics are private, and its Bernoulli model has no
+/// serde form): `jll_k(0)` and `jll_k(e_i) - jll_k(0)` for every class `k`.
+fn probe<M: linfa_bayes::NaiveBayes<'static, f64, usize>>(
+    model: &M,
+    n: usize,
+    k: usize,
+) -> Result<(Array1<f64>, Array2<f64>)> {
+    let mut rows = Array2::zeros((n + 1, n));
+    for i in 0..n {
+        rows[[i + 1, i]] = 1.0;
+    }
+    let jll = model.joint_log_likelihood(rows.view());
+    let mut base = Array1::from_elem(k, f64::NEG_INFINITY);
+    let mut steps = Array2::zeros((k, n));
+    for (&&class, values) in &jll {
+        if class >= k || values.len() != n + 1 {
+            return Err(Error::Wrapped {
+                crate_name: "linfa-bayes",
+                message: "joint log-likelihood of an unexpected shape".into(),
+            });
+        }
+        base[class] = values[0];
+        for i in 0..n {
+            steps[[class, i]] = values[i + 1] - values[0];
+        }
+    }
+    Ok((base, steps))
+}
+
+/// linfa-bayes' multinomial naive Bayes: `jll_k(x) = log P(C_k) + Σ_i x_i log θ_{k,i}`, so
+/// `log P(C_k) = jll_k(0)` and `log θ_{k,i} = jll_k(e_i) - jll_k(0)`. (linfa-bayes 0.8.1 prints
+/// the fitted model to standard error on every multinomial fit, a leftover `dbg!`.)
+pub(crate) fn linfa_multinomial(
+    x: ArrayView2<f64>,
+    y: ArrayView1<usize>,
+    k: usize,
+    alpha: f64,
+) -> Result<(Array1<f64>, Array2<f64>)> {
+    let data = linfa::Dataset::new(x.to_owned(), y.to_owned());
+    let model = linfa_bayes::MultinomialNb::params()
+        .alpha(alpha)
+        .fit(&data)
+        .map_err(|e| wrapped("linfa-bayes")(&e))?;
+    probe(&model, x.ncols(), k)
+}
+
+/// linfa-bayes' Bernoulli naive Bayes (it binarizes `x > threshold` when fitting):
+/// `jll_k(x) = log P(C_k) + Σ_i [x_i log p + (1 - x_i) log q]`, so
+/// `d_i = jll_k(e_i) - jll_k(0) = log(p/q)` gives `p = σ(d_i)`, `q = σ(-d_i)`, and
+/// `log P(C_k) = jll_k(0) - Σ_i log q`. Returns `(log prior, log p, log q)`.
+pub(crate) fn linfa_bernoulli(
+    x: ArrayView2<f64>,
+    y: ArrayView1<usize>,
+    k: usize,
+    alpha: f64,
+    threshold: f64,
+) -> Result<(Array1<f64>, Array2<f64>, Array2<f64>)> {
+    let data = linfa::Dataset::new(x.to_owned(), y.to_owned());
+    let model = linfa_bayes::BernoulliNb::params()
+        .alpha(alpha)
+        .binarize(Some(threshold))
+        .fit(&data)
+        .map_err(|e| wrapped("linfa-bayes")(&e))?;
+    let (base, d) = probe(&model, x.ncols(), k)?;
+    // log σ(v) = -ln(1 + e^{-v}), computed without overflow
+    let log_sigmoid = |v: f64| {
+        if v >= 0.0 {
+            -(-v).exp().ln_1p()
+        } else {
+            v - v.exp().ln_1p()
+        }
+    };
+    let log_p = d.mapv(log_sigmoid);
+    let log_q = d.mapv(|v| log_sigmoid(-v));
+    let log_prior = &base - &log_q.sum_axis(ndarray::Axis(1));
+    Ok((log_prior, log_p, log_q))
 }

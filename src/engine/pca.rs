@@ -44,8 +44,8 @@ pub(crate) fn linfa_components(x: ArrayView2<f64>, k: usize) -> Result<Array2<f6
     ])
 }
 
-/// `v` when its columns are orthonormal (to 1e-6), else an error: a basis that is not would
-/// make every variance along it wrong.
+/// `v` when its columns are orthonormal (to 1e-6), else an error naming the wrapped crate's
+/// result: a basis that is not would make every variance along it wrong.
 fn orthonormal(v: Array2<f64>) -> Result<Array2<f64>> {
     let off = (&v.t().dot(&v) - &Array2::<f64>::eye(v.ncols()))
         .iter()
@@ -64,7 +64,7 @@ pub(crate) fn smartcore_components(x: ArrayView2<f64>, k: usize) -> Result<Array
     use smartcore::decomposition::pca::{PCA, PCAParameters};
     let model = PCA::fit(&dense(x)?, PCAParameters::default().with_n_components(k))
         .map_err(|e| wrapped("smartcore")(&e))?;
-    Ok(from_dense(model.components()))
+    orthonormal(from_dense(model.components()))
 }
 
 /// The spectrum `λ₁ ≥ … ≥ λ_n` for components `v` (columns) of the centred data `xc`: the

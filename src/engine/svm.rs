@@ -164,22 +164,24 @@ pub(crate) fn smartcore_pair(
     if instances.len() != w.len() || instances.iter().any(|r| r.len() != p) {
         return Err(unreadable("support vectors of another shape"));
     }
-    // each support vector back to an unused row of the pair with the same values
-    let mut by_row: std::collections::HashMap<Vec<u64>, Vec<usize>> = Default::default();
+    // each support vector back to an unused row of the pair with the same values and the
+    // label its weight's sign gives (`w_i = α_i y_i`): identical rows may carry both labels
+    let mut by_row: std::collections::HashMap<(Vec<u64>, bool), Vec<usize>> = Default::default();
     for (t, row) in x.rows().into_iter().enumerate().rev() {
-        by_row
-            .entry(row.iter().map(|v| v.to_bits()).collect())
-            .or_default()
-            .push(t);
+        let key = (row.iter().map(|v| v.to_bits()).collect(), y[t] > 0.0);
+        by_row.entry(key).or_default().push(t);
     }
     let mut alpha = vec![0.0; m];
-    for (sv, wi) in instances.iter().zip(&w) {
-        let key: Vec<u64> = sv.iter().map(|v| v.to_bits()).collect();
+    for (sv, &wi) in instances.iter().zip(&w) {
+        if wi == 0.0 {
+            continue;
+        }
+        let key = (sv.iter().map(|v| v.to_bits()).collect(), wi > 0.0);
         let t = by_row
             .get_mut(&key)
             .and_then(Vec::pop)
-            .ok_or_else(|| unreadable("a support vector that is no training row"))?;
-        alpha[t] += (wi * y[t]).max(0.0);
+            .ok_or_else(|| unreadable("a support vector that is no training row of its label"))?;
+        alpha[t] = wi.abs();
     }
     let rho = -b;
     let converged = kkt_met(kernel, x, y, &alpha, rho, c, tol);

@@ -30,6 +30,28 @@ pub(crate) enum Shape {
     },
 }
 
+/// linfa-trees' CART params in the project's terms (linfa refuses a minimum impurity decrease
+/// below `f64::EPSILON`; its split and leaf sizes are compared with row counts).
+fn linfa_tree_params(
+    criterion: Criterion,
+    max_depth: Option<usize>,
+    min_samples_split: usize,
+    min_samples_leaf: usize,
+    min_impurity_decrease: f64,
+) -> linfa_trees::DecisionTreeParams<f64, usize> {
+    let quality = if criterion == Criterion::Gini {
+        linfa_trees::SplitQuality::Gini
+    } else {
+        linfa_trees::SplitQuality::Entropy
+    };
+    linfa_trees::DecisionTree::params()
+        .split_quality(quality)
+        .max_depth(max_depth)
+        .min_weight_split(min_samples_split as f32)
+        .min_weight_leaf(min_samples_leaf as f32)
+        .min_impurity_decrease(min_impurity_decrease.max(f64::EPSILON))
+}
+
 /// Fit linfa-trees' CART and read its shape.
 pub(crate) fn linfa_cart(
     x: ArrayView2<f64>,
@@ -40,21 +62,16 @@ pub(crate) fn linfa_cart(
     min_samples_leaf: usize,
     min_impurity_decrease: f64,
 ) -> Result<Vec<Shape>> {
-    let quality = if criterion == Criterion::Gini {
-        linfa_trees::SplitQuality::Gini
-    } else {
-        linfa_trees::SplitQuality::Entropy
-    };
     let data = linfa::Dataset::new(x.to_owned(), y.to_owned());
-    let model = linfa_trees::DecisionTree::params()
-        .split_quality(quality)
-        .max_depth(max_depth)
-        .min_weight_split(min_samples_split as f32)
-        .min_weight_leaf(min_samples_leaf as f32)
-        // linfa refuses a decrease below f64::EPSILON
-        .min_impurity_decrease(min_impurity_decrease.max(f64::EPSILON))
-        .fit(&data)
-        .map_err(|e| wrapped("linfa-trees")(&e))?;
+    let model = linfa_tree_params(
+        criterion,
+        max_depth,
+        min_samples_split,
+        min_samples_leaf,
+        min_impurity_decrease,
+    )
+    .fit(&data)
+    .map_err(|e| wrapped("linfa-trees")(&e))?;
     Ok(read_linfa_tree(&model, None))
 }
 
@@ -226,29 +243,25 @@ pub(crate) fn nodes(
 pub(crate) fn linfa_adaboost(
     x: ArrayView2<f64>,
     y: ArrayView1<usize>,
+    k: usize,
     base: &crate::tree::DecisionTree,
     n_estimators: usize,
     learning_rate: f64,
     seed: u64,
 ) -> Result<Vec<(Vec<Shape>, f64)>> {
-    let quality = if base.criterion == Criterion::Gini {
-        linfa_trees::SplitQuality::Gini
-    } else {
-        linfa_trees::SplitQuality::Entropy
-    };
-    let tree = linfa_trees::DecisionTree::<f64, usize>::params()
-        .split_quality(quality)
-        .max_depth(base.max_depth)
-        .min_weight_split(base.min_samples_split as f32)
-        .min_weight_leaf(base.min_samples_leaf as f32)
-        .min_impurity_decrease(base.min_impurity_decrease.max(f64::EPSILON));
+    let tree = linfa_tree_params(
+        base.criterion,
+        base.max_depth,
+        base.min_samples_split,
+        base.min_samples_leaf,
+        base.min_impurity_decrease,
+    );
     let data = linfa::Dataset::new(x.to_owned(), y.to_owned());
     let model = linfa_ensemble::AdaBoostParams::new_fixed_rng(tree, super::linfa_rng(seed))
         .n_estimators(n_estimators)
         .learning_rate(learning_rate)
         .fit(&data)
         .map_err(|e| wrapped("linfa-ensemble")(&e))?;
-    let k = y.iter().max().map_or(0, |m| m + 1);
     Ok(read_adaboost(&model, k))
 }
 
@@ -437,7 +450,7 @@ fn read_recursive(node: &serde_json::Value, shape: &mut Vec<Shape>) -> Result<us
     Ok(id)
 }
 
-/// smartcore random-forest settings in the project's terms.
+/// Random-forest settings in the project's terms (for linfa-ensemble and smartcore).
 pub(crate) struct ForestSettings {
     pub n_trees: usize,
     pub features_per_split: usize,
@@ -460,12 +473,12 @@ fn depth16(depth: Option<usize>) -> Option<u16> {
 pub(crate) fn smartcore_forest_classifier(
     x: ArrayView2<f64>,
     y: ArrayView1<usize>,
+    k: usize,
     s: &ForestSettings,
 ) -> Result<Vec<Vec<Shape>>> {
     use smartcore::ensemble::random_forest_classifier::{
         RandomForestClassifier, RandomForestClassifierParameters,
     };
-    let k = y.iter().max().map_or(0, |m| m + 1);
     let mut params = RandomForestClassifierParameters::default()
         .with_criterion(criterion_of(s.criterion))
         .with_min_samples_leaf(s.min_samples_leaf)
@@ -538,6 +551,51 @@ pub(crate) fn smartcore_forest_regressor(
         .collect()
 }
 
+/// linfa-ensemble's random forest of linfa-trees: each tree's shape, its split features mapped
+/// back from the tree's feature subset, its leaves voting linfa's classes. linfa draws one
+/// feature subset per tree (with replacement), not per split: `feature_proportion =
+/// features_per_split / n`.
+pub(crate) fn linfa_forest(
+    x: ArrayView2<f64>,
+    y: ArrayView1<usize>,
+    k: usize,
+    s: &ForestSettings,
+) -> Result<Vec<Vec<Shape>>> {
+    let tree = linfa_tree_params(
+        s.criterion,
+        s.max_depth,
+        s.min_samples_split,
+        s.min_samples_leaf,
+        0.0,
+    );
+    let n = x.ncols();
+    let proportion = (s.features_per_split as f64 / n as f64).clamp(f64::MIN_POSITIVE, 1.0);
+    let data = linfa::Dataset::new(x.to_owned(), y.to_owned());
+    let model =
+        linfa_ensemble::EnsembleLearnerParams::new_fixed_rng(tree, super::linfa_rng(s.seed))
+            .ensemble_size(s.n_trees)
+            .bootstrap_proportion(1.0)
+            .feature_proportion(proportion)
+            .fit(&data)
+            .map_err(|e| wrapped("linfa-ensemble")(&e))?;
+    model
+        .models
+        .iter()
+        .zip(&model.model_features)
+        .map(|(t, features)| {
+            let mut shape = read_linfa_tree(t, Some(k));
+            for node in &mut shape {
+                if let Shape::Threshold { feature, .. } = node {
+                    *feature = *features
+                        .get(*feature)
+                        .ok_or_else(|| unreadable("a feature outside the tree's subset"))?;
+                }
+            }
+            Ok(shape)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use linfa::traits::{Fit as _, Predict as _};
@@ -597,6 +655,42 @@ mod tests {
             }
             let ours = crate::tree::argmax_rows(&votes);
             assert_eq!(ours, raw.predict(d.features()));
+        }
+    }
+    /// A linfa-ensemble forest's trees, features mapped back, vote as linfa's forest.
+    #[test]
+    fn converted_linfa_forest_trees_vote_as_linfa() {
+        let d = data::breast_cancer();
+        let tree =
+            linfa_trees::DecisionTree::<f64, usize>::params().min_impurity_decrease(f64::EPSILON);
+        let raw =
+            linfa_ensemble::EnsembleLearnerParams::new_fixed_rng(tree, super::super::linfa_rng(5))
+                .ensemble_size(15)
+                .feature_proportion(0.2)
+                .fit(&linfa::Dataset::new(
+                    d.features().clone(),
+                    d.targets().clone(),
+                ))
+                .unwrap();
+        let mut votes = ndarray::Array2::<f64>::zeros((d.n_samples(), 2));
+        for (t, features) in raw.models.iter().zip(&raw.model_features) {
+            let mut shape = read_linfa_tree(t, Some(2));
+            for node in &mut shape {
+                if let Shape::Threshold { feature, .. } = node {
+                    *feature = features[*feature];
+                }
+            }
+            let h = FittedTree::from_shape(&shape, &d, Criterion::Gini);
+            for (i, &c) in h.predict(d.x()).unwrap().iter().enumerate() {
+                votes[[i, c]] += 1.0;
+            }
+        }
+        let expected: ndarray::Array1<usize> = raw.predict(d.features());
+        for (i, row) in votes.rows().into_iter().enumerate() {
+            if row[0] != row[1] {
+                let ours = usize::from(row[1] > row[0]);
+                assert_eq!(ours, expected[i], "row {i}");
+            }
         }
     }
 }

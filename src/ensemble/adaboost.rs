@@ -66,6 +66,7 @@ impl AdaBoost {
         let rounds = engine::tree::linfa_adaboost(
             data.x(),
             data.y(),
+            data.n_classes(),
             &self.base,
             self.n_estimators,
             self.learning_rate,

@@ -1,6 +1,7 @@
 //! The random forest as one family with engines: bagged CART trees drawing a random subset of
-//! features at each split (native: [`Bagging::random_forest`]), or smartcore's random forest
-//! (classification and regression). Both give a [`FittedBagging`] of the project's trees, so
+//! features at each split (native: [`Bagging::random_forest`]), linfa-ensemble's bagged
+//! linfa-trees (classification; a feature subset per tree, not per split), or smartcore's
+//! random forest (classification and regression). Both give a [`FittedBagging`] of the project's trees, so
 //! voting, probabilities and persistence are the same.
 //!
 //! smartcore's bootstrap is stratified by class and its trees keep their own leaf outputs (the
@@ -9,7 +10,7 @@
 
 use crate::engine::{self, Engine};
 use crate::estimator::{Checked, Fit, FitChecked, Params, Randomized};
-use crate::tree::{DecisionTree, FittedTree, MaxFeatures};
+use crate::tree::{Criterion, DecisionTree, FittedTree, MaxFeatures};
 use crate::{Error, Result};
 
 use super::{Bagging, FittedBagging};
@@ -37,7 +38,8 @@ pub struct RandomForest {
     pub tree: DecisionTree,
     /// Seed of the bootstraps and of the feature draws.
     pub seed: u64,
-    /// Who grows the forest: native or smartcore; see [`crate::engine`].
+    /// Who grows the forest: native, linfa (linfa-ensemble over linfa-trees, one feature
+    /// subset per tree; classification only) or smartcore; see [`crate::engine`].
     #[serde(default)]
     pub engine: Engine,
 }
@@ -85,15 +87,17 @@ impl Params for RandomForest {
             return Err(Error::config("n_trees", "needs at least one tree"));
         }
         self.tree.check()?;
-        self.engine
-            .require(&[Engine::Native, Engine::Smartcore], "a random forest")?;
-        if self.engine == Engine::Smartcore {
+        if self.engine != Engine::Native {
             let plain = self.tree.categorical.is_empty()
                 && self.tree.ccp_alpha == 0.0
-                && self.tree.min_impurity_decrease == 0.0;
+                && self.tree.min_impurity_decrease == 0.0
+                && matches!(
+                    self.tree.criterion,
+                    Criterion::Gini | Criterion::InformationGain | Criterion::SquaredError
+                );
             if !plain || self.n_trees > usize::from(u16::MAX) {
                 return Err(self.engine.unsupported(
-                    "a forest with categorical splits, pruning, a minimum decrease or more than 65535 trees",
+                    "a forest with gain-ratio or categorical splits, pruning, a minimum decrease or more than 65535 trees",
                 ));
             }
         }
@@ -123,8 +127,25 @@ impl FitChecked<usize> for RandomForest {
             return self.bagging(self.tree.clone()).fit(data);
         }
         data.require_two_classes()?;
+        if !matches!(
+            self.tree.criterion,
+            Criterion::Gini | Criterion::InformationGain
+        ) {
+            return Err(self
+                .engine
+                .unsupported("a classification forest other than Gini or entropy"));
+        }
         let settings = smartcore_settings(self, data.n_features());
-        let shapes = engine::tree::smartcore_forest_classifier(data.x(), data.y(), &settings)?;
+        let shapes = if self.engine == Engine::Linfa {
+            engine::tree::linfa_forest(data.x(), data.y(), data.n_classes(), &settings)?
+        } else {
+            engine::tree::smartcore_forest_classifier(
+                data.x(),
+                data.y(),
+                data.n_classes(),
+                &settings,
+            )?
+        };
         let trees = shapes
             .iter()
             .map(|s| FittedTree::from_shape(s, data, self.tree.criterion))
@@ -139,11 +160,13 @@ impl FitChecked<f64> for RandomForest {
     fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<Self::Model> {
         let data = data.data();
         let tree = DecisionTree {
-            criterion: crate::tree::Criterion::SquaredError,
+            criterion: Criterion::SquaredError,
             ..self.tree.clone()
         };
-        if self.engine == Engine::Native {
-            return self.bagging(tree).fit(data);
+        match self.engine {
+            Engine::Native => return self.bagging(tree).fit(data),
+            Engine::Linfa => return Err(self.engine.unsupported("a regression forest")),
+            Engine::Smartcore => {}
         }
         let settings = smartcore_settings(self, data.n_features());
         let shapes = engine::tree::smartcore_forest_regressor(data.x(), data.y(), &settings)?;

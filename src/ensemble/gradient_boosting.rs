@@ -70,6 +70,18 @@ impl GradientBoosting {
 
     /// smartcore's XGBoost regressor, its trees converted; `train_loss` recomputed here.
     fn smartcore(&self, data: &Dataset<f64>) -> Result<FittedGradientBoosting<f64>> {
+        let t = &self.tree;
+        let plain = t.max_features == crate::tree::MaxFeatures::All
+            && t.categorical.is_empty()
+            && t.ccp_alpha == 0.0
+            && t.min_impurity_decrease == 0.0
+            && t.min_samples_split == 2
+            && t.min_samples_leaf == 1;
+        if !plain {
+            return Err(self.engine.unsupported(
+                "boosting trees with settings other than a depth limit (XGBoost's trees take only the depth)",
+            ));
+        }
         let depth = self.tree.max_depth.ok_or_else(|| {
             self.engine
                 .unsupported("boosting trees without a depth limit")

@@ -549,11 +549,14 @@ fn a_named_class_absent_from_training_gets_probability_zero() {
             .unwrap()
             .predict_proba(iris.x())
             .unwrap(),
-        MultinomialNb { alpha: 0.0 }
-            .fit(&d)
-            .unwrap()
-            .predict_proba(iris.x())
-            .unwrap(),
+        MultinomialNb {
+            alpha: 0.0,
+            ..Default::default()
+        }
+        .fit(&d)
+        .unwrap()
+        .predict_proba(iris.x())
+        .unwrap(),
         BernoulliNb::default()
             .fit(&d)
             .unwrap()

@@ -5,6 +5,7 @@ use crate::Error;
 use crate::bayes::{BernoulliNb, BinnedNb, CategoricalNb, GaussianNb, MultinomialNb};
 use crate::cluster::{Divisive, KMeans};
 use crate::data::{self, Dataset, Target};
+use crate::engine::Engine;
 use crate::ensemble::{AdaBoost, Bagging, GradientBoosting};
 use crate::estimator::Fit;
 use crate::knn::Knn;
@@ -56,11 +57,33 @@ fn naive_bayes() {
         &d,
         "alpha",
     );
-    refuses(MultinomialNb { alpha: -0.5 }, &d, "alpha");
+    refuses(
+        MultinomialNb {
+            alpha: -0.5,
+            ..Default::default()
+        },
+        &d,
+        "alpha",
+    );
+    // the linfa engine needs smoothing; smartcore does not run these models
+    refuses(
+        MultinomialNb {
+            alpha: 0.0,
+            engine: Engine::Linfa,
+        },
+        &d,
+        "alpha",
+    );
+    refuses(
+        BernoulliNb::default().with_engine(Engine::Smartcore),
+        &d,
+        "engine",
+    );
     refuses(
         BernoulliNb {
             alpha: -1.0,
             threshold: 0.0,
+            ..Default::default()
         },
         &d,
         "alpha",
@@ -69,6 +92,7 @@ fn naive_bayes() {
         BernoulliNb {
             alpha: 1.0,
             threshold: f64::NAN,
+            ..Default::default()
         },
         &d,
         "threshold",

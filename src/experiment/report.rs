@@ -98,7 +98,8 @@ pub struct Report {
     pub name: String,
     /// The notes' section.
     pub section: String,
-    /// The engine of its classical models: every claim of the report was decided with it.
+    /// The engine asked for its classical models (`--engine`): the models it implements were
+    /// fitted by it, the others natively.
     pub engine: crate::engine::Engine,
     /// Claims with verdicts.
     pub claims: Vec<Claim>,
@@ -195,7 +196,7 @@ impl Report {
     /// The report as Markdown.
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "# {} — {}\n\nClassical models fitted by the {} engine.\n\n## Claims\n\n| held | claim | evidence |\n|---|---|---|\n",
+            "# {} — {}\n\nEngine `{}`: the classical models it implements are fitted by it, the others natively.\n\n## Claims\n\n| held | claim | evidence |\n|---|---|---|\n",
             self.name, self.section, self.engine
         );
         for c in &self.claims {

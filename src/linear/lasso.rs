@@ -102,23 +102,16 @@ impl FitChecked<f64> for Lasso {
 
     fn fit_checked(&self, data: Checked<'_, f64, Self>) -> Result<FittedLasso> {
         let data = data.data();
-        let wrapped = match self.engine {
+        let solve = match self.engine {
             Engine::Native => None,
-            Engine::Linfa => Some(engine::linear::linfa_lasso(
-                data.x(),
-                data.y(),
-                self.alpha,
-                self.tol,
-                self.max_sweeps,
-            )?),
-            Engine::Smartcore => Some(engine::linear::smartcore_lasso(
-                data.x(),
-                data.y(),
-                self.alpha,
-                self.tol,
-                self.max_sweeps,
-            )?),
+            Engine::Linfa => Some(engine::linear::linfa_lasso as engine::linear::LassoSolver),
+            Engine::Smartcore => {
+                Some(engine::linear::smartcore_lasso as engine::linear::LassoSolver)
+            }
         };
+        let wrapped = solve
+            .map(|solve| solve(data.x(), data.y(), self.alpha, self.tol, self.max_sweeps))
+            .transpose()?;
         if let Some(s) = wrapped {
             let (sweeps, converged) = s.iterations.unwrap_or((0, false));
             return Ok(FittedLasso {

@@ -116,6 +116,11 @@ impl DecisionTree {
                 "a tree other than binary CART (Gini or entropy, all features, no pruning)",
             ));
         }
+        if self.engine == Engine::Smartcore && self.min_impurity_decrease > 0.0 {
+            return Err(self
+                .engine
+                .unsupported("a minimum impurity decrease (smartcore's trees have none)"));
+        }
         let shape = if self.engine == Engine::Linfa {
             engine::tree::linfa_cart(
                 data.x(),
