@@ -15,6 +15,19 @@ use ndarray::{Array1, Array2, ArrayView1, ArrayView2, s};
 use super::{dense, from_dense, wrapped};
 use crate::{Error, Result};
 
+/// linfa-logistic params (`LogisticRegression` or `MultiLogisticRegression`; their generic
+/// type is private) with the project's penalty and L-BFGS budget: `alpha = λ`, and a gradient
+/// tolerance `tol` on the mean cost is `m · tol` on its sum.
+macro_rules! budget {
+    ($params:ty, $x:expr, $l2:expr, $max_iter:expr, $tol:expr) => {
+        <$params>::default()
+            .alpha($l2)
+            .with_intercept(true)
+            .max_iterations(u64::try_from($max_iter).unwrap_or(u64::MAX))
+            .gradient_tolerance($tol * $x.nrows() as f64)
+    };
+}
+
 /// Binary model `[θ₀, θ₁, …]` for class 1 against class 0 by linfa-logistic (L-BFGS).
 pub(crate) fn linfa_binary(
     x: ArrayView2<f64>,
@@ -23,15 +36,16 @@ pub(crate) fn linfa_binary(
     max_iter: usize,
     tol: f64,
 ) -> Result<Array1<f64>> {
-    let m = x.nrows() as f64;
     let data = linfa::Dataset::new(x.to_owned(), y.to_owned());
-    let model = linfa_logistic::LogisticRegression::default()
-        .alpha(l2)
-        .with_intercept(true)
-        .max_iterations(max_iter as u64)
-        .gradient_tolerance(tol * m)
-        .fit(&data)
-        .map_err(|e| wrapped("linfa-logistic")(&e))?;
+    let model = budget!(
+        linfa_logistic::LogisticRegression<f64>,
+        x,
+        l2,
+        max_iter,
+        tol
+    )
+    .fit(&data)
+    .map_err(|e| wrapped("linfa-logistic")(&e))?;
     let mut theta = Array1::zeros(x.ncols() + 1);
     theta[0] = model.intercept();
     theta.slice_mut(s![1..]).assign(model.params());
@@ -51,15 +65,16 @@ pub(crate) fn linfa_softmax(
     max_iter: usize,
     tol: f64,
 ) -> Result<Array2<f64>> {
-    let m = x.nrows() as f64;
     let data = linfa::Dataset::new(x.to_owned(), y.to_owned());
-    let model = linfa_logistic::MultiLogisticRegression::default()
-        .alpha(l2)
-        .with_intercept(true)
-        .max_iterations(max_iter as u64)
-        .gradient_tolerance(tol * m)
-        .fit(&data)
-        .map_err(|e| wrapped("linfa-logistic")(&e))?;
+    let model = budget!(
+        linfa_logistic::MultiLogisticRegression<f64>,
+        x,
+        l2,
+        max_iter,
+        tol
+    )
+    .fit(&data)
+    .map_err(|e| wrapped("linfa-logistic")(&e))?;
     every_class_present(model.classes(), k, "linfa")?;
     let mut theta = Array2::zeros((k, x.ncols() + 1));
     theta.column_mut(0).assign(model.intercept());
