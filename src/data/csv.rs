@@ -20,6 +20,7 @@
 
 mod columns;
 mod schema;
+mod table;
 
 #[cfg(test)]
 mod tests;
@@ -34,8 +35,7 @@ pub use columns::{ColumnKind, ColumnReport};
 pub use schema::{Encoding, Schema, SchemaColumn, Unknown};
 
 use super::Dataset;
-use crate::estimator::{FitFeatures, Transform};
-use crate::preprocess::{OneHotEncoder, category_codes};
+use table::{Cells, Table};
 use crate::{Error, Result};
 
 /// What the loader does with missing cells.
@@ -61,7 +61,7 @@ pub const MISSING_CATEGORY: &str = "<missing>";
 pub struct CsvLoader {
     target: String,
     delimiter: u8,
-    one_hot: Option<bool>,
+    categorical: Option<Categorical>,
     has_header: bool,
     names: Option<Vec<String>>,
     missing_tokens: Vec<String>,
@@ -69,14 +69,19 @@ pub struct CsvLoader {
     kinds: BTreeMap<String, ColumnKind>,
 }
 
-/// A row's line number and cells.
-type Row = (u64, Vec<String>);
-
-/// The cells of a file: header and rows.
-struct Table {
-    header: Vec<String>,
-    rows: Vec<Row>,
-    target: usize,
+/// How categorical feature columns become numbers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Categorical {
+    /// One 0/1 feature per category (the first left out when `drop_first`); a missing cell is
+    /// the category `<missing>`.
+    OneHot {
+        /// Leave out the first category's column.
+        drop_first: bool,
+    },
+    /// One feature holding the category's index among the sorted categories (NaN when
+    /// missing), for a [`ColumnTransformer`](crate::preprocess::ColumnTransformer) that
+    /// imputes and one-hot encodes inside a pipeline, on training rows only.
+    Codes,
 }
 
 fn csv_err(line: u64, reason: impl Into<String>) -> Error {
@@ -94,7 +99,7 @@ impl CsvLoader {
         CsvLoader {
             target: target.into(),
             delimiter: b',',
-            one_hot: None,
+            categorical: None,
             has_header: true,
             names: None,
             missing_tokens: ["", "NA", "N/A", "NaN", "nan", "null", "NULL", "?"]
@@ -114,7 +119,15 @@ impl CsvLoader {
     /// One-hot encode categorical feature columns, dropping the first category of each when
     /// `drop_first` (the dummy-variable trap of linear models).
     pub fn one_hot_categorical(mut self, drop_first: bool) -> Self {
-        self.one_hot = Some(drop_first);
+        self.categorical = Some(Categorical::OneHot { drop_first });
+        self
+    }
+
+    /// Load each categorical feature column as one feature of category codes (NaN when
+    /// missing): the input of a [`ColumnTransformer`](crate::preprocess::ColumnTransformer),
+    /// whose categorical columns are [`Schema::categorical_features`].
+    pub fn categorical_codes(mut self) -> Self {
+        self.categorical = Some(Categorical::Codes);
         self
     }
 
@@ -152,7 +165,7 @@ impl CsvLoader {
 
     /// What each column holds: its kind, its missing cells and its distinct values.
     pub fn describe<R: Read>(&self, reader: R) -> Result<Vec<ColumnReport>> {
-        let table = self.read(reader)?;
+        let table = self.read_table(reader, true, true)?;
         self.reports(&table)
     }
 
@@ -168,14 +181,10 @@ impl CsvLoader {
 
     /// [`CsvLoader::regression`], and the [`Schema`] that loads new rows the same way.
     pub fn regression_with_schema<R: Read>(&self, reader: R) -> Result<(Dataset<f64>, Schema)> {
-        let table = self.read(reader)?;
+        let mut table = self.read_table(reader, true, false)?;
         let (rows, reports) = self.rows(&table)?;
-        let target = &table.header[table.target];
-        let y = rows
-            .iter()
-            .map(|(line, row)| parse_number(&row[table.target], target, *line))
-            .collect::<Result<Array1<f64>>>()?;
-        let (x, names, columns) = self.features(&rows, &reports)?;
+        let y = Array1::from(Self::numbers(&table, table.target, &rows)?);
+        let (x, names, columns) = self.features(&mut table, &rows, &reports)?;
         let schema = Schema::new(columns, &self.target, Vec::new());
         Ok((self.dataset(x, y, names)?, schema))
     }
@@ -192,23 +201,25 @@ impl CsvLoader {
         &self,
         reader: R,
     ) -> Result<(Dataset<usize>, Schema)> {
-        let table = self.read(reader)?;
+        let mut table = self.read_table(reader, true, true)?;
         let (rows, reports) = self.rows(&table)?;
         // Classes from every row of the file (rows dropped for missing features included), so
         // that dropping rows never drops a class or renumbers the others.
-        let all: Vec<&str> = table
-            .rows
-            .iter()
-            .map(|(_, r)| r[table.target].as_str())
-            .filter(|v| !self.is_missing(v))
-            .collect();
-        let (classes, codes) = columns::class_codes(&all);
-        let code: std::collections::HashMap<&str, usize> = all.iter().copied().zip(codes).collect();
+        let table::Cells::Text(target) = &table.columns[table.target] else {
+            return Err(Error::invalid("the target column was not read as text"));
+        };
+        let values: Vec<&str> = target.values.iter().map(String::as_str).collect();
+        let (classes, class_of_value) = columns::class_codes(&values);
         let y = rows
             .iter()
-            .map(|(_, r)| code.get(r[table.target].as_str()).copied().unwrap_or(0))
+            .map(|&i| {
+                class_of_value
+                    .get(target.codes[i] as usize)
+                    .copied()
+                    .unwrap_or(0)
+            })
             .collect::<Array1<usize>>();
-        let (x, names, columns) = self.features(&rows, &reports)?;
+        let (x, names, columns) = self.features(&mut table, &rows, &reports)?;
         let schema = Schema::new(columns, &self.target, classes.clone());
         let mut d = self.dataset(x, y, names)?;
         d.class_names = classes;
@@ -257,18 +268,10 @@ impl CsvLoader {
         }
         t.header
             .iter()
+            .zip(&t.columns)
             .enumerate()
-            .map(|(j, name)| {
-                let (mut missing, mut first_missing_line) = (0, None);
-                let mut present = Vec::with_capacity(t.rows.len());
-                for (line, row) in &t.rows {
-                    if self.is_missing(&row[j]) {
-                        missing += 1;
-                        first_missing_line.get_or_insert(*line);
-                    } else {
-                        present.push(row[j].as_str());
-                    }
-                }
+            .map(|(j, (name, cells))| {
+                let summary = cells.summary();
                 let kind = match self.kinds.get(name) {
                     Some(_) if j == t.target => {
                         return Err(Error::config(
@@ -279,7 +282,7 @@ impl CsvLoader {
                             ),
                         ));
                     }
-                    None => columns::infer(&present),
+                    None => columns::infer(&summary),
                     Some(
                         k @ (ColumnKind::Numeric | ColumnKind::Categorical | ColumnKind::Dropped),
                     ) => *k,
@@ -296,16 +299,17 @@ impl CsvLoader {
                     name: name.clone(),
                     kind,
                     target: j == t.target,
-                    missing,
-                    first_missing_line,
-                    distinct: columns::distinct(&present),
+                    missing: summary.missing,
+                    first_missing_line: summary.first_missing.map(|i| t.lines[i]),
+                    distinct: summary.distinct,
                 })
             })
             .collect()
     }
 
-    /// The rows to load, after the missing-cell policy, and the column reports.
-    fn rows<'t>(&self, t: &'t Table) -> Result<(Vec<&'t Row>, Vec<ColumnReport>)> {
+    /// The rows to load (indices into the table), after the missing-cell policy, and the
+    /// column reports.
+    fn rows(&self, t: &Table) -> Result<(Vec<usize>, Vec<ColumnReport>)> {
         let reports = self.reports(t)?;
         let loaded = |r: &ColumnReport| r.target || !is_left_out(r.kind);
         let with_missing: Vec<&ColumnReport> = reports
@@ -313,6 +317,7 @@ impl CsvLoader {
             .filter(|r| loaded(r) && r.missing > 0)
             .collect();
         let target = &reports[t.target];
+        let all = (0..t.n_rows()).collect();
         match self.missing {
             _ if with_missing.is_empty() => {}
             Missing::Refuse => {
@@ -356,13 +361,12 @@ impl CsvLoader {
             }
             Missing::Keep => {}
             Missing::DropRows => {
-                let columns: Vec<usize> = (0..reports.len())
+                let columns: Vec<&Cells> = (0..reports.len())
                     .filter(|&j| loaded(&reports[j]))
+                    .map(|j| &t.columns[j])
                     .collect();
-                let kept: Vec<_> = t
-                    .rows
-                    .iter()
-                    .filter(|(_, row)| columns.iter().all(|&j| !self.is_missing(&row[j])))
+                let kept: Vec<usize> = (0..t.n_rows())
+                    .filter(|&i| columns.iter().all(|c| !c.is_missing(i)))
                     .collect();
                 if kept.is_empty() {
                     return Err(csv_err(2, "every row has a missing value"));
@@ -370,129 +374,68 @@ impl CsvLoader {
                 return Ok((kept, reports));
             }
         }
-        Ok((t.rows.iter().collect(), reports))
+        Ok((all, reports))
     }
 
-    fn read<R: Read>(&self, reader: R) -> Result<Table> {
-        self.read_table(reader, true)
+    /// The numbers of a column at `rows` (missing cells NaN); a cell that is not a finite
+    /// number within range is an error naming its line.
+    fn numbers(t: &Table, j: usize, rows: &[usize]) -> Result<Vec<f64>> {
+        let name = &t.header[j];
+        match &t.columns[j] {
+            Cells::Numbers(v) => rows
+                .iter()
+                .map(|&i| match v[i] {
+                    x if x.is_nan() => Ok(x),
+                    x if x.is_finite() && x.abs() <= crate::validate::MAX_MAGNITUDE => Ok(x),
+                    x => parse_number(&x.to_string(), name, t.lines[i]),
+                })
+                .collect(),
+            Cells::Text(text) => {
+                // each distinct value parsed once
+                let parsed: Vec<std::result::Result<f64, u32>> = (0..text.values.len())
+                    .map(|k| parse_number(&text.values[k], name, 0).map_err(|_| k as u32))
+                    .collect();
+                rows.iter()
+                    .map(|&i| match text.codes[i] {
+                        table::MISSING => Ok(f64::NAN),
+                        k => parsed[k as usize].or_else(|k| {
+                            parse_number(&text.values[k as usize], name, t.lines[i])
+                        }),
+                    })
+                    .collect()
+            }
+        }
     }
 
-    /// The file's cells; `with_target`: the target column must be there (a file of new rows
-    /// to predict need not have it).
-    fn read_table<R: Read>(&self, mut reader: R, with_target: bool) -> Result<Table> {
-        let mut bytes = Vec::new();
-        reader
-            .read_to_end(&mut bytes)
-            .map_err(|e| csv_err(0, format!("read failed: {e}")))?;
-        // A UTF-8 byte-order mark (spreadsheet exports) is not part of the first name.
-        let start = if bytes.starts_with(b"\xEF\xBB\xBF") {
-            3
-        } else {
-            0
-        };
-        let bytes = &bytes[start..];
-        // line numbers from byte offsets (the csv crate does not count blank lines)
-        let newlines: Vec<usize> = bytes
+    /// The sorted categories of a column at `rows` (missing cells `None`), and each row's
+    /// index among them.
+    fn categories(t: &Table, j: usize, rows: &[usize]) -> (Vec<String>, Vec<Option<usize>>) {
+        let texts: Vec<Option<std::borrow::Cow<'_, str>>> =
+            rows.iter().map(|&i| t.columns[j].text(i)).collect();
+        let categories: Vec<String> = texts
             .iter()
-            .enumerate()
-            .filter(|(_, b)| **b == b'\n')
-            .map(|(i, _)| i)
+            .flatten()
+            .map(|c| c.to_string())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
             .collect();
-        let line_at = |byte: u64| {
-            // a record's position can point at blank lines before it: skip them
-            let mut b = byte as usize;
-            while matches!(bytes.get(b), Some(b'\n' | b'\r')) {
-                b += 1;
-            }
-            newlines.partition_point(|&nl| nl < b) as u64 + 1
-        };
-        let mut rdr = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .delimiter(self.delimiter)
-            .from_reader(bytes);
-        let mut records = rdr.records().peekable();
-        if self.has_header && self.names.is_some() {
-            return Err(Error::config(
-                "names",
-                "column names are given for a file with a header; set has_header(false)",
-            ));
-        }
-        let header: Vec<String> = if self.has_header {
-            match records.next() {
-                None => return Err(csv_err(1, "empty file: expected a header row")),
-                Some(rec) => rec
-                    .map_err(|e| from_csv_error(&e, &line_at))?
-                    .iter()
-                    .map(|h| h.trim().to_string())
-                    .collect(),
-            }
-        } else {
-            let width = match records.peek() {
-                None => return Err(csv_err(1, "empty file: expected data rows")),
-                Some(Ok(rec)) => rec.len(),
-                Some(Err(e)) => return Err(from_csv_error(e, &line_at)),
-            };
-            match &self.names {
-                Some(names) if names.len() != width => {
-                    return Err(csv_err(
-                        1,
-                        format!("{} names given for {width} columns", names.len()),
-                    ));
-                }
-                Some(names) => names.clone(),
-                None => super::generic_names(width),
-            }
-        };
-        check_header(
-            &header,
-            with_target.then_some(self.target.as_str()),
-            self.delimiter,
-            self.has_header,
-        )?;
-        let target = header
+        let codes = texts
             .iter()
-            .position(|h| *h == self.target)
-            .unwrap_or(usize::MAX);
-        let mut rows = Vec::new();
-        for rec in records {
-            let rec = rec.map_err(|e| from_csv_error(&e, &line_at))?;
-            let line = rec.position().map_or(0, |p| line_at(p.byte()));
-            if rec.len() == 1 && rec.get(0).is_some_and(|c| c.trim().is_empty()) {
-                continue; // blank line
-            }
-            if rec.len() != header.len() {
-                return Err(csv_err(
-                    line,
-                    format!(
-                        "expected {} fields (as in the {}), found {}",
-                        header.len(),
-                        if self.has_header {
-                            "header"
-                        } else {
-                            "first row"
-                        },
-                        rec.len()
-                    ),
-                ));
-            }
-            rows.push((line, rec.iter().map(|c| c.trim().to_string()).collect()));
-        }
-        if rows.is_empty() {
-            return Err(csv_err(2, "no data rows after the header"));
-        }
-        Ok(Table {
-            header,
-            rows,
-            target,
-        })
+            .map(|c| {
+                c.as_ref()
+                    .and_then(|c| categories.binary_search_by(|k| k.as_str().cmp(c)).ok())
+            })
+            .collect();
+        (categories, codes)
     }
 
     /// The feature matrix of `rows`: numeric columns as they are (missing cells NaN),
-    /// categorical ones one-hot encoded; identifier-like and dropped columns left out.
+    /// categorical ones one-hot encoded or coded; identifier-like and dropped columns left
+    /// out.
     fn features(
         &self,
-        rows: &[&Row],
+        t: &mut Table,
+        rows: &[usize],
         reports: &[ColumnReport],
     ) -> Result<(Array2<f64>, Vec<String>, Vec<SchemaColumn>)> {
         let mut columns: Vec<Vec<f64>> = Vec::new();
@@ -503,23 +446,14 @@ impl CsvLoader {
                 continue;
             }
             let name = &report.name;
-            let cells: Vec<&str> = rows.iter().map(|(_, r)| r[j].as_str()).collect();
             let numeric = match report.kind {
                 ColumnKind::Numeric => true,
-                ColumnKind::Constant => cells
-                    .iter()
-                    .all(|c| self.is_missing(c) || c.parse::<f64>().is_ok()),
+                ColumnKind::Constant => matches!(t.columns[j], Cells::Numbers(_)),
                 _ => false,
             };
             if numeric {
-                let col = rows
-                    .iter()
-                    .map(|(line, r)| match self.is_missing(&r[j]) {
-                        true => Ok(f64::NAN),
-                        false => parse_number(&r[j], name, *line),
-                    })
-                    .collect::<Result<Vec<f64>>>()?;
-                columns.push(col);
+                columns.push(Self::numbers(t, j, rows)?);
+                t.columns[j] = Cells::Numbers(Vec::new()); // freed as the matrix grows
                 names.push(name.clone());
                 schema.push(SchemaColumn {
                     name: name.clone(),
@@ -527,41 +461,51 @@ impl CsvLoader {
                 });
                 continue;
             }
-            let Some(drop_first) = self.one_hot else {
-                let k = cells
+            let Some(categorical) = self.categorical else {
+                let k = rows
                     .iter()
-                    .position(|c| !self.is_missing(c) && c.parse::<f64>().is_err())
+                    .position(|&i| {
+                        t.columns[j]
+                            .text(i)
+                            .is_some_and(|c| c.parse::<f64>().is_err())
+                    })
                     .unwrap_or(0);
+                let line = rows.get(k).map_or(2, |&i| t.lines[i]);
                 if report.kind == ColumnKind::Categorical && self.kinds.contains_key(name) {
                     return Err(csv_err(
-                        rows.get(k).map_or(2, |r| r.0),
+                        line,
                         format!(
                             "column '{name}' was chosen categorical: ask for one-hot encoding \
-                             (CsvLoader::one_hot_categorical)"
+                             (CsvLoader::one_hot_categorical) or codes \
+                             (CsvLoader::categorical_codes)"
                         ),
                     ));
                 }
+                let cell = rows
+                    .get(k)
+                    .and_then(|&i| t.columns[j].text(i))
+                    .unwrap_or_default();
                 return Err(csv_err(
-                    rows.get(k).map_or(2, |r| r.0),
+                    line,
                     format!(
-                        "non-numeric value '{}' in feature column '{name}': it is categorical; \
-                         ask for one-hot encoding (CsvLoader::one_hot_categorical) or leave it \
-                         out (CsvLoader::column(\"{name}\", ColumnKind::Dropped))",
-                        cells.get(k).unwrap_or(&"")
+                        "non-numeric value '{cell}' in feature column '{name}': it is \
+                         categorical; ask for one-hot encoding (CsvLoader::one_hot_categorical) \
+                         or leave it out (CsvLoader::column(\"{name}\", ColumnKind::Dropped))"
                     ),
                 ));
             };
-            let spelled: Vec<&str> = cells
-                .iter()
-                .map(|&c| {
-                    if self.is_missing(c) {
-                        MISSING_CATEGORY
-                    } else {
-                        c
-                    }
-                })
-                .collect();
-            let (categories, codes) = category_codes(&spelled);
+            let (mut categories, mut codes) = Self::categories(t, j, rows);
+            t.columns[j] = Cells::Numbers(Vec::new());
+            if let Categorical::OneHot { .. } = categorical
+                && codes.iter().any(Option::is_none)
+            {
+                // a missing cell is one more category
+                let k = categories.partition_point(|c| c.as_str() < MISSING_CATEGORY);
+                categories.insert(k, MISSING_CATEGORY.to_string());
+                for c in &mut codes {
+                    *c = Some(c.map_or(k, |c| c + usize::from(c >= k)));
+                }
+            }
             if categories.len() > MAX_CATEGORIES {
                 return Err(csv_err(
                     1,
@@ -574,26 +518,29 @@ impl CsvLoader {
                     ),
                 ));
             }
-            let codes = Array2::from_shape_vec((codes.len(), 1), codes)
-                .map_err(|e| Error::invalid(e.to_string()))?;
-            let encoded = OneHotEncoder::new(drop_first)
-                .fit_features(codes.view())?
-                .transform(codes.view())?;
-            for (col, category) in encoded
-                .columns()
-                .into_iter()
-                .zip(&categories[usize::from(drop_first)..])
-            {
-                columns.push(col.to_vec());
-                names.push(format!("{name}={category}"));
+            match categorical {
+                Categorical::Codes => {
+                    columns.push(codes.iter().map(|c| c.map_or(f64::NAN, |c| c as f64)).collect());
+                    names.push(name.clone());
+                    schema.push(SchemaColumn {
+                        name: name.clone(),
+                        encoding: Encoding::Codes { categories },
+                    });
+                }
+                Categorical::OneHot { drop_first } => {
+                    for k in usize::from(drop_first)..categories.len() {
+                        columns.push(codes.iter().map(|&c| f64::from(c == Some(k))).collect());
+                        names.push(format!("{name}={}", categories[k]));
+                    }
+                    schema.push(SchemaColumn {
+                        name: name.clone(),
+                        encoding: Encoding::OneHot {
+                            categories,
+                            drop_first,
+                        },
+                    });
+                }
             }
-            schema.push(SchemaColumn {
-                name: name.clone(),
-                encoding: Encoding::OneHot {
-                    categories,
-                    drop_first,
-                },
-            });
         }
         if columns.is_empty() {
             let left_out: Vec<String> = reports
@@ -606,8 +553,10 @@ impl CsvLoader {
                 format!("no feature column is left to load: {}", left_out.join(", ")),
             ));
         }
-        let n = rows.len();
-        let x = Array2::from_shape_fn((n, columns.len()), |(i, j)| columns[j][i]);
+        let mut x = Array2::zeros((rows.len(), columns.len()));
+        for (mut target, column) in x.columns_mut().into_iter().zip(columns) {
+            target.assign(&ndarray::ArrayView1::from(&column));
+        }
         Ok((x, names, schema))
     }
 }
@@ -717,9 +666,4 @@ fn parse_number(cell: &str, column: &str, line: u64) -> Result<f64> {
         ));
     }
     Ok(v)
-}
-
-fn from_csv_error(e: &csv::Error, line_at: &impl Fn(u64) -> u64) -> Error {
-    let line = e.position().map_or(0, |p| line_at(p.byte()));
-    csv_err(line, e.to_string())
 }

@@ -22,6 +22,7 @@ use std::collections::BTreeSet;
 use ndarray::{Array2, ArrayView2};
 
 use crate::data::Target;
+use crate::data::csv::Unknown;
 use crate::estimator::{Checked, FitChecked, Params, Transform};
 use crate::{Error, Result, validate};
 
@@ -30,6 +31,10 @@ use crate::{Error, Result, validate};
 pub struct OneHotEncoder {
     /// Encode each feature's first category as all zeros (one column fewer per feature).
     pub drop_first: bool,
+    /// What a category unseen in training becomes at transform time (scikit-learn's
+    /// `handle_unknown`): an error (default) or zeros in all of the feature's columns.
+    #[serde(default)]
+    pub unknown: Unknown,
 }
 
 /// A fitted encoder: the sorted categories of each feature seen in training.
@@ -37,12 +42,24 @@ pub struct OneHotEncoder {
 pub struct FittedOneHot {
     categories: Vec<Vec<f64>>,
     drop_first: bool,
+    #[serde(default)]
+    unknown: Unknown,
 }
 
 impl OneHotEncoder {
-    /// An encoder; with `drop_first` the first category of each feature is all zeros.
+    /// An encoder; with `drop_first` the first category of each feature is all zeros. An
+    /// unseen category is an error until [`OneHotEncoder::unknown`] says otherwise.
     pub fn new(drop_first: bool) -> Self {
-        OneHotEncoder { drop_first }
+        OneHotEncoder {
+            drop_first,
+            unknown: Unknown::Error,
+        }
+    }
+
+    /// What an unseen category becomes at transform time.
+    pub fn unknown(mut self, unknown: Unknown) -> Self {
+        self.unknown = unknown;
+        self
     }
 }
 
@@ -73,6 +90,7 @@ impl<T: Target> FitChecked<T> for OneHotEncoder {
         Ok(FittedOneHot {
             categories,
             drop_first: self.drop_first,
+            unknown: self.unknown,
         })
     }
 }
@@ -94,7 +112,7 @@ impl FittedOneHot {
 
 impl Transform for FittedOneHot {
     /// One row per input row, with a 1 in each feature's category column. A category unseen in
-    /// training is an error naming its row and feature.
+    /// training is an error naming its row and feature, or all zeros with [`Unknown::Zeros`].
     fn transform(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
         validate::input(self.categories.len(), x, "one-hot encoding")?;
         let mut out = Array2::zeros((x.nrows(), self.n_columns()));
@@ -103,13 +121,18 @@ impl Transform for FittedOneHot {
             let mut offset = 0;
             for (j, (v, cats)) in row.iter().zip(&self.categories).enumerate() {
                 let v = v + 0.0;
-                let k = cats.binary_search_by(|c| c.total_cmp(&v)).map_err(|_| {
-                    Error::invalid(format!(
-                        "row {i}, feature {j}: value {v} is a category unseen in training"
-                    ))
-                })?;
-                if let Some(col) = k.checked_sub(skip) {
-                    out[[i, offset + col]] = 1.0;
+                match cats.binary_search_by(|c| c.total_cmp(&v)) {
+                    Ok(k) => {
+                        if let Some(col) = k.checked_sub(skip) {
+                            out[[i, offset + col]] = 1.0;
+                        }
+                    }
+                    Err(_) if self.unknown == Unknown::Zeros => {}
+                    Err(_) => {
+                        return Err(Error::invalid(format!(
+                            "row {i}, feature {j}: value {v} is a category unseen in training"
+                        )));
+                    }
                 }
                 offset += cats.len() - skip;
             }
@@ -161,6 +184,14 @@ mod tests {
             array![[0.0, 0.0], [1.0, 0.0]]
         );
         assert!(enc.transform(array![[7.0]].view()).is_err());
+        let ignoring = OneHotEncoder::new(false)
+            .unknown(Unknown::Zeros)
+            .fit_features(x.view())
+            .unwrap();
+        assert_eq!(
+            ignoring.transform(array![[7.0], [1.0]].view()).unwrap(),
+            array![[0.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+        );
     }
 
     #[test]

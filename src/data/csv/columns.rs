@@ -5,6 +5,8 @@ use std::collections::BTreeSet;
 
 use ndarray::Array1;
 
+use super::table::Summary;
+
 /// What a column holds, as inferred from its cells or chosen by the user.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 pub enum ColumnKind {
@@ -41,26 +43,19 @@ pub struct ColumnReport {
 /// At least this many rows before all-distinct strings count as an identifier.
 const IDENTIFIER_MIN_ROWS: usize = 10;
 
-/// The kind of a column from its present cells. A column whose cells are mostly numbers is
-/// numeric: its other cells are then reported at load time (a missing-value token the loader
-/// does not know, say `n/a`), never turned into one category per number.
-pub(super) fn infer(present: &[&str]) -> ColumnKind {
-    let distinct = present.iter().collect::<BTreeSet<_>>().len();
-    let numbers = present.iter().filter(|c| c.parse::<f64>().is_ok()).count();
-    if distinct <= 1 {
+/// The kind of a column from the counts of its present cells. A column whose cells are
+/// mostly numbers is numeric: its other cells are then reported at load time (a missing-value
+/// token the loader does not know, say `n/a`), never turned into one category per number.
+pub(super) fn infer(cells: &Summary) -> ColumnKind {
+    if cells.distinct <= 1 {
         ColumnKind::Constant
-    } else if 2 * numbers >= present.len() {
+    } else if 2 * cells.numbers >= cells.present {
         ColumnKind::Numeric
-    } else if distinct == present.len() && present.len() >= IDENTIFIER_MIN_ROWS {
+    } else if cells.distinct == cells.present && cells.present >= IDENTIFIER_MIN_ROWS {
         ColumnKind::Identifier
     } else {
         ColumnKind::Categorical
     }
-}
-
-/// The number of distinct values.
-pub(super) fn distinct(present: &[&str]) -> usize {
-    present.iter().collect::<BTreeSet<_>>().len()
 }
 
 /// Class names and the class index of every value. When every value is a finite number,

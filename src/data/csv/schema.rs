@@ -7,7 +7,7 @@ use std::path::Path;
 
 use ndarray::Array2;
 
-use super::{CsvLoader, MISSING_CATEGORY, csv_err, open, parse_number};
+use super::{ColumnKind, CsvLoader, MISSING_CATEGORY, csv_err, open};
 use crate::Result;
 
 /// How a feature column was encoded.
@@ -22,6 +22,11 @@ pub enum Encoding {
         /// Whether the first category has no column.
         drop_first: bool,
     },
+    /// One feature: the category's index among `categories` (sorted), NaN when missing.
+    Codes {
+        /// The training file's categories, sorted.
+        categories: Vec<String>,
+    },
 }
 
 /// One column of the file that became features.
@@ -34,9 +39,10 @@ pub struct SchemaColumn {
 }
 
 /// What a category not seen in the training file becomes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Unknown {
     /// An error naming the line, the column and the value.
+    #[default]
     Error,
     /// Zeros in every one-hot column of that feature (scikit-learn's `handle_unknown="ignore"`).
     Zeros,
@@ -67,7 +73,7 @@ impl Schema {
         self.columns
             .iter()
             .flat_map(|c| match &c.encoding {
-                Encoding::Numeric => vec![c.name.clone()],
+                Encoding::Numeric | Encoding::Codes { .. } => vec![c.name.clone()],
                 Encoding::OneHot {
                     categories,
                     drop_first,
@@ -77,6 +83,27 @@ impl Schema {
                     .collect(),
             })
             .collect()
+    }
+
+    /// The features that hold category codes ([`Encoding::Codes`]), for a
+    /// [`ColumnTransformer`](crate::preprocess::ColumnTransformer).
+    pub fn categorical_features(&self) -> Vec<usize> {
+        let mut j = 0;
+        let mut out = Vec::new();
+        for c in &self.columns {
+            match &c.encoding {
+                Encoding::Numeric => j += 1,
+                Encoding::Codes { .. } => {
+                    out.push(j);
+                    j += 1;
+                }
+                Encoding::OneHot {
+                    categories,
+                    drop_first,
+                } => j += categories.len() - usize::from(*drop_first),
+            }
+        }
+        out
     }
 }
 
@@ -96,7 +123,14 @@ impl CsvLoader {
     ) -> Result<Array2<f64>> {
         let mut reading = self.clone();
         reading.target.clone_from(&schema.target);
-        let table = reading.read_table(reader, false)?;
+        // categorical columns as text, whatever their cells look like
+        for c in &schema.columns {
+            if !matches!(c.encoding, Encoding::Numeric) {
+                reading.kinds.insert(c.name.clone(), ColumnKind::Categorical);
+            }
+        }
+        reading.kinds.retain(|name, _| schema.columns.iter().any(|c| c.name == *name));
+        let table = reading.read_table(reader, false, false)?;
         let positions = schema
             .columns
             .iter()
@@ -113,49 +147,61 @@ impl CsvLoader {
                 })
             })
             .collect::<Result<Vec<usize>>>()?;
+        let rows: Vec<usize> = (0..table.n_rows()).collect();
         let width = schema.feature_names().len();
-        let mut x = Array2::zeros((table.rows.len(), width));
-        for (i, (line, row)) in table.rows.iter().enumerate() {
-            let mut j = 0;
-            for (column, &p) in schema.columns.iter().zip(&positions) {
-                let cell = row[p].as_str();
-                match &column.encoding {
-                    Encoding::Numeric => {
-                        x[[i, j]] = if self.is_missing(cell) {
-                            f64::NAN
-                        } else {
-                            parse_number(cell, &column.name, *line)?
-                        };
-                        j += 1;
-                    }
-                    Encoding::OneHot {
-                        categories,
-                        drop_first,
-                    } => {
-                        let value = if self.is_missing(cell) {
-                            MISSING_CATEGORY
-                        } else {
-                            cell
-                        };
-                        let offset = usize::from(*drop_first);
+        let mut x = Array2::zeros((rows.len(), width));
+        let mut j = 0;
+        for (column, &p) in schema.columns.iter().zip(&positions) {
+            let unseen = |i: usize, value: &str, categories: &[String]| {
+                csv_err(
+                    table.lines[i],
+                    format!(
+                        "category '{value}' of column '{}' was not in the training file (it \
+                         had {})",
+                        column.name,
+                        categories.join(", ")
+                    ),
+                )
+            };
+            match &column.encoding {
+                Encoding::Numeric => {
+                    let numbers = CsvLoader::numbers(&table, p, &rows)?;
+                    x.column_mut(j).assign(&ndarray::ArrayView1::from(&numbers));
+                    j += 1;
+                }
+                Encoding::OneHot {
+                    categories,
+                    drop_first,
+                } => {
+                    let offset = usize::from(*drop_first);
+                    for i in 0..table.n_rows() {
+                        let cell = table.columns[p].text(i);
+                        let value = cell.as_deref().unwrap_or(MISSING_CATEGORY);
                         match categories.binary_search_by(|c| c.as_str().cmp(value)) {
                             Ok(k) if k >= offset => x[[i, j + k - offset]] = 1.0,
                             Ok(_) => {}
                             Err(_) if unknown == Unknown::Zeros => {}
-                            Err(_) => {
-                                return Err(csv_err(
-                                    *line,
-                                    format!(
-                                        "category '{value}' of column '{}' was not in the \
-                                         training file (it had {})",
-                                        column.name,
-                                        categories.join(", ")
-                                    ),
-                                ));
-                            }
+                            Err(_) => return Err(unseen(i, value, categories)),
                         }
-                        j += categories.len() - offset;
                     }
+                    j += categories.len() - offset;
+                }
+                Encoding::Codes { categories } => {
+                    for i in 0..table.n_rows() {
+                        x[[i, j]] = match table.columns[p].text(i) {
+                            None => f64::NAN,
+                            Some(value) => {
+                                match categories.binary_search_by(|c| c.as_str().cmp(&value)) {
+                                    Ok(k) => k as f64,
+                                    // a code no training row has: zeros for an encoder that
+                                    // ignores unknown categories
+                                    Err(_) if unknown == Unknown::Zeros => categories.len() as f64,
+                                    Err(_) => return Err(unseen(i, &value, categories)),
+                                }
+                            }
+                        };
+                    }
+                    j += 1;
                 }
             }
         }

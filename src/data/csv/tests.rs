@@ -1,4 +1,5 @@
 use super::*;
+use crate::estimator::Transform;
 
 fn line_of(r: Result<impl std::fmt::Debug>) -> (u64, String) {
     match r {
@@ -412,4 +413,50 @@ fn new_rows_load_in_the_training_layout() {
     // The schema is saved with a model (JSON).
     let json = serde_json::to_string(&schema).unwrap();
     assert_eq!(serde_json::from_str::<Schema>(&json).unwrap(), schema);
+}
+
+/// Categories as codes for a column transformer: one feature per categorical column, NaN when
+/// missing, the same codes for new rows, an unseen category refused or given a code no
+/// training row has.
+#[test]
+fn categories_as_codes() {
+    let train = "size,colour,y\n1.5,red,a\n2,NA,b\n3,blue,a\nNA,red,b\n";
+    let loader = CsvLoader::new("y")
+        .categorical_codes()
+        .missing(Missing::Keep);
+    let (data, schema) = loader.classification_with_schema(train.as_bytes()).unwrap();
+    assert_eq!(data.feature_names, vec!["size", "colour"]);
+    assert_eq!(schema.categorical_features(), vec![1]);
+    let colour: Vec<f64> = data.features.column(1).to_vec();
+    assert_eq!((colour[0], colour[2], colour[3]), (1.0, 0.0, 1.0)); // blue 0, red 1
+    assert!(colour[1].is_nan() && data.features[[3, 0]].is_nan());
+    let new = "colour,size\nblue,4\ngreen,5\n";
+    let (line, reason) = line_of(loader.features_like(&schema, new.as_bytes(), Unknown::Error));
+    assert_eq!(line, 3);
+    assert!(reason.contains("'green'"), "{reason}");
+    let x = loader
+        .features_like(&schema, new.as_bytes(), Unknown::Zeros)
+        .unwrap();
+    assert_eq!(x, ndarray::array![[4.0, 0.0], [5.0, 2.0]]);
+    // A column of numbers chosen categorical keeps its spelling.
+    let zips = "zip,y\n01234,1\n01234,2\n98765,3\n";
+    let (_, schema) = CsvLoader::new("y")
+        .categorical_codes()
+        .column("zip", ColumnKind::Categorical)
+        .regression_with_schema(zips.as_bytes())
+        .unwrap();
+    assert_eq!(
+        schema.columns[0].encoding,
+        Encoding::Codes {
+            categories: vec!["01234".into(), "98765".into()]
+        }
+    );
+}
+
+/// Line numbers count blank lines, CRLF endings and quoted line breaks.
+#[test]
+fn line_numbers_survive_blank_lines_and_quotes() {
+    let csv = "a,y\r\n1,2\r\n\r\n\"x\ny\",4\n\n5,x\n";
+    let (line, reason) = line_of(CsvLoader::new("y").regression(csv.as_bytes()));
+    assert_eq!(line, 7, "{reason}");
 }
