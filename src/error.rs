@@ -42,6 +42,15 @@ pub enum Error {
         /// Why its value is not allowed.
         reason: String,
     },
+    /// A hyperparameter named at run time (the command line's `--param name=value`) that the
+    /// model does not have, or whose value its type cannot take.
+    #[error("hyperparameter `{name}`: {reason}")]
+    Parameter {
+        /// The parameter's name as given.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A CSV file is malformed; `line` is 1-based and counts the header.
     #[error("CSV error at line {line}: {reason}")]
     Csv {

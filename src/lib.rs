@@ -25,6 +25,7 @@
 //! | Engines: linfa and smartcore behind the same API, their mappings and defects | [`engine`] |
 //! | The common estimator API (`fit`, `predict`, `predict_proba`, `transform`) | [`estimator`] |
 //! | Saving and loading fitted models (versioned JSON) | [`persist`] |
+//! | Your own CSV end to end: named models, preprocessing from column kinds, cross-validation, search, saved pipelines (the `mlnotes` command line) | [`workflow`] |
 //! | Input checks shared by every function that takes data | [`validate`] |
 //! | Linear algebra the models share (Cholesky, symmetric eigenvalues) | [`linalg`] |
 //! | Errors: one typed [`Error`] for the whole library | [`error`] |
@@ -66,5 +67,6 @@ pub mod svm;
 pub mod training;
 pub mod tree;
 pub mod validate;
+pub mod workflow;
 
 pub use error::{Error, Result};

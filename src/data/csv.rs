@@ -35,8 +35,8 @@ pub use columns::{ColumnKind, ColumnReport};
 pub use schema::{Encoding, Schema, SchemaColumn, Unknown};
 
 use super::Dataset;
-use table::{Cells, Table};
 use crate::{Error, Result};
+use table::{Cells, Table};
 
 /// What the loader does with missing cells.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -48,6 +48,9 @@ pub enum Missing {
     /// Keep missing feature cells as NaN (a categorical column gets a `<missing>` category)
     /// for an imputer; a missing target is still an error.
     Keep,
+    /// As `Keep` for features, and leave out every row whose target is missing (nothing to
+    /// learn from).
+    KeepFeatures,
 }
 
 /// The most categories a column may one-hot encode into.
@@ -247,7 +250,7 @@ impl CsvLoader {
         y: Array1<T>,
         names: Vec<String>,
     ) -> Result<Dataset<T>> {
-        if self.missing == Missing::Keep {
+        if matches!(self.missing, Missing::Keep | Missing::KeepFeatures) {
             Dataset::with_missing(x, y, names, &self.target)
         } else {
             Dataset::with_names(x, y, names, &self.target)
@@ -359,7 +362,15 @@ impl CsvLoader {
                     ),
                 ));
             }
-            Missing::Keep => {}
+            Missing::KeepFeatures if target.missing > 0 => {
+                let target = &t.columns[t.target];
+                let kept: Vec<usize> = (0..t.n_rows()).filter(|&i| !target.is_missing(i)).collect();
+                if kept.is_empty() {
+                    return Err(csv_err(2, "every row's target is missing"));
+                }
+                return Ok((kept, reports));
+            }
+            Missing::Keep | Missing::KeepFeatures => {}
             Missing::DropRows => {
                 let columns: Vec<&Cells> = (0..reports.len())
                     .filter(|&j| loaded(&reports[j]))
@@ -398,9 +409,8 @@ impl CsvLoader {
                 rows.iter()
                     .map(|&i| match text.codes[i] {
                         table::MISSING => Ok(f64::NAN),
-                        k => parsed[k as usize].or_else(|k| {
-                            parse_number(&text.values[k as usize], name, t.lines[i])
-                        }),
+                        k => parsed[k as usize]
+                            .or_else(|k| parse_number(&text.values[k as usize], name, t.lines[i])),
                     })
                     .collect()
             }
@@ -520,7 +530,12 @@ impl CsvLoader {
             }
             match categorical {
                 Categorical::Codes => {
-                    columns.push(codes.iter().map(|c| c.map_or(f64::NAN, |c| c as f64)).collect());
+                    columns.push(
+                        codes
+                            .iter()
+                            .map(|c| c.map_or(f64::NAN, |c| c as f64))
+                            .collect(),
+                    );
                     names.push(name.clone());
                     schema.push(SchemaColumn {
                         name: name.clone(),

@@ -150,6 +150,12 @@ pub fn main_all(experiments: &[&dyn Experiment]) -> ExitCode {
         "Runs every experiment of mlnotes and writes a summary of every claim (held / not held)."
             .into(),
     );
+    run_all(&cli, experiments)
+}
+
+/// Run `experiments` with the settings of `cli`, then write the summary and the gallery (the
+/// `all` binary, and `mlnotes experiments`).
+pub fn run_all(cli: &Cli, experiments: &[&dyn Experiment]) -> ExitCode {
     let mut ctx = match cli.context() {
         Ok(c) => c,
         Err(e) => {

@@ -92,7 +92,9 @@ impl<N: Randomized, C: Randomized> Randomized for ColumnTransformer<N, C> {
     fn reseeded(&self, seed: u64) -> Self {
         ColumnTransformer {
             categorical: self.categorical.clone(),
-            numeric_step: self.numeric_step.reseeded(crate::estimator::member_seed(seed, 0)),
+            numeric_step: self
+                .numeric_step
+                .reseeded(crate::estimator::member_seed(seed, 0)),
             categorical_step: self
                 .categorical_step
                 .reseeded(crate::estimator::member_seed(seed, 1)),
@@ -293,7 +295,10 @@ mod tests {
             crate::knn::Knn::new(1),
         );
         let fitted = model.fit(&data).unwrap();
-        assert_eq!(fitted.predict(x.view()).unwrap().to_vec(), [0, 0, 0, 1, 1, 1]);
+        assert_eq!(
+            fitted.predict(x.view()).unwrap().to_vec(),
+            [0, 0, 0, 1, 1, 1]
+        );
         let json = serde_json::to_string(&fitted).unwrap();
         let back = from_json_like(&fitted, &json);
         assert_eq!(

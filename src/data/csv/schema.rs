@@ -126,27 +126,37 @@ impl CsvLoader {
         // categorical columns as text, whatever their cells look like
         for c in &schema.columns {
             if !matches!(c.encoding, Encoding::Numeric) {
-                reading.kinds.insert(c.name.clone(), ColumnKind::Categorical);
+                reading
+                    .kinds
+                    .insert(c.name.clone(), ColumnKind::Categorical);
             }
         }
-        reading.kinds.retain(|name, _| schema.columns.iter().any(|c| c.name == *name));
+        reading
+            .kinds
+            .retain(|name, _| schema.columns.iter().any(|c| c.name == *name));
         let table = reading.read_table(reader, false, false)?;
-        let positions = schema
+        let position = |name: &str| table.header.iter().position(|h| h == name);
+        let absent: Vec<&str> = schema
             .columns
             .iter()
-            .map(|c| {
-                table.header.iter().position(|h| *h == c.name).ok_or_else(|| {
-                    csv_err(
-                        1,
-                        format!(
-                            "no column named '{}', which the model was trained on (columns: {})",
-                            c.name,
-                            table.header.join(", ")
-                        ),
-                    )
-                })
-            })
-            .collect::<Result<Vec<usize>>>()?;
+            .map(|c| c.name.as_str())
+            .filter(|name| position(name).is_none())
+            .collect();
+        if !absent.is_empty() {
+            return Err(csv_err(
+                1,
+                format!(
+                    "no column named '{}', which the model was trained on (columns: {})",
+                    absent.join("', '"),
+                    table.header.join(", ")
+                ),
+            ));
+        }
+        let positions: Vec<usize> = schema
+            .columns
+            .iter()
+            .filter_map(|c| position(&c.name))
+            .collect();
         let rows: Vec<usize> = (0..table.n_rows()).collect();
         let width = schema.feature_names().len();
         let mut x = Array2::zeros((rows.len(), width));

@@ -118,7 +118,8 @@ impl Cells {
     pub(super) fn text(&self, i: usize) -> Option<Cow<'_, str>> {
         match self {
             Cells::Numbers(v) => (!v[i].is_nan()).then(|| Cow::Owned(v[i].to_string())),
-            Cells::Text(t) => (t.codes[i] != MISSING).then(|| Cow::Borrowed(t.values[t.codes[i] as usize].as_str())),
+            Cells::Text(t) => (t.codes[i] != MISSING)
+                .then(|| Cow::Borrowed(t.values[t.codes[i] as usize].as_str())),
         }
     }
 
@@ -261,7 +262,7 @@ impl CsvLoader {
         }
         let mut record = csv::ByteRecord::new();
         let next = |rdr: &mut csv::Reader<LineIndex<BufReader<R>>>,
-                        record: &mut csv::ByteRecord|
+                    record: &mut csv::ByteRecord|
          -> Result<Option<u64>> {
             match rdr.read_byte_record(record) {
                 Ok(false) => Ok(None),
@@ -308,10 +309,8 @@ impl CsvLoader {
             .iter()
             .enumerate()
             .map(|(j, name)| {
-                let chosen_text = matches!(
-                    self.kinds.get(name),
-                    Some(super::ColumnKind::Categorical)
-                );
+                let chosen_text =
+                    matches!(self.kinds.get(name), Some(super::ColumnKind::Categorical));
                 Cells::new(chosen_text || (j == target && target_text))
             })
             .collect();
@@ -371,12 +370,9 @@ fn cells(record: &csv::ByteRecord, line: u64) -> Result<Vec<&str>> {
         .iter()
         .enumerate()
         .map(|(j, field)| {
-            std::str::from_utf8(field).map(str::trim).map_err(|e| {
-                csv_err(
-                    line,
-                    format!("field {} is not valid UTF-8 ({e})", j + 1),
-                )
-            })
+            std::str::from_utf8(field)
+                .map(str::trim)
+                .map_err(|e| csv_err(line, format!("field {} is not valid UTF-8 ({e})", j + 1)))
         })
         .collect()
 }

@@ -1,0 +1,361 @@
+//! Cross-validation and hyperparameter search of a named model behind its preprocessing.
+
+use ndarray::Array1;
+
+use super::{Model, OwnData, Task, TaskData};
+use crate::data::csv::Unknown;
+use crate::data::{Dataset, Target};
+use crate::estimator::{Fit, Predict};
+use crate::metrics::{Average, ConfusionMatrix, f1_score, mae, mean_std, r2, rmse};
+use crate::preprocess::Pipeline;
+use crate::selection::{BayesianSearch, Dimension, KFold, SearchSpace, grid_search, random_search};
+use crate::{Error, Result};
+
+/// Settings of a cross-validation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CvOptions {
+    /// Folds (stratified for classification).
+    pub folds: usize,
+    /// Seed of the fold assignment.
+    pub seed: u64,
+    /// What a category missing from a fold's training rows becomes.
+    pub unknown: Unknown,
+    /// Show a progress bar.
+    pub progress: bool,
+}
+
+impl Default for CvOptions {
+    /// 5 folds, seed 0, unseen categories as zeros, no progress bar.
+    fn default() -> Self {
+        CvOptions {
+            folds: 5,
+            seed: 0,
+            unknown: Unknown::Zeros,
+            progress: false,
+        }
+    }
+}
+
+/// One metric over the folds.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Scores {
+    /// The metric's name.
+    pub name: &'static str,
+    /// Its value on each fold's validation rows.
+    pub per_fold: Vec<f64>,
+    /// Their mean.
+    pub mean: f64,
+    /// Their standard deviation.
+    pub std: f64,
+}
+
+impl Scores {
+    fn new(name: &'static str, per_fold: Vec<f64>) -> Self {
+        let (mean, std) = mean_std(&per_fold);
+        Scores {
+            name,
+            per_fold,
+            mean,
+            std,
+        }
+    }
+}
+
+/// What a cross-validation measured.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CvReport {
+    /// The task.
+    pub task: Task,
+    /// Accuracy and macro F1 (classification) or R², MAE and RMSE (regression); the first
+    /// is the one a search maximises.
+    pub scores: Vec<Scores>,
+    /// The confusion matrix of the out-of-fold predictions (classification).
+    pub confusion: Option<ConfusionMatrix>,
+    /// The class names (classification).
+    pub class_names: Vec<String>,
+}
+
+/// Out-of-fold predictions of `model` behind `data`'s preprocessing, and the metrics of each
+/// fold.
+fn folds_of<T, P>(
+    data: &Dataset<T>,
+    model: &Pipeline<super::Preprocessing, P>,
+    options: &CvOptions,
+    labels: Option<&[usize]>,
+    metrics: &[(&'static str, &dyn Fn(&Array1<T>, &Array1<T>) -> Result<f64>)],
+) -> Result<(Vec<Scores>, Array1<T>)>
+where
+    T: Target + Default,
+    P: Fit<T, Model: Predict<T>>,
+    super::Preprocessing: Fit<T, Model: crate::estimator::Transform>,
+{
+    let mut kfold = KFold::new(options.folds, options.seed);
+    if labels.is_some() {
+        kfold = kfold.stratified();
+    }
+    let folds = kfold.folds(data.n_samples(), labels)?;
+    let bar = crate::progress::bar(
+        options.progress,
+        folds.len() as u64,
+        "cross-validation",
+        "folds",
+    );
+    let mut out_of_fold = Array1::from_elem(data.n_samples(), T::default());
+    let mut per_metric = vec![Vec::new(); metrics.len()];
+    for fold in &folds {
+        let fitted = model.fit(&data.select(&fold.train)?)?;
+        let test = data.select(&fold.test)?;
+        let predicted = fitted.predict(test.x())?;
+        for (values, (_, metric)) in per_metric.iter_mut().zip(metrics) {
+            values.push(metric(test.targets(), &predicted)?);
+        }
+        for (&i, p) in fold.test.iter().zip(predicted) {
+            out_of_fold[i] = p;
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let scores = metrics
+        .iter()
+        .zip(per_metric)
+        .map(|((name, _), values)| Scores::new(name, values))
+        .collect();
+    Ok((scores, out_of_fold))
+}
+
+/// `options.folds`-fold cross-validation of `model` behind the preprocessing chosen for
+/// `data`: each fold's preprocessing and model are fitted on its training rows only.
+pub fn cross_validate(data: &OwnData, model: &Model, options: &CvOptions) -> Result<CvReport> {
+    let preprocessing = data.preprocessing(model, options.unknown);
+    match (&data.data, model) {
+        (TaskData::Classification(d), Model::Classifier(m)) => {
+            let labels = d.targets_slice();
+            let (scores, predicted) = folds_of(
+                d,
+                &Pipeline::new(preprocessing, m.clone()),
+                options,
+                Some(&labels),
+                &[
+                    ("accuracy", &|y, p| {
+                        crate::metrics::accuracy(y.view(), p.view())
+                    }),
+                    ("f1_macro", &|y, p| {
+                        f1_score(y.view(), p.view(), Average::Macro)
+                    }),
+                ],
+            )?;
+            Ok(CvReport {
+                task: Task::Classification,
+                scores,
+                confusion: Some(ConfusionMatrix::new(d.y(), predicted.view())?),
+                class_names: d.class_names().to_vec(),
+            })
+        }
+        (TaskData::Regression(d), Model::Regressor(m)) => {
+            let (scores, _) = folds_of(
+                d,
+                &Pipeline::new(preprocessing, m.clone()),
+                options,
+                None,
+                &[
+                    ("r2", &|y, p| r2(y.view(), p.view())),
+                    ("mae", &|y, p| mae(y.view(), p.view())),
+                    ("rmse", &|y, p| rmse(y.view(), p.view())),
+                ],
+            )?;
+            Ok(CvReport {
+                task: Task::Regression,
+                scores,
+                confusion: None,
+                class_names: Vec::new(),
+            })
+        }
+        _ => Err(task_mismatch(data.task, model)),
+    }
+}
+
+/// The error of a model of one task on data of the other.
+pub(super) fn task_mismatch(task: Task, model: &Model) -> Error {
+    Error::invalid(format!(
+        "the data is loaded for {task}, but '{}' was built as a {}",
+        model.name(),
+        match model {
+            Model::Classifier(_) => "classifier",
+            Model::Regressor(_) => "regressor",
+        }
+    ))
+}
+
+/// How a search picks the points it evaluates.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SearchMethod {
+    /// Every combination of the listed values: `(name, values)`.
+    Grid(Vec<(String, Vec<String>)>),
+    /// `trials` uniform random points of the ranges.
+    Random {
+        /// The ranges: `(name, "low:high" | "low:high:log" | "low:high:int")`.
+        ranges: Vec<(String, String)>,
+        /// Points evaluated.
+        trials: usize,
+    },
+    /// `trials` points chosen by Bayesian optimisation (Gaussian process, expected
+    /// improvement), the first third at random.
+    Bayes {
+        /// The ranges, as for `Random`.
+        ranges: Vec<(String, String)>,
+        /// Points evaluated.
+        trials: usize,
+    },
+}
+
+/// Every point a search evaluated, and the best.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchReport {
+    /// The metric maximised (the first of the cross-validation's).
+    pub metric: &'static str,
+    /// Each trial's hyperparameters and mean cross-validated score, in evaluation order.
+    pub trials: Vec<(Vec<(String, String)>, f64)>,
+    /// The index of the best trial.
+    pub best: usize,
+}
+
+/// A range `low:high[:log|:int]` as a search dimension.
+fn dimension(name: &str, range: &str) -> Result<Dimension> {
+    let bad = |why: &str| Error::Parameter {
+        name: name.to_string(),
+        reason: format!("range '{range}': {why} (expected low:high, low:high:log or low:high:int)"),
+    };
+    let parts: Vec<&str> = range.split(':').collect();
+    let number = |s: &str| s.trim().parse::<f64>().map_err(|_| bad("not a number"));
+    let (low, high) = match parts.as_slice() {
+        [low, high, ..] => (number(low)?, number(high)?),
+        _ => return Err(bad("needs two bounds")),
+    };
+    if !(low.is_finite() && high.is_finite() && low < high) {
+        return Err(bad("needs finite low < high"));
+    }
+    match parts.get(2).copied() {
+        None => Ok(Dimension::continuous(name, low, high)),
+        Some("log") if low > 0.0 => Ok(Dimension::log_uniform(name, low, high)),
+        Some("log") => Err(bad("a log range needs low > 0")),
+        Some("int") => Ok(Dimension::integer(
+            name,
+            low.ceil() as i64,
+            high.floor() as i64,
+        )),
+        Some(_) => Err(bad("unknown scale")),
+    }
+}
+
+/// Search `model`'s hyperparameters by mean cross-validated score (accuracy or R²), each
+/// point cross-validated as [`cross_validate`] does.
+pub fn search(
+    data: &OwnData,
+    model: &Model,
+    method: &SearchMethod,
+    options: &CvOptions,
+    seed: u64,
+) -> Result<SearchReport> {
+    let quiet = CvOptions {
+        progress: false,
+        ..*options
+    };
+    // each point's values as text, from its coordinates
+    type Decode = Box<dyn Fn(&[f64]) -> Vec<(String, String)>>;
+    let (space, decode): (SearchSpace, Decode) = match method {
+        SearchMethod::Grid(axes) => {
+            let dims = axes
+                .iter()
+                .map(|(name, values)| {
+                    let indices: Vec<f64> = (0..values.len()).map(|i| i as f64).collect();
+                    Dimension::choice(name, &indices)
+                })
+                .collect();
+            let axes = axes.clone();
+            (
+                SearchSpace::new(dims)?,
+                Box::new(move |p: &[f64]| {
+                    axes.iter()
+                        .zip(p)
+                        .map(|((n, values), &i)| (n.clone(), values[i as usize].clone()))
+                        .collect()
+                }),
+            )
+        }
+        SearchMethod::Random { ranges, .. } | SearchMethod::Bayes { ranges, .. } => {
+            let dims = ranges
+                .iter()
+                .map(|(name, range)| dimension(name, range))
+                .collect::<Result<Vec<_>>>()?;
+            let integer: Vec<bool> = ranges.iter().map(|(_, r)| r.ends_with(":int")).collect();
+            let names: Vec<String> = ranges.iter().map(|(n, _)| n.clone()).collect();
+            (
+                SearchSpace::new(dims)?,
+                Box::new(move |p: &[f64]| {
+                    names
+                        .iter()
+                        .zip(p)
+                        .zip(&integer)
+                        .map(|((n, &v), &int)| {
+                            let text = if int {
+                                format!("{}", v.round() as i64)
+                            } else {
+                                format!("{v}")
+                            };
+                            (n.clone(), text)
+                        })
+                        .collect()
+                }),
+            )
+        }
+    };
+    let base = model.clone();
+    let mut trials = Vec::new();
+    let total = match method {
+        SearchMethod::Grid(axes) => axes.iter().map(|(_, v)| v.len()).product(),
+        SearchMethod::Random { trials, .. } | SearchMethod::Bayes { trials, .. } => *trials,
+    };
+    let bar = crate::progress::bar(options.progress, total as u64, "search", "points");
+    let mut metric = "";
+    let mut objective = |point: &[f64]| -> Result<f64> {
+        let settings = decode(point);
+        let candidate = base.with(&settings)?;
+        let report = cross_validate(data, &candidate, &quiet)?;
+        metric = report.scores[0].name;
+        let score = report.scores[0].mean;
+        trials.push((settings, score));
+        bar.inc(1);
+        Ok(score)
+    };
+    match method {
+        SearchMethod::Grid(_) => grid_search(&space, 1, &mut objective)?,
+        SearchMethod::Random { trials: n, .. } => random_search(&space, *n, seed, &mut objective)?,
+        SearchMethod::Bayes { trials: n, .. } => {
+            BayesianSearch::new((*n / 3).max(1), *n, seed).run(&space, &mut objective)?
+        }
+    };
+    bar.finish_and_clear();
+    let best = trials
+        .iter()
+        .enumerate()
+        .max_by(|a, b| a.1.1.total_cmp(&b.1.1))
+        .map(|(i, _)| i)
+        .ok_or_else(|| Error::invalid("the search evaluated no point"))?;
+    Ok(SearchReport {
+        metric,
+        trials,
+        best,
+    })
+}
+
+impl Model {
+    /// The same model with `settings` applied on top of its current hyperparameters.
+    pub fn with(&self, settings: &[(String, String)]) -> Result<Model> {
+        let model = match self {
+            Model::Classifier(m) => Model::Classifier(super::with_model_params(m, settings)?),
+            Model::Regressor(m) => Model::Regressor(super::with_model_params(m, settings)?),
+        };
+        model.check()?;
+        Ok(model)
+    }
+}
