@@ -1,7 +1,9 @@
 //! Your own CSV, end to end: a file with missing cells, a categorical string column and a
-//! string target → a pipeline (impute, standardise, logistic regression) → stratified
-//! cross-validation → fit on the training rows → save → load → predict the held-out rows, and
-//! a new file of rows without the target, loaded in the training file's layout.
+//! string target → a pipeline (a column transformer — numeric columns imputed and
+//! standardised, the categorical one imputed and one-hot encoded — then logistic regression)
+//! → stratified cross-validation → fit on the training rows → save → load → predict the
+//! held-out rows, and a new file of rows without the target, loaded in the training file's
+//! layout. The `mlnotes` command line does the same in three commands (README).
 //!
 //! Run it with `cargo run --example own_csv`; `cargo test --example own_csv` runs it as a test.
 
@@ -11,7 +13,7 @@ use mlnotes::estimator::{Fit, Predict};
 use mlnotes::linear::LogisticRegression;
 use mlnotes::metrics::accuracy;
 use mlnotes::persist::Persist;
-use mlnotes::preprocess::{Imputation, Imputer, Pipeline, Scaled};
+use mlnotes::preprocess::{ColumnTransformer, Pipeline};
 use mlnotes::selection::{HoldOut, KFold, cross_val_score};
 
 /// A small flower-like table with holes: two measurements (some `NA`), a colour, a species.
@@ -43,9 +45,9 @@ fn main() -> Result<()> {
     let csv = dir.join("flowers.csv");
     write_csv(&csv)?;
 
-    // 1. Load: missing cells kept (NaN) for the imputer, the colour one-hot encoded.
+    // 1. Load: missing cells kept (NaN) for the imputers, the colour as category codes.
     let loader = CsvLoader::new("species")
-        .one_hot_categorical(true)
+        .categorical_codes()
         .missing(Missing::Keep);
     for column in loader.describe_path(&csv)? {
         println!(
@@ -57,10 +59,12 @@ fn main() -> Result<()> {
         std::fs::File::open(&csv).map_err(|e| mlnotes::Error::io(&csv, e))?,
     )?;
 
-    // 2. The model: median imputation, then standardisation, then logistic regression.
+    // 2. The model: numeric columns median-imputed and standardised, the colour imputed with
+    // its most frequent value and one-hot encoded (an unseen colour: zeros), then logistic
+    // regression. Every step is fitted on training rows only.
     let model = Pipeline::new(
-        Imputer::new(Imputation::Median),
-        Scaled::standardized(LogisticRegression::new(1.0)),
+        ColumnTransformer::standard(schema.categorical_features(), Unknown::Zeros),
+        LogisticRegression::new(1.0),
     );
 
     // 3. Held-out rows for the end; 5-fold stratified cross-validation on the rest.
@@ -95,7 +99,8 @@ fn main() -> Result<()> {
     println!("first predictions: {names:?}");
 
     // 5. A new file: columns in another order, no species, one missing length, an unseen
-    // colour (no one-hot column: zeros). The schema maps it onto the training features.
+    // colour (a code no training row has: zeros from the encoder). The schema maps it onto
+    // the training features.
     let new = dir.join("new.csv");
     std::fs::write(
         &new,

@@ -201,5 +201,11 @@ impl<F: Persist, M: Persist> Persist for FittedPipeline<F, M> {
     }
 }
 
+impl<N: Persist, C: Persist> Persist for crate::preprocess::FittedColumnTransformer<N, C> {
+    fn kind() -> String {
+        format!("columns({}, {})", N::kind(), C::kind())
+    }
+}
+
 #[cfg(test)]
 mod tests;

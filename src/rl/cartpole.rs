@@ -106,6 +106,55 @@ impl CartPole {
     }
 }
 
+/// CartPole as Burn's environment, as the agents train on it: episodes start from
+/// [`CartPole::reset`] with the training loop's generator. CartPole alone owns no generator,
+/// so Burn's `reset` starts upright and at rest; [`CartPoleEnv`] owns one and starts as
+/// Gymnasium does.
+impl burn::rl::Environment for CartPole {
+    type State = [f64; 4];
+    type Action = Push;
+    const MAX_STEPS: usize = MAX_STEPS;
+
+    fn state(&self) -> [f64; 4] {
+        self.state
+    }
+
+    /// A step of the live episode; a step after its end (or from a non-finite state) ends
+    /// it again with no reward.
+    fn step(&mut self, action: Push) -> burn::rl::StepResult<[f64; 4]> {
+        let s = CartPole::step(self, usize::from(action == Push::Right)).unwrap_or(CartPoleStep {
+            state: self.state,
+            reward: 0.0,
+            terminated: true,
+            truncated: false,
+        });
+        burn::rl::StepResult {
+            next_state: s.state,
+            reward: s.reward,
+            done: s.terminated,
+            truncated: s.truncated,
+        }
+    }
+
+    fn reset(&mut self) {
+        *self = CartPole::from_state([0.0; 4]);
+    }
+}
+
+impl super::DiscreteEnvironment for CartPole {
+    const N_ACTIONS: usize = 2;
+    const OBSERVATION: usize = 4;
+
+    fn observe(state: &[f64; 4]) -> Vec<f32> {
+        state.iter().map(|&v| v as f32).collect()
+    }
+
+    /// `0`: left, `1`: right.
+    fn action(index: usize) -> Push {
+        if index == 1 { Push::Right } else { Push::Left }
+    }
+}
+
 /// A push of the cart: the action of CartPole.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Push {

@@ -1,4 +1,5 @@
-//! Deep Q-learning (notes: *Deep Q-Learning*) on CartPole: a network `Q(s, a; θ)` trained on
+//! Deep Q-learning (notes: *Deep Q-Learning*) on CartPole or your own
+//! [`DiscreteEnvironment`]: a network `Q(s, a; θ)` trained on
 //! minibatches from a replay buffer to minimise the TD error `(y - Q(s, a; θ))²` (or its Huber
 //! form) with the target `y = r + γ max_{a'} Q(s', a'; θ_old)`, where `θ_old` is a copy of `θ`
 //! synced every N steps (or `θ` itself without a target network); ε-greedy exploration with a
@@ -11,7 +12,8 @@ use mlnotes_models::{Mlp, MlpConfig};
 use rand::Rng;
 
 use super::cartpole::CartPole;
-use super::network::{greedy_cartpole_return, outputs};
+use super::environment::{DiscreteEnvironment, act, argmax, check_sizes, observe_into};
+use super::network::{greedy_cartpole_return, greedy_return, outputs};
 use crate::backend::rng_turn;
 use crate::checkpoint::{
     Checkpointing, LoopRng, RngState, loop_rng, resume_point, run_id, save_if_due,
@@ -130,13 +132,13 @@ impl Params for Dqn {
     }
 }
 
-/// A ring buffer of transitions `(s, a, r, s', terminated)`.
+/// A ring buffer of transitions `(s, a, r, s', terminated)`; states are `dim` numbers each.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct ReplayBuffer {
-    states: Vec<[f32; 4]>,
+    states: Vec<Vec<f32>>,
     actions: Vec<i64>,
     rewards: Vec<f32>,
-    next: Vec<[f32; 4]>,
+    next: Vec<Vec<f32>>,
     terminated: Vec<f32>,
     capacity: usize,
     pos: usize,
@@ -171,7 +173,7 @@ impl ReplayBuffer {
             && self.pos == steps % capacity
     }
 
-    fn push(&mut self, s: [f32; 4], a: usize, r: f32, next: [f32; 4], terminated: bool) {
+    fn push(&mut self, s: Vec<f32>, a: usize, r: f32, next: Vec<f32>, terminated: bool) {
         let t = f32::from(u8::from(terminated));
         if self.states.len() < self.capacity {
             self.states.push(s);
@@ -193,12 +195,15 @@ impl ReplayBuffer {
 
 /// What DQN training carries from step to step (and saves in a checkpoint).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct DqnLoop {
+struct DqnLoop<E> {
     /// Environment steps completed.
     step: usize,
-    env: CartPole,
+    env: E,
     /// Undiscounted return of the running episode so far.
     episode_return: f64,
+    /// Steps of the running episode so far.
+    #[serde(default)]
+    episode_steps: usize,
     buffer: ReplayBuffer,
     history: Vec<DqnRecord>,
     /// The best greedy evaluation so far (its network is the `best` module).
@@ -246,7 +251,7 @@ impl Trained<FittedDqn, DqnRecord> {
 }
 
 impl FittedDqn {
-    /// Mean greedy return of the kept network over `episodes`.
+    /// Mean greedy return of the kept network over `episodes` of CartPole.
     pub fn evaluate(&self, episodes: usize, seed: u64) -> Result<f64> {
         greedy_cartpole_return(&self.q, episodes, seed)
     }
@@ -257,20 +262,38 @@ impl Dqn {
     pub fn fit(
         &self,
         device: &Device,
-        mut on_record: impl FnMut(&DqnRecord),
+        on_record: impl FnMut(&DqnRecord),
     ) -> Result<Trained<FittedDqn, DqnRecord>> {
+        self.fit_in(device, &|rng| CartPole::reset(rng), on_record)
+    }
+
+    /// Trains on the environment whose episodes `new_episode` starts (see
+    /// [`DiscreteEnvironment`]), calling `on_record` at every episode end and evaluation;
+    /// the Q-network has one input per observed number and one output per action.
+    pub fn fit_in<E>(
+        &self,
+        device: &Device,
+        new_episode: &impl Fn(&mut LoopRng) -> E,
+        mut on_record: impl FnMut(&DqnRecord),
+    ) -> Result<Trained<FittedDqn, DqnRecord>>
+    where
+        E: DiscreteEnvironment + serde::Serialize + serde::de::DeserializeOwned,
+    {
         self.check()?;
+        check_sizes::<E>()?;
         let _turn = rng_turn()?;
         let device = device.clone().autodiff();
         device.seed(self.seed);
-        let mut q = MlpConfig::new(4, self.hidden.clone(), 2).try_init(&device)?;
+        let mut q =
+            MlpConfig::new(E::OBSERVATION, self.hidden.clone(), E::N_ACTIONS).try_init(&device)?;
         let mut target = q.valid();
         let mut optim = AdamConfig::new().init();
         let mut rng = loop_rng(self.seed);
         let mut state = DqnLoop {
             step: 0,
-            env: CartPole::reset(&mut rng),
+            env: new_episode(&mut rng),
             episode_return: 0.0,
+            episode_steps: 0,
             buffer: ReplayBuffer::new(self.buffer_size),
             history: Vec::new(),
             best_return: None,
@@ -297,7 +320,7 @@ impl Dqn {
         let mut acting = q.valid();
         while state.step < self.total_steps {
             let step = state.step + 1;
-            let record = self.step(step, &mut state, &mut rng, &acting)?;
+            let record = self.step(step, &mut state, &mut rng, &acting, new_episode)?;
             if step > self.learning_starts && step.is_multiple_of(self.train_every) {
                 // Without a target network the bootstrap uses the online network itself.
                 let bootstrap = if self.target_update.is_none() {
@@ -317,7 +340,12 @@ impl Dqn {
             }
             let mut record = record;
             if step.is_multiple_of(self.eval_every) && step > self.learning_starts {
-                let r = greedy_cartpole_return(&acting, 10, self.seed.wrapping_add(step as u64))?;
+                let r = greedy_return(
+                    &acting,
+                    10,
+                    self.seed.wrapping_add(step as u64),
+                    new_episode,
+                )?;
                 if state.best_return.is_none_or(|b| r >= b) {
                     state.best_return = Some(r);
                     best = Some(acting.clone());
@@ -353,41 +381,40 @@ impl Dqn {
     }
 
     /// One environment step of the ε-greedy policy: the transition goes into the buffer.
-    fn step(
+    fn step<E: DiscreteEnvironment>(
         &self,
         step: usize,
-        state: &mut DqnLoop,
+        state: &mut DqnLoop<E>,
         rng: &mut LoopRng,
         acting: &Mlp,
+        new_episode: &impl Fn(&mut LoopRng) -> E,
     ) -> Result<DqnRecord> {
         let decay = (self.epsilon_fraction * self.total_steps as f64).max(1.0);
         let eps =
             self.epsilon.0 + (step as f64 / decay).min(1.0) * (self.epsilon.1 - self.epsilon.0);
-        let s = state.env.state.map(|v| v as f32);
+        let mut s = Vec::with_capacity(E::OBSERVATION);
+        observe_into(&state.env, &mut s)?;
         let action = if rng.random::<f64>() < eps {
-            rng.random_range(0..2)
+            rng.random_range(0..E::N_ACTIONS)
         } else {
-            let out = outputs(acting, &s, false)?;
-            usize::from(out[1] > out[0])
+            argmax(&outputs(acting, &s, E::OBSERVATION, false)?)
         };
-        let t = state.env.step(action)?;
-        state.buffer.push(
-            s,
-            action,
-            t.reward as f32,
-            t.state.map(|v| v as f32),
-            t.terminated,
-        );
+        let t = act(&mut state.env, action)?;
+        let mut next = Vec::with_capacity(E::OBSERVATION);
+        observe_into(&state.env, &mut next)?;
+        state.buffer.push(s, action, t.reward as f32, next, t.done);
         state.episode_return += t.reward;
+        state.episode_steps += 1;
         let mut record = DqnRecord {
             step,
             episode_return: None,
             evaluation: None,
         };
-        if t.terminated || t.truncated {
+        if t.done || t.truncated || state.episode_steps >= E::MAX_STEPS {
             record.episode_return = Some(state.episode_return);
             state.episode_return = 0.0;
-            state.env = CartPole::reset(rng);
+            state.episode_steps = 0;
+            state.env = new_episode(rng);
         }
         Ok(record)
     }
@@ -405,17 +432,26 @@ impl Dqn {
         let idx: Vec<usize> = (0..n)
             .map(|_| rng.random_range(0..buffer.states.len()))
             .collect();
-        let flat = |v: &Vec<[f32; 4]>| idx.iter().flat_map(|&i| v[i]).collect::<Vec<f32>>();
-        let next_q = outputs(target, &flat(&buffer.next), false)?;
+        let dim = buffer.states[0].len();
+        let flat = |v: &Vec<Vec<f32>>| {
+            idx.iter()
+                .flat_map(|&i| v[i].iter().copied())
+                .collect::<Vec<f32>>()
+        };
+        let next_q = outputs(target, &flat(&buffer.next), dim, false)?;
+        let actions = next_q.len() / n;
         let y: Vec<f32> = idx
             .iter()
             .enumerate()
             .map(|(k, &i)| {
-                let max_next = next_q[2 * k].max(next_q[2 * k + 1]);
+                let max_next = next_q[actions * k..actions * (k + 1)]
+                    .iter()
+                    .copied()
+                    .fold(f32::NEG_INFINITY, f32::max);
                 buffer.rewards[i] + self.gamma as f32 * (1.0 - buffer.terminated[i]) * max_next
             })
             .collect();
-        let x = Tensor::<2>::from_data(TensorData::new(flat(&buffer.states), [n, 4]), device);
+        let x = Tensor::<2>::from_data(TensorData::new(flat(&buffer.states), [n, dim]), device);
         let a = Tensor::<2, Int>::from_data(
             TensorData::new(
                 idx.iter().map(|&i| buffer.actions[i]).collect::<Vec<_>>(),

@@ -8,9 +8,12 @@
 //! - [`PolicyGradient`]: REINFORCE with the total return, rewards-to-go or a learned value
 //!   baseline, on Burn networks from `mlnotes-models`.
 //! - [`Dqn`]: deep Q-learning with a replay buffer and a target network.
+//! - [`DiscreteEnvironment`]: your own environment (Burn's `Environment` with discrete
+//!   actions) for DQN and policy gradient.
 
 mod cartpole;
 mod dqn;
+mod environment;
 mod mdp;
 mod network;
 mod policy_gradient;
@@ -19,8 +22,9 @@ mod worlds;
 
 pub use cartpole::{CartPole, CartPoleEnv, CartPoleStep, Push};
 pub use dqn::{Dqn, DqnRecord, FittedDqn, TdLoss, huber};
+pub use environment::{DiscreteEnvironment, LoopRng};
 pub use mdp::{Mdp, Transition, ValueIteration, evaluate_policy, value_iteration};
-pub use network::greedy_cartpole_return;
+pub use network::{greedy_cartpole_return, greedy_return};
 pub use policy_gradient::{Agent, Estimator, PgIteration, PolicyGradient, Rollout};
 pub use q_learning::{FittedQ, QLearning};
 pub use worlds::{frozen_lake, grid_world};

@@ -1,21 +1,22 @@
 //! Shared pieces of the neural agents: running a network on host data, and the greedy
-//! evaluation on CartPole that both DQN and policy gradient report.
+//! evaluation that both DQN and policy gradient report.
 
 use burn::tensor::{Tensor, TensorData, activation};
 use mlnotes_models::Mlp;
-use rand::SeedableRng;
-use rand::rngs::StdRng;
 
 use super::cartpole::CartPole;
+use super::environment::{DiscreteEnvironment, LoopRng, act, argmax, observe_into};
 use crate::Result;
+use crate::checkpoint::loop_rng;
 
 pub(crate) use crate::backend::device_of;
 
-/// The network's outputs (softmax probabilities if `softmax`) for a batch of CartPole states.
-pub(crate) fn outputs(net: &Mlp, states: &[f32], softmax: bool) -> Result<Vec<f32>> {
+/// The network's outputs (softmax probabilities if `softmax`) for a batch of observations of
+/// `dim` numbers each.
+pub(crate) fn outputs(net: &Mlp, states: &[f32], dim: usize, softmax: bool) -> Result<Vec<f32>> {
     let device = device_of(net);
     let x = Tensor::<2>::from_data(
-        TensorData::new(states.to_vec(), [states.len() / 4, 4]),
+        TensorData::new(states.to_vec(), [states.len() / dim, dim]),
         &device,
     );
     let y = net.forward(x);
@@ -30,27 +31,43 @@ pub(crate) fn outputs(net: &Mlp, states: &[f32], softmax: bool) -> Result<Vec<f3
 /// Mean undiscounted return over `episodes` of CartPole when acting greedily on the
 /// network's two outputs (logits or Q-values): all episodes run as one batch.
 pub fn greedy_cartpole_return(net: &Mlp, episodes: usize, seed: u64) -> Result<f64> {
+    greedy_return(net, episodes, seed, &|rng| CartPole::reset(rng))
+}
+
+/// Mean undiscounted return over `episodes` of the environment started by `new_episode`
+/// (from a generator seeded with `seed`) when acting greedily on the network's outputs, one
+/// per action; an episode stops at its end or after `E::MAX_STEPS` steps. All episodes run
+/// as one batch.
+pub fn greedy_return<E: DiscreteEnvironment>(
+    net: &Mlp,
+    episodes: usize,
+    seed: u64,
+    new_episode: &impl Fn(&mut LoopRng) -> E,
+) -> Result<f64> {
     if episodes == 0 {
         return Err(crate::Error::invalid(
             "an evaluation needs at least one episode",
         ));
     }
-    let mut rng = StdRng::seed_from_u64(seed);
-    let mut envs: Vec<(CartPole, f64)> = (0..episodes)
-        .map(|_| (CartPole::reset(&mut rng), 0.0))
+    super::environment::check_sizes::<E>()?;
+    let mut rng = loop_rng(seed);
+    let mut envs: Vec<(E, f64, usize)> = (0..episodes)
+        .map(|_| (new_episode(&mut rng), 0.0, 0))
         .collect();
     let mut total = 0.0;
     while !envs.is_empty() {
-        let states: Vec<f32> = envs
-            .iter()
-            .flat_map(|(e, _)| e.state.map(|v| v as f32))
-            .collect();
-        let out = outputs(net, &states, false)?;
+        let mut states = Vec::with_capacity(envs.len() * E::OBSERVATION);
+        for (env, _, _) in &envs {
+            observe_into(env, &mut states)?;
+        }
+        let out = outputs(net, &states, E::OBSERVATION, false)?;
         let mut done = Vec::new();
-        for (i, (env, ret)) in envs.iter_mut().enumerate() {
-            let step = env.step(usize::from(out[2 * i + 1] > out[2 * i]))?;
+        for (i, (env, ret, steps)) in envs.iter_mut().enumerate() {
+            let q = &out[E::N_ACTIONS * i..E::N_ACTIONS * (i + 1)];
+            let step = act(env, argmax(q))?;
             *ret += step.reward;
-            if step.terminated || step.truncated {
+            *steps += 1;
+            if step.done || step.truncated || *steps >= E::MAX_STEPS {
                 done.push(i);
             }
         }
@@ -58,5 +75,5 @@ pub fn greedy_cartpole_return(net: &Mlp, episodes: usize, seed: u64) -> Result<f
             total += envs.swap_remove(i).1;
         }
     }
-    Ok(total / episodes.max(1) as f64)
+    Ok(total / episodes as f64)
 }

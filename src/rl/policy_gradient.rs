@@ -15,7 +15,8 @@ use mlnotes_models::{Mlp, MlpConfig};
 use rand::Rng;
 
 use super::cartpole::CartPole;
-use super::network::{greedy_cartpole_return, outputs};
+use super::environment::{DiscreteEnvironment, LoopRng, act, check_sizes, observe_into};
+use super::network::{greedy_return, outputs};
 use crate::backend::rng_turn;
 use crate::checkpoint::{Checkpointing, RngState, loop_rng, resume_point, run_id, save_if_due};
 use crate::estimator::Params;
@@ -107,13 +108,13 @@ impl Params for PolicyGradient {
     }
 }
 
-/// One step of an episode: state, action, reward.
-pub(crate) type Step = ([f64; 4], usize, f64);
+/// One step of an episode: observation, action, reward.
+pub(crate) type Step = (Vec<f32>, usize, f64);
 
 /// Steps of complete episodes collected with one policy.
 #[derive(Debug, Clone, Default)]
 pub struct Rollout {
-    /// States, 4 per step.
+    /// Observations, one after the other.
     pub states: Vec<f32>,
     /// Actions taken.
     pub actions: Vec<i64>,
@@ -144,7 +145,7 @@ impl Rollout {
             to_go[t] = g;
         }
         for ((state, action, _), g_t) in steps.iter().zip(to_go) {
-            self.states.extend(state.iter().map(|&v| v as f32));
+            self.states.extend_from_slice(state);
             self.actions.push(*action as i64);
             self.total.push(g as f32);
             self.to_go.push(g_t as f32);
@@ -155,10 +156,14 @@ impl Rollout {
 
 /// A policy network (and value network) being trained, with their optimizers.
 pub struct Agent {
-    /// `π_θ`: logits over the two actions.
+    /// `π_θ`: logits over the actions.
     pub policy: Mlp,
     /// `V(s)` (standardised rewards-to-go), for the baseline.
     pub value: Mlp,
+    /// Numbers per observation (the networks' inputs).
+    observation: usize,
+    /// Actions (the policy's outputs).
+    n_actions: usize,
     device: Device,
     policy_optim: burn::optim::ModuleOptimizer,
     value_optim: burn::optim::ModuleOptimizer,
@@ -169,55 +174,99 @@ impl Agent {
     /// from the params' seed (under [`rng_turn`](crate::backend::rng_turn)); hyperparameters out
     /// of range are an error.
     pub fn new(params: &PolicyGradient, device: &Device) -> Result<Self> {
+        Self::for_env::<CartPole>(params, device)
+    }
+
+    /// [`Agent::new`] with networks sized for the environment `E`.
+    pub fn for_env<E: DiscreteEnvironment>(
+        params: &PolicyGradient,
+        device: &Device,
+    ) -> Result<Self> {
         params.check()?;
+        check_sizes::<E>()?;
         let _turn = rng_turn()?;
         let device = device.clone().autodiff();
         device.seed(params.seed);
-        let policy = MlpConfig::new(4, params.hidden.clone(), 2).try_init(&device)?;
-        let value = MlpConfig::new(4, params.hidden.clone(), 1).try_init(&device)?;
+        let policy = MlpConfig::new(E::OBSERVATION, params.hidden.clone(), E::N_ACTIONS)
+            .try_init(&device)?;
+        let value = MlpConfig::new(E::OBSERVATION, params.hidden.clone(), 1).try_init(&device)?;
         crate::backend::materialize(&policy);
         crate::backend::materialize(&value);
         Ok(Agent {
             policy,
             value,
+            observation: E::OBSERVATION,
+            n_actions: E::N_ACTIONS,
             device,
             policy_optim: AdamConfig::new().init(),
             value_optim: AdamConfig::new().init(),
         })
     }
 
-    /// Runs the current policy (sampling actions) for at least `steps` steps of whole episodes.
-    pub fn collect(
+    /// Runs the current policy (sampling actions) for at least `steps` steps of whole
+    /// CartPole episodes.
+    pub fn collect<R: Rng>(
         &self,
         steps: usize,
         n_envs: usize,
         gamma: f64,
-        rng: &mut impl Rng,
+        rng: &mut R,
+    ) -> Result<Rollout> {
+        self.collect_in(steps, n_envs, gamma, rng, &|r: &mut R| CartPole::reset(r))
+    }
+
+    /// Runs the current policy (sampling actions) for at least `steps` steps of whole
+    /// episodes of the environment `new_episode` starts; an episode ends at its end or after
+    /// `E::MAX_STEPS` steps.
+    pub fn collect_in<E: DiscreteEnvironment, R: Rng>(
+        &self,
+        steps: usize,
+        n_envs: usize,
+        gamma: f64,
+        rng: &mut R,
+        new_episode: &impl Fn(&mut R) -> E,
     ) -> Result<Rollout> {
         if steps == 0 || n_envs == 0 {
             return Err(Error::invalid(
                 "a rollout needs at least one step and one environment",
             ));
         }
+        if (E::OBSERVATION, E::N_ACTIONS) != (self.observation, self.n_actions) {
+            return Err(Error::Shape {
+                context: "policy network vs environment".into(),
+                expected: format!("{} inputs and {} actions", self.observation, self.n_actions),
+                got: format!("{} and {}", E::OBSERVATION, E::N_ACTIONS),
+            });
+        }
         let policy = self.policy.valid();
         let mut rollout = Rollout::default();
-        let mut envs: Vec<(CartPole, Vec<Step>)> = (0..n_envs)
-            .map(|_| (CartPole::reset(rng), Vec::new()))
+        let mut envs: Vec<(E, Vec<Step>)> = (0..n_envs)
+            .map(|_| (new_episode(rng), Vec::new()))
             .collect();
         let mut collected = 0;
         while !envs.is_empty() {
-            let states: Vec<f32> = envs
-                .iter()
-                .flat_map(|(e, _)| e.state.map(|v| v as f32))
-                .collect();
-            let probs = outputs(&policy, &states, true)?;
+            let mut states = Vec::with_capacity(envs.len() * E::OBSERVATION);
+            for (env, _) in &envs {
+                observe_into(env, &mut states)?;
+            }
+            let probs = outputs(&policy, &states, E::OBSERVATION, true)?;
             let mut finished = Vec::new();
             for (i, (env, steps_so_far)) in envs.iter_mut().enumerate() {
-                let action = usize::from(rng.random::<f32>() >= probs[2 * i]);
-                let state = env.state;
-                let step = env.step(action)?;
+                // one uniform draw: the first action whose cumulative probability exceeds it
+                let u = rng.random::<f32>();
+                let p = &probs[E::N_ACTIONS * i..E::N_ACTIONS * (i + 1)];
+                let mut cumulative = 0.0;
+                let action = p
+                    .iter()
+                    .position(|&pk| {
+                        cumulative += pk;
+                        u < cumulative
+                    })
+                    .unwrap_or(E::N_ACTIONS - 1);
+                let state = states[E::OBSERVATION * i..E::OBSERVATION * (i + 1)].to_vec();
+                let step = act(env, action)?;
                 steps_so_far.push((state, action, step.reward));
-                if step.terminated || step.truncated {
+                if step.done || step.truncated || steps_so_far.len() >= E::MAX_STEPS {
                     finished.push(i);
                 }
             }
@@ -226,7 +275,7 @@ impl Agent {
                 collected += steps_done.len();
                 rollout.push_episode(&steps_done, gamma);
                 if collected < steps {
-                    envs.push((CartPole::reset(rng), Vec::new()));
+                    envs.push((new_episode(rng), Vec::new()));
                 }
             }
         }
@@ -236,7 +285,7 @@ impl Agent {
     fn batch(&self, rollout: &Rollout) -> (Tensor<2>, Tensor<2, Int>) {
         let n = rollout.len();
         let x = Tensor::<2>::from_data(
-            TensorData::new(rollout.states.clone(), [n, 4]),
+            TensorData::new(rollout.states.clone(), [n, self.observation]),
             &self.device,
         );
         let a = Tensor::<2, Int>::from_data(
@@ -253,7 +302,12 @@ impl Agent {
             Estimator::RewardsToGo => rollout.to_go.clone(),
             Estimator::Baseline => {
                 let (mean, std) = return_scale(&rollout.to_go);
-                let v = outputs(&self.value.valid(), &rollout.states, false)?;
+                let v = outputs(
+                    &self.value.valid(),
+                    &rollout.states,
+                    self.observation,
+                    false,
+                )?;
                 rollout
                     .to_go
                     .iter()
@@ -332,9 +386,21 @@ impl Agent {
         Ok(())
     }
 
-    /// Mean undiscounted return of the greedy policy (argmax action) over `episodes`.
+    /// Mean undiscounted return of the greedy policy (argmax action) over `episodes` of
+    /// CartPole.
     pub fn evaluate(&self, episodes: usize, seed: u64) -> Result<f64> {
-        greedy_cartpole_return(&self.policy.valid(), episodes, seed)
+        self.evaluate_in(episodes, seed, &|rng| CartPole::reset(rng))
+    }
+
+    /// Mean undiscounted return of the greedy policy over `episodes` of the environment
+    /// `new_episode` starts.
+    pub fn evaluate_in<E: DiscreteEnvironment>(
+        &self,
+        episodes: usize,
+        seed: u64,
+        new_episode: &impl Fn(&mut LoopRng) -> E,
+    ) -> Result<f64> {
+        greedy_return(&self.policy.valid(), episodes, seed, new_episode)
     }
 }
 
@@ -355,15 +421,27 @@ pub struct PgIteration {
 }
 
 impl PolicyGradient {
-    /// Trains an agent, calling `on_iteration` after each update (for progress display).
+    /// Trains an agent on CartPole, calling `on_iteration` after each update (for progress
+    /// display).
     pub fn fit(
         &self,
         device: &Device,
+        on_iteration: impl FnMut(&PgIteration),
+    ) -> Result<Trained<Agent, PgIteration>> {
+        self.fit_in(device, &|rng| CartPole::reset(rng), on_iteration)
+    }
+
+    /// Trains an agent on the environment whose episodes `new_episode` starts (see
+    /// [`DiscreteEnvironment`]), calling `on_iteration` after each update.
+    pub fn fit_in<E: DiscreteEnvironment>(
+        &self,
+        device: &Device,
+        new_episode: &impl Fn(&mut LoopRng) -> E,
         mut on_iteration: impl FnMut(&PgIteration),
     ) -> Result<Trained<Agent, PgIteration>> {
         self.check()?;
         let _turn = rng_turn()?;
-        let mut agent = Agent::new(self, device)?;
+        let mut agent = Agent::for_env::<E>(self, device)?;
         let mut state = IterationLoop {
             iteration: 0,
             env_steps: 0,
@@ -383,7 +461,13 @@ impl PolicyGradient {
         }
         let mut rng = state.rng.restore();
         while state.iteration < self.iterations {
-            let rollout = agent.collect(self.batch_steps, self.n_envs, self.gamma, &mut rng)?;
+            let rollout = agent.collect_in(
+                self.batch_steps,
+                self.n_envs,
+                self.gamma,
+                &mut rng,
+                new_episode,
+            )?;
             state.env_steps += rollout.len();
             agent.update(self, &rollout)?;
             let r = &rollout.episode_returns;

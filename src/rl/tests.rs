@@ -265,7 +265,8 @@ fn rollout_rewards_to_go_by_hand() {
     // Rewards 1, 1, 1 with γ = 0.5: G_2 = 1, G_1 = 1 + 0.5 = 1.5, G_0 = 1 + 0.75 = 1.75;
     // the total discounted return 1.75 is repeated for every step, the undiscounted one is 3.
     let mut rollout = Rollout::default();
-    let steps: Vec<policy_gradient::Step> = (0..3).map(|t| ([t as f64; 4], t % 2, 1.0)).collect();
+    let steps: Vec<policy_gradient::Step> =
+        (0..3).map(|t| (vec![t as f32; 4], t % 2, 1.0)).collect();
     rollout.push_episode(&steps, 0.5);
     assert_eq!(rollout.to_go, vec![1.75, 1.5, 1.0]);
     assert_eq!(rollout.total, vec![1.75; 3]);
