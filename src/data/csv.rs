@@ -169,7 +169,7 @@ impl CsvLoader {
     /// What each column holds: its kind, its missing cells and its distinct values.
     pub fn describe<R: Read>(&self, reader: R) -> Result<Vec<ColumnReport>> {
         let table = self.read_table(reader, true, true)?;
-        self.reports(&table)
+        self.reports(&table, true)
     }
 
     /// [`CsvLoader::describe`] of a file.
@@ -259,7 +259,9 @@ impl CsvLoader {
 
     /// Each column's report, with the user's kinds applied (an unknown column name, or a kind
     /// that cannot be chosen, is an error).
-    fn reports(&self, t: &Table) -> Result<Vec<ColumnReport>> {
+    /// `exact`: count every distinct value of number columns (for [`CsvLoader::describe`]);
+    /// loading needs to know only whether there is more than one.
+    fn reports(&self, t: &Table, exact: bool) -> Result<Vec<ColumnReport>> {
         if let Some(name) = self.kinds.keys().find(|k| !t.header.contains(k)) {
             return Err(csv_err(
                 1,
@@ -274,7 +276,7 @@ impl CsvLoader {
             .zip(&t.columns)
             .enumerate()
             .map(|(j, (name, cells))| {
-                let summary = cells.summary();
+                let summary = cells.summary(exact);
                 let kind = match self.kinds.get(name) {
                     Some(_) if j == t.target => {
                         return Err(Error::config(
@@ -313,7 +315,7 @@ impl CsvLoader {
     /// The rows to load (indices into the table), after the missing-cell policy, and the
     /// column reports.
     fn rows(&self, t: &Table) -> Result<(Vec<usize>, Vec<ColumnReport>)> {
-        let reports = self.reports(t)?;
+        let reports = self.reports(t, false)?;
         let loaded = |r: &ColumnReport| r.target || !is_left_out(r.kind);
         let with_missing: Vec<&ColumnReport> = reports
             .iter()
@@ -417,6 +419,20 @@ impl CsvLoader {
         }
     }
 
+    /// Fails unless every present cell of a number column at `rows` is finite and within
+    /// range, naming the first that is not and its line.
+    fn check_numbers(t: &Table, j: usize, rows: &[usize]) -> Result<()> {
+        if let Cells::Numbers(v) = &t.columns[j]
+            && let Some(&i) = rows.iter().find(|&&i| {
+                let x = v[i];
+                !x.is_nan() && !(x.is_finite() && x.abs() <= crate::validate::MAX_MAGNITUDE)
+            })
+        {
+            parse_number(&v[i].to_string(), &t.header[j], t.lines[i])?;
+        }
+        Ok(())
+    }
+
     /// The sorted categories of a column at `rows` (missing cells `None`), and each row's
     /// index among them.
     fn categories(t: &Table, j: usize, rows: &[usize]) -> (Vec<String>, Vec<Option<usize>>) {
@@ -448,7 +464,14 @@ impl CsvLoader {
         rows: &[usize],
         reports: &[ColumnReport],
     ) -> Result<(Array2<f64>, Vec<String>, Vec<SchemaColumn>)> {
-        let mut columns: Vec<Vec<f64>> = Vec::new();
+        /// Where a feature's values come from: a number column of the table, checked and
+        /// copied when the matrix is filled, or values computed here (categorical columns,
+        /// numbers stored as text).
+        enum Source {
+            Column(usize),
+            Values(Vec<f64>),
+        }
+        let mut columns: Vec<Source> = Vec::new();
         let mut names = Vec::new();
         let mut schema = Vec::new();
         for (j, report) in reports.iter().enumerate() {
@@ -462,8 +485,13 @@ impl CsvLoader {
                 _ => false,
             };
             if numeric {
-                columns.push(Self::numbers(t, j, rows)?);
-                t.columns[j] = Cells::Numbers(Vec::new()); // freed as the matrix grows
+                columns.push(match &t.columns[j] {
+                    Cells::Numbers(_) => {
+                        Self::check_numbers(t, j, rows)?;
+                        Source::Column(j)
+                    }
+                    Cells::Text(_) => Source::Values(Self::numbers(t, j, rows)?),
+                });
                 names.push(name.clone());
                 schema.push(SchemaColumn {
                     name: name.clone(),
@@ -530,12 +558,12 @@ impl CsvLoader {
             }
             match categorical {
                 Categorical::Codes => {
-                    columns.push(
+                    columns.push(Source::Values(
                         codes
                             .iter()
                             .map(|c| c.map_or(f64::NAN, |c| c as f64))
                             .collect(),
-                    );
+                    ));
                     names.push(name.clone());
                     schema.push(SchemaColumn {
                         name: name.clone(),
@@ -544,7 +572,9 @@ impl CsvLoader {
                 }
                 Categorical::OneHot { drop_first } => {
                     for k in usize::from(drop_first)..categories.len() {
-                        columns.push(codes.iter().map(|&c| f64::from(c == Some(k))).collect());
+                        columns.push(Source::Values(
+                            codes.iter().map(|&c| f64::from(c == Some(k))).collect(),
+                        ));
                         names.push(format!("{name}={}", categories[k]));
                     }
                     schema.push(SchemaColumn {
@@ -568,9 +598,31 @@ impl CsvLoader {
                 format!("no feature column is left to load: {}", left_out.join(", ")),
             ));
         }
-        let mut x = Array2::zeros((rows.len(), columns.len()));
-        for (mut target, column) in x.columns_mut().into_iter().zip(columns) {
-            target.assign(&ndarray::ArrayView1::from(&column));
+        // Row blocks that fit in cache, each filled column by column.
+        const BLOCK: usize = 1024;
+        let width = columns.len();
+        let mut x = Array2::zeros((rows.len(), width));
+        let cells = x
+            .as_slice_mut()
+            .ok_or_else(|| Error::invalid("a new matrix is contiguous"))?;
+        for start in (0..rows.len()).step_by(BLOCK) {
+            let block = start..(start + BLOCK).min(rows.len());
+            for (j, column) in columns.iter().enumerate() {
+                match column {
+                    Source::Values(values) => {
+                        for i in block.clone() {
+                            cells[i * width + j] = values[i];
+                        }
+                    }
+                    Source::Column(c) => {
+                        if let Cells::Numbers(values) = &t.columns[*c] {
+                            for i in block.clone() {
+                                cells[i * width + j] = values[rows[i]];
+                            }
+                        }
+                    }
+                }
+            }
         }
         Ok((x, names, schema))
     }

@@ -123,18 +123,29 @@ impl Cells {
         }
     }
 
-    /// The counts that decide the column's kind.
-    pub(super) fn summary(&self) -> Summary {
+    /// The counts that decide the column's kind. With `exact` false, the distinct values of
+    /// a number column are counted only up to 2 (all that its kind depends on; counting them
+    /// all takes a sort).
+    pub(super) fn summary(&self, exact: bool) -> Summary {
         let first_missing = (0..self.len()).find(|&i| self.is_missing(i));
         match self {
             Cells::Numbers(v) => {
-                let mut present: Vec<f64> = v.iter().copied().filter(|x| !x.is_nan()).collect();
-                present.sort_by(f64::total_cmp);
-                let count = present.len();
-                present.dedup();
+                let mut present = v.iter().copied().filter(|x| !x.is_nan());
+                let distinct = if exact {
+                    let mut sorted: Vec<f64> = present.collect();
+                    sorted.sort_unstable_by(f64::total_cmp);
+                    sorted.dedup();
+                    sorted.len()
+                } else {
+                    match present.next() {
+                        None => 0,
+                        Some(first) => 1 + usize::from(present.any(|x| x != first)),
+                    }
+                };
+                let count = v.iter().filter(|x| !x.is_nan()).count();
                 Summary {
                     present: count,
-                    distinct: present.len(),
+                    distinct,
                     numbers: count,
                     missing: v.len() - count,
                     first_missing,
@@ -343,8 +354,20 @@ impl CsvLoader {
                     ),
                 ));
             }
-            for (cell, column) in cells(&record, line)?.into_iter().zip(&mut columns) {
-                if self.is_missing(cell) {
+            // the longest missing-value token: longer cells (most numbers) are never missing
+            let longest = self
+                .missing_tokens
+                .iter()
+                .map(String::len)
+                .max()
+                .unwrap_or(0);
+            for (j, (field, column)) in record.iter().zip(&mut columns).enumerate() {
+                let cell = std::str::from_utf8(field)
+                    .map_err(|e| {
+                        csv_err(line, format!("field {} is not valid UTF-8 ({e})", j + 1))
+                    })?
+                    .trim();
+                if cell.len() <= longest && self.is_missing(cell) {
                     column.push_missing();
                 } else {
                     column.push(cell);
