@@ -425,7 +425,8 @@ impl CsvLoader {
         if let Cells::Numbers(v) = &t.columns[j]
             && let Some(&i) = rows.iter().find(|&&i| {
                 let x = v[i];
-                !x.is_nan() && !(x.is_finite() && x.abs() <= crate::validate::MAX_MAGNITUDE)
+                let in_range = x.is_finite() && x.abs() <= crate::validate::MAX_MAGNITUDE;
+                !(x.is_nan() || in_range)
             })
         {
             parse_number(&v[i].to_string(), &t.header[j], t.lines[i])?;
@@ -571,11 +572,12 @@ impl CsvLoader {
                     });
                 }
                 Categorical::OneHot { drop_first } => {
-                    for k in usize::from(drop_first)..categories.len() {
+                    for (k, category) in categories.iter().enumerate().skip(usize::from(drop_first))
+                    {
                         columns.push(Source::Values(
                             codes.iter().map(|&c| f64::from(c == Some(k))).collect(),
                         ));
-                        names.push(format!("{name}={}", categories[k]));
+                        names.push(format!("{name}={category}"));
                     }
                     schema.push(SchemaColumn {
                         name: name.clone(),

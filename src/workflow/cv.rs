@@ -75,6 +75,9 @@ pub struct CvReport {
     pub class_names: Vec<String>,
 }
 
+/// A metric of true and predicted targets.
+type Metric<T> = dyn Fn(&Array1<T>, &Array1<T>) -> Result<f64>;
+
 /// Out-of-fold predictions of `model` behind `data`'s preprocessing, and the metrics of each
 /// fold.
 fn folds_of<T, P>(
@@ -82,7 +85,7 @@ fn folds_of<T, P>(
     model: &Pipeline<super::Preprocessing, P>,
     options: &CvOptions,
     labels: Option<&[usize]>,
-    metrics: &[(&'static str, &dyn Fn(&Array1<T>, &Array1<T>) -> Result<f64>)],
+    metrics: &[(&'static str, &Metric<T>)],
 ) -> Result<(Vec<Scores>, Array1<T>)>
 where
     T: Target + Default,
