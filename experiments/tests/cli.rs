@@ -367,6 +367,71 @@ fn search_grid_and_bayes_and_save_the_best() {
     );
 }
 
+/// Column kinds chosen on the command line, and categories met only in validation rows.
+#[test]
+fn chosen_column_kinds_and_unseen_categories_in_folds() {
+    let d = dir("kinds");
+    let csv = d.join("grades.csv");
+    // the grade (an integer code) decides the label; a rare colour appears once
+    let mut text = String::from("grade,colour,label\n");
+    for i in 0..40 {
+        let colour = if i == 17 {
+            "violet"
+        } else {
+            ["red", "blue"][i % 2]
+        };
+        text += &format!(
+            "{},{colour},{}\n",
+            i % 4 + 1,
+            ["low", "low", "high", "high"][i % 4]
+        );
+    }
+    std::fs::write(&csv, text).unwrap();
+    let csv = csv.to_str().unwrap();
+    let o = mlnotes(&[
+        "cv",
+        csv,
+        "--target",
+        "label",
+        "--model",
+        "logistic-regression",
+        "--categorical",
+        "grade",
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("categorical (2): grade, colour"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(stdout(&o).contains("accuracy  1.0000"), "{}", stdout(&o));
+    // the violet row is in some fold's validation rows only: refused when asked, naming it
+    fails(
+        &[
+            "cv",
+            csv,
+            "--target",
+            "label",
+            "--model",
+            "knn",
+            "--unknown",
+            "error",
+            "--quiet",
+        ],
+        "category 'violet' of column 'colour'",
+    );
+    let dropped = mlnotes(&[
+        "cv", csv, "--target", "label", "--model", "knn", "--drop", "colour", "--quiet",
+    ]);
+    assert!(dropped.status.success(), "{}", stderr(&dropped));
+    assert!(
+        stderr(&dropped).contains("left out: colour (dropped)"),
+        "{}",
+        stderr(&dropped)
+    );
+}
+
 #[test]
 fn headerless_files_and_other_delimiters() {
     let d = dir("headerless");
@@ -446,6 +511,50 @@ fn bad_requests_are_one_line_errors() {
         "duplicate column name 'a'",
     );
     fails(&["predict", csv, csv], "model file");
+    fails(&with(&["--model", "knn", "--folds", "1"]), "`folds`");
+    fails(&with(&["--model", "knn", "--folds", "16"]), "`folds`");
+    let search = [
+        "search", csv, "--target", "species", "--model", "knn", "--quiet",
+    ];
+    let with_search = |extra: &[&'static str]| -> Vec<&str> {
+        search
+            .iter()
+            .copied()
+            .chain(extra.iter().copied())
+            .collect()
+    };
+    fails(
+        &with_search(&["--random", "k=1:9:int", "--trials", "0"]),
+        "`trials`",
+    );
+    fails(
+        &with_search(&["--grid", "k=1,3", "--grid", "k=5"]),
+        "searched twice",
+    );
+    fails(&with_search(&["--grid", "k=1,,3"]), "empty grid value");
+    fails(
+        &with_search(&["--random", "k=1:9:log:int"]),
+        "at most one scale",
+    );
+    fails(&with_search(&["--random", "k=-5e18:5e18:int"]), "within");
+    // a column with too many categories: the advice names the command-line flag
+    let wide = d.join("wide.csv");
+    let mut text = String::from("name,x,y\n");
+    for i in 0..2100 {
+        text += &format!("n{},{i},{}\n", i / 2, ["a", "b"][i % 2]);
+    }
+    std::fs::write(&wide, text).unwrap();
+    fails(
+        &[
+            "cv",
+            wide.to_str().unwrap(),
+            "--target",
+            "y",
+            "--model",
+            "knn",
+        ],
+        "--drop COLUMN",
+    );
     fails(&["experiments", "nope"], "no experiment named 'nope'");
     // usage errors are clap's, with a non-zero code
     let o = mlnotes(&["cv", csv]);

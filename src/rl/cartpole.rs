@@ -198,20 +198,7 @@ impl burn::rl::Environment for CartPoleEnv {
         if self.cartpole.done {
             self.cartpole = CartPole::reset(&mut self.rng);
         }
-        let a = usize::from(action == Push::Right);
-        // A live episode and an action of 0 or 1: the step cannot fail.
-        let s = self.cartpole.step(a).unwrap_or(CartPoleStep {
-            state: self.cartpole.state,
-            reward: 0.0,
-            terminated: true,
-            truncated: false,
-        });
-        burn::rl::StepResult {
-            next_state: s.state,
-            reward: s.reward,
-            done: s.terminated,
-            truncated: s.truncated,
-        }
+        burn::rl::Environment::step(&mut self.cartpole, action)
     }
 
     fn reset(&mut self) {

@@ -12,7 +12,7 @@ use mlnotes_models::{Mlp, MlpConfig};
 use rand::Rng;
 
 use super::cartpole::CartPole;
-use super::environment::{DiscreteEnvironment, act, argmax, check_sizes, observe_into};
+use super::environment::{DiscreteEnvironment, act, argmax, check_sizes, max_steps, observe_into};
 use super::network::{greedy_cartpole_return, greedy_return, outputs};
 use crate::backend::rng_turn;
 use crate::checkpoint::{
@@ -300,7 +300,7 @@ impl Dqn {
             rng: RngState::of(&rng),
         };
         let mut best: Option<Mlp> = None;
-        let run = run_id("rl::Dqn", self, 0)?;
+        let run = run_id(&format!("rl::Dqn<{}>", std::any::type_name::<E>()), self, 0)?;
         if let Some(snap) = resume_point(self.checkpoint.as_ref(), &run)? {
             state = snap.json("state")?;
             if state.step > self.total_steps
@@ -410,7 +410,7 @@ impl Dqn {
             episode_return: None,
             evaluation: None,
         };
-        if t.done || t.truncated || state.episode_steps >= E::MAX_STEPS {
+        if t.done || t.truncated || state.episode_steps >= max_steps::<E>() {
             record.episode_return = Some(state.episode_return);
             state.episode_return = 0.0;
             state.episode_steps = 0;

@@ -8,7 +8,8 @@
 //!
 //! Episodes start from a function of the training loop's random generator
 //! (`Fn(&mut LoopRng) -> E`), so a seeded run is reproducible and its checkpoint holds the
-//! environment; an episode is truncated after `E::MAX_STEPS` steps if it has not ended.
+//! environment; an episode is truncated after `E::MAX_STEPS` steps (at most
+//! [`EPISODE_CAP`]) if it has not ended.
 
 use burn::rl::{Environment, StepResult};
 
@@ -74,6 +75,37 @@ pub(crate) fn check_sizes<E: DiscreteEnvironment>() -> Result<()> {
             E::OBSERVATION,
             E::MAX_STEPS
         )));
+    }
+    Ok(())
+}
+
+/// The longest episode the agents run, whatever `E::MAX_STEPS` says.
+pub const EPISODE_CAP: usize = 1_000_000;
+
+/// The steps after which an episode of `E` is truncated.
+pub(crate) fn max_steps<E: DiscreteEnvironment>() -> usize {
+    E::MAX_STEPS.min(EPISODE_CAP)
+}
+
+/// Fails unless `net` takes `E`'s observations and gives one output per action.
+pub(crate) fn check_network<E: DiscreteEnvironment>(net: &mlnotes_models::Mlp) -> Result<()> {
+    let dims = |layer: Option<&burn::nn::Linear>| layer.map(|l| l.weight.val().dims());
+    let inputs = dims(net.layers.first()).map(|[i, _]| i);
+    let outputs = dims(net.layers.last()).map(|[_, o]| o);
+    if (inputs, outputs) != (Some(E::OBSERVATION), Some(E::N_ACTIONS)) {
+        return Err(Error::Shape {
+            context: "network vs environment".into(),
+            expected: format!(
+                "{} inputs (OBSERVATION) and {} outputs (N_ACTIONS)",
+                E::OBSERVATION,
+                E::N_ACTIONS
+            ),
+            got: format!(
+                "{} inputs and {} outputs",
+                inputs.unwrap_or(0),
+                outputs.unwrap_or(0)
+            ),
+        });
     }
     Ok(())
 }

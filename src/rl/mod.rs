@@ -22,7 +22,7 @@ mod worlds;
 
 pub use cartpole::{CartPole, CartPoleEnv, CartPoleStep, Push};
 pub use dqn::{Dqn, DqnRecord, FittedDqn, TdLoss, huber};
-pub use environment::{DiscreteEnvironment, LoopRng};
+pub use environment::{DiscreteEnvironment, EPISODE_CAP, LoopRng};
 pub use mdp::{Mdp, Transition, ValueIteration, evaluate_policy, value_iteration};
 pub use network::{greedy_cartpole_return, greedy_return};
 pub use policy_gradient::{Agent, Estimator, PgIteration, PolicyGradient, Rollout};

@@ -50,6 +50,7 @@ pub fn greedy_return<E: DiscreteEnvironment>(
         ));
     }
     super::environment::check_sizes::<E>()?;
+    super::environment::check_network::<E>(net)?;
     let mut rng = loop_rng(seed);
     let mut envs: Vec<(E, f64, usize)> = (0..episodes)
         .map(|_| (new_episode(&mut rng), 0.0, 0))
@@ -67,7 +68,7 @@ pub fn greedy_return<E: DiscreteEnvironment>(
             let step = act(env, argmax(q))?;
             *ret += step.reward;
             *steps += 1;
-            if step.done || step.truncated || *steps >= E::MAX_STEPS {
+            if step.done || step.truncated || *steps >= super::environment::max_steps::<E>() {
                 done.push(i);
             }
         }

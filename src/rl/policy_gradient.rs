@@ -15,7 +15,7 @@ use mlnotes_models::{Mlp, MlpConfig};
 use rand::Rng;
 
 use super::cartpole::CartPole;
-use super::environment::{DiscreteEnvironment, LoopRng, act, check_sizes, observe_into};
+use super::environment::{DiscreteEnvironment, LoopRng, act, check_sizes, max_steps, observe_into};
 use super::network::{greedy_return, outputs};
 use crate::backend::rng_turn;
 use crate::checkpoint::{Checkpointing, RngState, loop_rng, resume_point, run_id, save_if_due};
@@ -231,13 +231,7 @@ impl Agent {
                 "a rollout needs at least one step and one environment",
             ));
         }
-        if (E::OBSERVATION, E::N_ACTIONS) != (self.observation, self.n_actions) {
-            return Err(Error::Shape {
-                context: "policy network vs environment".into(),
-                expected: format!("{} inputs and {} actions", self.observation, self.n_actions),
-                got: format!("{} and {}", E::OBSERVATION, E::N_ACTIONS),
-            });
-        }
+        self.matches::<E>()?;
         let policy = self.policy.valid();
         let mut rollout = Rollout::default();
         let mut envs: Vec<(E, Vec<Step>)> = (0..n_envs)
@@ -255,6 +249,11 @@ impl Agent {
                 // one uniform draw: the first action whose cumulative probability exceeds it
                 let u = rng.random::<f32>();
                 let p = &probs[E::N_ACTIONS * i..E::N_ACTIONS * (i + 1)];
+                if p.iter().any(|v| !v.is_finite()) {
+                    return Err(Error::NonFinite {
+                        location: "policy probabilities (the policy diverged)".into(),
+                    });
+                }
                 let mut cumulative = 0.0;
                 let action = p
                     .iter()
@@ -266,7 +265,7 @@ impl Agent {
                 let state = states[E::OBSERVATION * i..E::OBSERVATION * (i + 1)].to_vec();
                 let step = act(env, action)?;
                 steps_so_far.push((state, action, step.reward));
-                if step.done || step.truncated || steps_so_far.len() >= E::MAX_STEPS {
+                if step.done || step.truncated || steps_so_far.len() >= max_steps::<E>() {
                     finished.push(i);
                 }
             }
@@ -400,7 +399,20 @@ impl Agent {
         seed: u64,
         new_episode: &impl Fn(&mut LoopRng) -> E,
     ) -> Result<f64> {
+        self.matches::<E>()?;
         greedy_return(&self.policy.valid(), episodes, seed, new_episode)
+    }
+
+    /// Fails unless the networks were made for environments like `E`.
+    fn matches<E: DiscreteEnvironment>(&self) -> Result<()> {
+        if (E::OBSERVATION, E::N_ACTIONS) != (self.observation, self.n_actions) {
+            return Err(Error::Shape {
+                context: "policy network vs environment".into(),
+                expected: format!("{} inputs and {} actions", self.observation, self.n_actions),
+                got: format!("{} and {}", E::OBSERVATION, E::N_ACTIONS),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -448,7 +460,11 @@ impl PolicyGradient {
             history: Vec::new(),
             rng: RngState::of(&loop_rng(self.seed)),
         };
-        let run = run_id("rl::PolicyGradient", self, 0)?;
+        let run = run_id(
+            &format!("rl::PolicyGradient<{}>", std::any::type_name::<E>()),
+            self,
+            0,
+        )?;
         if let Some(snap) = resume_point(self.checkpoint.as_ref(), &run)? {
             state = snap.json("state")?;
             if state.iteration > self.iterations || state.history.len() != state.iteration {

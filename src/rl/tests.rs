@@ -343,3 +343,17 @@ fn cartpole_refuses_to_step_from_a_nan_state() {
     env.state[2] = f64::NAN;
     assert!(matches!(env.step(1), Err(Error::NonFinite { .. })));
 }
+
+/// A network made for another environment is refused, not run on misaligned rows.
+#[test]
+fn greedy_evaluation_checks_the_network_against_the_environment() {
+    let device = crate::backend::Backend::default_compiled()
+        .unwrap()
+        .device()
+        .unwrap();
+    let wide = mlnotes_models::MlpConfig::new(4, vec![8], 3).init(&device);
+    let err = greedy_return(&wide, 2, 0, &|rng| CartPole::reset(rng)).unwrap_err();
+    assert!(matches!(err, Error::Shape { .. }), "{err}");
+    let right = mlnotes_models::MlpConfig::new(4, vec![8], 2).init(&device);
+    assert!(greedy_return(&right, 2, 0, &|rng| CartPole::reset(rng)).is_ok());
+}

@@ -1,14 +1,16 @@
 //! Cross-validation and hyperparameter search of a named model behind its preprocessing.
 
-use ndarray::Array1;
+use ndarray::{Array1, ArrayView2};
 
 use super::{Model, OwnData, Task, TaskData};
-use crate::data::csv::Unknown;
+use crate::data::csv::{Encoding, Schema, Unknown};
 use crate::data::{Dataset, Target};
 use crate::estimator::{Fit, Predict};
 use crate::metrics::{Average, ConfusionMatrix, f1_score, mae, mean_std, r2, rmse};
 use crate::preprocess::Pipeline;
-use crate::selection::{BayesianSearch, Dimension, KFold, SearchSpace, grid_search, random_search};
+use crate::selection::{
+    BayesianSearch, Dimension, Fold, KFold, SearchSpace, grid_search, random_search,
+};
 use crate::{Error, Result};
 
 /// Settings of a cross-validation.
@@ -82,6 +84,7 @@ type Metric<T> = dyn Fn(&Array1<T>, &Array1<T>) -> Result<f64>;
 /// fold.
 fn folds_of<T, P>(
     data: &Dataset<T>,
+    schema: &Schema,
     model: &Pipeline<super::Preprocessing, P>,
     options: &CvOptions,
     labels: Option<&[usize]>,
@@ -97,6 +100,9 @@ where
         kfold = kfold.stratified();
     }
     let folds = kfold.folds(data.n_samples(), labels)?;
+    if options.unknown == Unknown::Error {
+        seen_in_training(schema, data.x(), &folds)?;
+    }
     let bar = crate::progress::bar(
         options.progress,
         folds.len() as u64,
@@ -126,15 +132,64 @@ where
     Ok((scores, out_of_fold))
 }
 
+/// Fails unless every category of a validation fold is among its training rows' (with
+/// unseen categories refused, the fold could not be scored), naming the fold, the column and
+/// the category.
+fn seen_in_training(schema: &Schema, x: ArrayView2<f64>, folds: &[Fold]) -> Result<()> {
+    let columns = schema.columns.iter().filter_map(|c| match &c.encoding {
+        Encoding::Codes { categories } => Some((c.name.as_str(), categories)),
+        _ => None,
+    });
+    for (j, (name, categories)) in schema.categorical_features().into_iter().zip(columns) {
+        for (f, fold) in folds.iter().enumerate() {
+            let seen: std::collections::BTreeSet<u64> =
+                fold.train.iter().map(|&i| x[[i, j]].to_bits()).collect();
+            if let Some(&i) = fold
+                .test
+                .iter()
+                .find(|&&i| !x[[i, j]].is_nan() && !seen.contains(&x[[i, j]].to_bits()))
+            {
+                let category = categories
+                    .get(x[[i, j]] as usize)
+                    .map_or("?", String::as_str);
+                return Err(Error::Parameter {
+                    name: "unknown".into(),
+                    reason: format!(
+                        "fold {} of {}: category '{category}' of column '{name}' is in its \
+                         validation rows but not in its training rows, and unseen categories \
+                         are refused; encode them as zeros (--unknown zeros) or merge rare \
+                         categories",
+                        f + 1,
+                        folds.len()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// `options.folds`-fold cross-validation of `model` behind the preprocessing chosen for
 /// `data`: each fold's preprocessing and model are fitted on its training rows only.
 pub fn cross_validate(data: &OwnData, model: &Model, options: &CvOptions) -> Result<CvReport> {
+    let n = data.n_samples();
+    if options.folds < 2 || options.folds > n / 2 {
+        return Err(Error::Parameter {
+            name: "folds".into(),
+            reason: format!(
+                "{} folds of {n} rows: needs 2 to {} (at least 2 validation rows per fold)",
+                options.folds,
+                n / 2
+            ),
+        });
+    }
     let preprocessing = data.preprocessing(model, options.unknown);
     match (&data.data, model) {
         (TaskData::Classification(d), Model::Classifier(m)) => {
             let labels = d.targets_slice();
             let (scores, predicted) = folds_of(
                 d,
+                &data.schema,
                 &Pipeline::new(preprocessing, m.clone()),
                 options,
                 Some(&labels),
@@ -157,6 +212,7 @@ pub fn cross_validate(data: &OwnData, model: &Model, options: &CvOptions) -> Res
         (TaskData::Regression(d), Model::Regressor(m)) => {
             let (scores, _) = folds_of(
                 d,
+                &data.schema,
                 &Pipeline::new(preprocessing, m.clone()),
                 options,
                 None,
@@ -230,22 +286,27 @@ fn dimension(name: &str, range: &str) -> Result<Dimension> {
     };
     let parts: Vec<&str> = range.split(':').collect();
     let number = |s: &str| s.trim().parse::<f64>().map_err(|_| bad("not a number"));
-    let (low, high) = match parts.as_slice() {
-        [low, high, ..] => (number(low)?, number(high)?),
-        _ => return Err(bad("needs two bounds")),
+    let (low, high, scale) = match parts.as_slice() {
+        [low, high] => (number(low)?, number(high)?, None),
+        [low, high, scale] => (number(low)?, number(high)?, Some(scale.trim())),
+        _ => return Err(bad("needs two bounds and at most one scale")),
     };
-    if !(low.is_finite() && high.is_finite() && low < high) {
-        return Err(bad("needs finite low < high"));
+    // integers and their spans stay exact in f64 and i64
+    const LIMIT: f64 = 4.5e15;
+    let finite = low.is_finite() && high.is_finite();
+    if !(finite && low < high && low.abs() <= LIMIT && high.abs() <= LIMIT) {
+        return Err(bad("needs finite low < high, within ±4.5e15"));
     }
-    match parts.get(2).copied() {
+    match scale {
         None => Ok(Dimension::continuous(name, low, high)),
         Some("log") if low > 0.0 => Ok(Dimension::log_uniform(name, low, high)),
         Some("log") => Err(bad("a log range needs low > 0")),
-        Some("int") => Ok(Dimension::integer(
+        Some("int") if low.ceil() <= high.floor() => Ok(Dimension::integer(
             name,
             low.ceil() as i64,
             high.floor() as i64,
         )),
+        Some("int") => Err(bad("no integer between the bounds")),
         Some(_) => Err(bad("unknown scale")),
     }
 }
@@ -263,6 +324,42 @@ pub fn search(
         progress: false,
         ..*options
     };
+    let names: Vec<&String> = match method {
+        SearchMethod::Grid(axes) => axes.iter().map(|(n, _)| n).collect(),
+        SearchMethod::Random { ranges, .. } | SearchMethod::Bayes { ranges, .. } => {
+            ranges.iter().map(|(n, _)| n).collect()
+        }
+    };
+    if let Some((_, twice)) = names
+        .iter()
+        .enumerate()
+        .find(|(i, n)| names[..*i].contains(n))
+    {
+        return Err(Error::Parameter {
+            name: twice.to_string(),
+            reason: "searched twice; give all its values in one --grid or range".into(),
+        });
+    }
+    match method {
+        SearchMethod::Random { trials: 0, .. } | SearchMethod::Bayes { trials: 0, .. } => {
+            return Err(Error::Parameter {
+                name: "trials".into(),
+                reason: "a random or Bayesian search needs at least one trial".into(),
+            });
+        }
+        SearchMethod::Grid(axes) => {
+            if let Some((name, _)) = axes
+                .iter()
+                .find(|(_, values)| values.is_empty() || values.iter().any(String::is_empty))
+            {
+                return Err(Error::Parameter {
+                    name: name.clone(),
+                    reason: "an empty grid value".into(),
+                });
+            }
+        }
+        _ => {}
+    }
     // each point's values as text, from its coordinates
     type Decode = Box<dyn Fn(&[f64]) -> Vec<(String, String)>>;
     let (space, decode): (SearchSpace, Decode) = match method {

@@ -209,6 +209,9 @@ pub struct Reading {
     pub has_header: bool,
     /// The cell texts that mean "missing" (`None`: the loader's defaults).
     pub missing_tokens: Option<Vec<String>>,
+    /// Columns whose kind is chosen (numeric, categorical or dropped) instead of inferred.
+    #[serde(default)]
+    pub kinds: Vec<(String, ColumnKind)>,
 }
 
 impl Default for Reading {
@@ -217,6 +220,7 @@ impl Default for Reading {
             delimiter: b',',
             has_header: true,
             missing_tokens: None,
+            kinds: Vec::new(),
         }
     }
 }
@@ -232,6 +236,9 @@ impl Reading {
             .missing(Missing::KeepFeatures);
         if let Some(tokens) = &self.missing_tokens {
             loader = loader.missing_tokens(tokens.clone());
+        }
+        for (name, kind) in &self.kinds {
+            loader = loader.column(name.clone(), *kind);
         }
         loader
     }

@@ -125,4 +125,9 @@ fn a_saved_model_predicts_the_same_after_loading() {
     let text = String::from_utf8(a).unwrap();
     assert_eq!(text.lines().count(), 49);
     assert!(text.starts_with("label,P(no),P(yes)\n"), "{text}");
+    // the colour decides the label (red: yes): every row predicted right, in file order
+    for (i, line) in text.lines().skip(1).enumerate() {
+        let expected = ["yes", "no", "no"][i % 3];
+        assert!(line.starts_with(&format!("{expected},")), "row {i}: {line}");
+    }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
-use mlnotes::data::csv::Unknown;
+use mlnotes::data::csv::{ColumnKind, Unknown};
 use mlnotes::experiment::cli::{Cli as ExperimentCli, run_all};
 use mlnotes::persist::Persist;
 use mlnotes::workflow::{
@@ -56,11 +56,13 @@ enum Action {
         #[arg(long)]
         out: PathBuf,
     },
-    /// Predict the rows of a CSV file with a saved model (CSV on stdout or --out)
+    /// Predict the rows of a CSV file with a saved model (CSV on stdout or --out, one line per
+    /// data row; blank lines are skipped)
     Predict {
         /// The model file written by `mlnotes fit`
         model: PathBuf,
-        /// Rows to predict; columns are matched by name, the target may be absent
+        /// Rows to predict, read as the training file was (delimiter, header, missing-value
+        /// tokens); columns are matched by name, the target may be absent
         data: PathBuf,
         /// Also write each class's probability
         #[arg(long)]
@@ -122,6 +124,15 @@ struct DataArgs {
     /// null, NULL, ?)
     #[arg(long, value_delimiter = ',')]
     missing: Option<Vec<String>>,
+    /// Load this column as categorical (e.g. integer codes, zip codes); repeatable
+    #[arg(long, value_name = "COLUMN")]
+    categorical: Vec<String>,
+    /// Load this column as numeric; repeatable
+    #[arg(long, value_name = "COLUMN")]
+    numeric: Vec<String>,
+    /// Leave this column out; repeatable
+    #[arg(long, value_name = "COLUMN")]
+    drop: Vec<String>,
 }
 
 #[derive(Args)]
@@ -166,10 +177,22 @@ impl DataArgs {
                 reason: format!("'{}' is not one ASCII character", self.delimiter),
             });
         }
+        let kinds = [
+            (&self.categorical, ColumnKind::Categorical),
+            (&self.numeric, ColumnKind::Numeric),
+            (&self.drop, ColumnKind::Dropped),
+        ]
+        .into_iter()
+        .flat_map(|(names, kind)| names.iter().map(move |n| (n.clone(), kind)))
+        .collect();
         let reading = Reading {
             delimiter: self.delimiter as u8,
             has_header: !self.no_header,
-            missing_tokens: self.missing.clone(),
+            missing_tokens: self
+                .missing
+                .as_ref()
+                .map(|tokens| tokens.iter().map(|t| t.trim().to_string()).collect()),
+            kinds,
         };
         OwnData::load(&self.data, &self.target, self.task, model, &reading)
     }
@@ -328,23 +351,14 @@ fn run(command: Command) -> Result<ExitCode> {
             out,
         } => {
             let saved = SavedModel::load(&model)?;
-            let n = match &out {
+            let mut buffer = Vec::new();
+            let n = saved.predict_csv(&data, proba, &mut buffer)?;
+            match &out {
                 Some(path) => {
-                    let mut buffer = Vec::new();
-                    let n = saved.predict_csv(&data, proba, &mut buffer)?;
                     std::fs::write(path, buffer).map_err(|e| Error::io(path, e))?;
                     eprintln!("wrote {n} predictions to {}", path.display());
-                    n
                 }
-                None => {
-                    let mut buffer = Vec::new();
-                    let n = saved.predict_csv(&data, proba, &mut buffer)?;
-                    emit(&String::from_utf8_lossy(&buffer))?;
-                    n
-                }
-            };
-            if n == 0 {
-                return Err(Error::invalid("no rows to predict"));
+                None => emit(&String::from_utf8_lossy(&buffer))?,
             }
         }
         Action::Search {
@@ -435,11 +449,39 @@ fn run(command: Command) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// The library's advice names its own calls; on the command line, the flags that do the same.
+fn with_flags(message: String) -> String {
+    if message.contains("CsvLoader::column(") {
+        format!("{message} [command line: --drop COLUMN, --categorical COLUMN, --numeric COLUMN]")
+    } else if message.contains("Missing::") {
+        format!("{message} [command line: --missing TOKENS]")
+    } else {
+        message
+    }
+}
+
 fn main() -> ExitCode {
-    match run(Command::parse()) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e}");
+    let command = Command::parse();
+    // A panic is a bug (or a model file edited by hand): one line, like every other error.
+    let message = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let seen = message.clone();
+    std::panic::set_hook(Box::new(move |info| {
+        if let Ok(mut m) = seen.lock() {
+            *m = info.to_string();
+        }
+    }));
+    match std::panic::catch_unwind(|| run(command)) {
+        Ok(Ok(code)) => code,
+        Ok(Err(e)) => {
+            eprintln!("error: {}", with_flags(e.to_string()));
+            ExitCode::FAILURE
+        }
+        Err(_) => {
+            let m = message.lock().map(|m| m.clone()).unwrap_or_default();
+            eprintln!(
+                "error: internal error (a model file edited by hand, or a bug to report): {}",
+                m.replace('\n', " ")
+            );
             ExitCode::FAILURE
         }
     }

@@ -8,7 +8,7 @@ use ndarray::Array1;
 use super::table::Summary;
 
 /// What a column holds, as inferred from its cells or chosen by the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ColumnKind {
     /// Every present cell is a number.
     Numeric,

@@ -107,6 +107,17 @@ impl Schema {
     }
 }
 
+/// The index of `value` among the sorted `categories`; a number missing in its own spelling
+/// is looked up in its shortest one (`1.0` as `1`), as a column read as numbers before its
+/// first text cell stores its numbers.
+fn category_index(categories: &[String], value: &str) -> Option<usize> {
+    let find = |v: &str| categories.binary_search_by(|c| c.as_str().cmp(v)).ok();
+    find(value).or_else(|| {
+        let v = value.parse::<f64>().ok().filter(|v| !v.is_nan())?;
+        find(&v.to_string())
+    })
+}
+
 impl CsvLoader {
     /// The features of new rows in the layout of `schema` (from
     /// [`CsvLoader::classification_with_schema`] or [`CsvLoader::regression_with_schema`]):
@@ -187,11 +198,11 @@ impl CsvLoader {
                     for i in 0..table.n_rows() {
                         let cell = table.columns[p].text(i);
                         let value = cell.as_deref().unwrap_or(MISSING_CATEGORY);
-                        match categories.binary_search_by(|c| c.as_str().cmp(value)) {
-                            Ok(k) if k >= offset => x[[i, j + k - offset]] = 1.0,
-                            Ok(_) => {}
-                            Err(_) if unknown == Unknown::Zeros => {}
-                            Err(_) => return Err(unseen(i, value, categories)),
+                        match category_index(categories, value) {
+                            Some(k) if k >= offset => x[[i, j + k - offset]] = 1.0,
+                            Some(_) => {}
+                            None if unknown == Unknown::Zeros => {}
+                            None => return Err(unseen(i, value, categories)),
                         }
                     }
                     j += categories.len() - offset;
@@ -201,12 +212,12 @@ impl CsvLoader {
                         x[[i, j]] = match table.columns[p].text(i) {
                             None => f64::NAN,
                             Some(value) => {
-                                match categories.binary_search_by(|c| c.as_str().cmp(&value)) {
-                                    Ok(k) => k as f64,
+                                match category_index(categories, &value) {
+                                    Some(k) => k as f64,
                                     // a code no training row has: zeros for an encoder that
                                     // ignores unknown categories
-                                    Err(_) if unknown == Unknown::Zeros => categories.len() as f64,
-                                    Err(_) => return Err(unseen(i, &value, categories)),
+                                    None if unknown == Unknown::Zeros => categories.len() as f64,
+                                    None => return Err(unseen(i, &value, categories)),
                                 }
                             }
                         };

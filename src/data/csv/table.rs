@@ -24,6 +24,9 @@ pub(super) enum Cells {
 /// A dictionary-coded text column.
 #[derive(Default)]
 pub(super) struct TextCells {
+    /// Whether numbers are stored in their shortest spelling (`1.0` as `1`): a column read
+    /// as numbers until a text cell came, whose earlier cells kept no spelling.
+    canonical_numbers: bool,
     pub(super) codes: Vec<u32>,
     /// The distinct present values, in order of first appearance.
     pub(super) values: Vec<String>,
@@ -48,6 +51,15 @@ pub(super) struct Summary {
 
 impl TextCells {
     fn push(&mut self, cell: &str) {
+        if self.canonical_numbers
+            && let Some(v) = cell.parse::<f64>().ok().filter(|v| !v.is_nan())
+        {
+            return self.push_spelled(&v.to_string());
+        }
+        self.push_spelled(cell);
+    }
+
+    fn push_spelled(&mut self, cell: &str) {
         let code = match self.index.get(cell) {
             Some(&c) => c,
             None => {
@@ -82,12 +94,15 @@ impl Cells {
             match cell.parse::<f64>() {
                 Ok(v) if !v.is_nan() => return numbers.push(v),
                 _ => {
-                    let mut text = TextCells::default();
+                    let mut text = TextCells {
+                        canonical_numbers: true,
+                        ..TextCells::default()
+                    };
                     for &v in numbers.iter() {
                         if v.is_nan() {
                             text.push_missing();
                         } else {
-                            text.push(&v.to_string());
+                            text.push_spelled(&v.to_string());
                         }
                     }
                     *self = Cells::Text(text);

@@ -460,3 +460,23 @@ fn line_numbers_survive_blank_lines_and_quotes() {
     let (line, reason) = line_of(CsvLoader::new("y").regression(csv.as_bytes()));
     assert_eq!(line, 7, "{reason}");
 }
+
+/// A column read as numbers until its first text cell stores every number in its shortest
+/// spelling, before and after that cell, and new rows find them whatever their spelling.
+#[test]
+fn numbers_in_a_text_column_are_one_category_whatever_their_spelling() {
+    let train = "g,x,y\n1.0,1,a\nA,2,b\nB,3,a\nC,4,b\n1.0,5,a\nD,6,b\n";
+    let loader = CsvLoader::new("y").categorical_codes();
+    let (data, schema) = loader.classification_with_schema(train.as_bytes()).unwrap();
+    assert_eq!(
+        schema.columns[0].encoding,
+        Encoding::Codes {
+            categories: vec!["1".into(), "A".into(), "B".into(), "C".into(), "D".into()]
+        }
+    );
+    assert_eq!(data.features[[0, 0]], data.features[[4, 0]]);
+    let x = loader
+        .features_like(&schema, "g,x\n1.0,1\n1,2\nB,3\n".as_bytes(), Unknown::Error)
+        .unwrap();
+    assert_eq!(x.column(0).to_vec(), vec![0.0, 0.0, 2.0]);
+}
