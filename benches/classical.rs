@@ -169,9 +169,51 @@ fn main() {
             .unwrap();
         },
     );
+    logistic_on_wine_quality();
     supervised_families();
     engines();
     reinforcement();
+}
+
+/// Softmax logistic regression (standardised, λ = 1) on each of 10 stratified folds of wine
+/// quality (six imbalanced classes), the workload where scikit-learn's default once led; the
+/// arrays are written to the temporary folder for `benches/sklearn_engines.py`.
+fn logistic_on_wine_quality() {
+    let wine = data::wine();
+    let mut csv = String::new();
+    for (row, y) in wine.features().rows().into_iter().zip(wine.targets()) {
+        let cells: Vec<String> = row.iter().map(|v| v.to_string()).collect();
+        csv += &format!("{},{y}\n", cells.join(","));
+    }
+    let _ = std::fs::write(std::env::temp_dir().join("mlnotes-winequality.csv"), csv);
+    let folds = KFold::new(10, 0)
+        .stratified()
+        .folds(wine.n_samples(), Some(&wine.targets().to_vec()))
+        .unwrap();
+    let sklearn_like = mlnotes::optim::Solver::Lbfgs(mlnotes::optim::Lbfgs {
+        memory: 10,
+        max_iter: 100,
+        tol: 1e-4,
+    });
+    for (stopping, solver) in [
+        ("gradient norm 1e-8", mlnotes::optim::Solver::default()),
+        ("gradient norm 1e-4, 100 iterations", sklearn_like),
+    ] {
+        let model = mlnotes::preprocess::Scaled::standardized(
+            LogisticRegression::new(1.0).with_solver(solver),
+        );
+        let mut accuracy = 0.0;
+        let runs = per_second(2.0, || {
+            let scores =
+                selection::cross_val_score(&model, &wine, &folds, metrics::accuracy).unwrap();
+            accuracy = scores.iter().sum::<f64>() / scores.len() as f64;
+        });
+        println!(
+            "{:<56} {:>12.1} ms per fold (accuracy {accuracy:.4})",
+            format!("logistic regression, wine quality, 10-fold CV, {stopping}"),
+            1000.0 / (runs * 10.0)
+        );
+    }
 }
 
 /// Fits per second of one family by each engine that implements it, side by side (a dash
