@@ -329,6 +329,21 @@ impl Objective for SoftmaxCrossEntropy<'_> {
         ) else {
             return f64::NAN;
         };
+        if let Rows::All = rows {
+            // Every row: two matrix products, `S = X Wᵀ` (scores) and `∇ = (P - Y)ᵀ X / m`.
+            let mut residual = self.x.dot(&w.t());
+            let mut sum = 0.0;
+            for (mut row, &yi) in residual.rows_mut().into_iter().zip(self.y) {
+                let max = row.fold(f64::NEG_INFINITY, |m, &s| m.max(s));
+                let norm: f64 = row.iter().map(|s| (s - max).exp()).sum();
+                sum += max + norm.ln() - row[yi];
+                row.mapv_inplace(|s| (s - max).exp() / norm);
+                row[yi] -= 1.0;
+            }
+            let m = self.x.nrows() as f64;
+            ndarray::linalg::general_mat_mul(1.0 / m, &residual.t(), &self.x, 0.0, &mut g2);
+            return sum / m + ridge(theta, self.l2, self.x.nrows(), grad, p);
+        }
         g2.fill(0.0);
         let mut sum = 0.0;
         let mut scores = vec![0.0; self.k];

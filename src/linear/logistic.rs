@@ -10,7 +10,7 @@ use super::design;
 use crate::data::Dataset;
 use crate::engine::{self, Engine};
 use crate::estimator::{Checked, Convergence, FitChecked, Params, Predict, PredictProba};
-use crate::optim::{History, Objective, Rows, Solver};
+use crate::optim::{History, Lbfgs, Objective, Rows, Solver};
 use crate::{Error, Result, validate};
 
 /// How more than two classes are handled.
@@ -51,11 +51,14 @@ pub struct LogisticRegression {
 }
 
 impl Default for LogisticRegression {
+    /// `λ = 1`, softmax, L-BFGS with scikit-learn's stopping rule ([`Lbfgs::scikit_learn`]:
+    /// 100 iterations, gradient norm 1e-4); `with_solver(Solver::default())` solves to a
+    /// gradient norm of 1e-8.
     fn default() -> Self {
         LogisticRegression {
             l2: 1.0,
             multi_class: MultiClass::Softmax,
-            solver: Solver::default(),
+            solver: Solver::Lbfgs(Lbfgs::scikit_learn()),
             engine: Engine::Native,
         }
     }

@@ -123,6 +123,20 @@ impl Default for Lbfgs {
     }
 }
 
+impl Lbfgs {
+    /// scikit-learn's budget for `LogisticRegression` (`solver="lbfgs"`, `tol=1e-4`,
+    /// `max_iter=100`): at most 100 iterations, stopping when the gradient's Euclidean norm is
+    /// at most 1e-4 — never looser than scikit-learn, whose L-BFGS-B tests the largest
+    /// absolute component against the same 1e-4.
+    pub fn scikit_learn() -> Self {
+        Lbfgs {
+            memory: 10,
+            max_iter: 100,
+            tol: 1e-4,
+        }
+    }
+}
+
 impl Default for Bfgs {
     fn default() -> Self {
         Bfgs {
