@@ -184,7 +184,24 @@ impl CsvLoader {
 
     /// [`CsvLoader::regression`], and the [`Schema`] that loads new rows the same way.
     pub fn regression_with_schema<R: Read>(&self, reader: R) -> Result<(Dataset<f64>, Schema)> {
-        let mut table = self.read_table(reader, true, false)?;
+        self.regression_from(self.read_table(reader, true, false)?)
+    }
+
+    /// Read a file once: what its columns hold ([`ReadFile::columns`]), then the data set of
+    /// either task from the same cells ([`ReadFile::classification`],
+    /// [`ReadFile::regression`]) — for choosing the task from the target's kind without
+    /// reading the file twice.
+    pub fn read_file<R: Read>(&self, reader: R) -> Result<ReadFile> {
+        let table = self.read_table(reader, true, true)?;
+        let columns = self.reports(&table, true)?;
+        Ok(ReadFile {
+            loader: self.clone(),
+            table,
+            columns,
+        })
+    }
+
+    fn regression_from(&self, mut table: Table) -> Result<(Dataset<f64>, Schema)> {
         let (rows, reports) = self.rows(&table)?;
         let y = Array1::from(Self::numbers(&table, table.target, &rows)?);
         let (x, names, columns) = self.features(&mut table, &rows, &reports)?;
@@ -204,7 +221,10 @@ impl CsvLoader {
         &self,
         reader: R,
     ) -> Result<(Dataset<usize>, Schema)> {
-        let mut table = self.read_table(reader, true, true)?;
+        self.classification_from(self.read_table(reader, true, true)?)
+    }
+
+    fn classification_from(&self, mut table: Table) -> Result<(Dataset<usize>, Schema)> {
         let (rows, reports) = self.rows(&table)?;
         // Classes from every row of the file (rows dropped for missing features included), so
         // that dropping rows never drops a class or renumbers the others.
@@ -627,6 +647,32 @@ impl CsvLoader {
             }
         }
         Ok((x, names, schema))
+    }
+}
+
+/// A file read once by [`CsvLoader::read_file`].
+pub struct ReadFile {
+    loader: CsvLoader,
+    table: Table,
+    columns: Vec<ColumnReport>,
+}
+
+impl ReadFile {
+    /// What each column holds, as [`CsvLoader::describe`] reports it.
+    pub fn columns(&self) -> &[ColumnReport] {
+        &self.columns
+    }
+
+    /// The classification set and its schema, as
+    /// [`CsvLoader::classification_with_schema`] loads them.
+    pub fn classification(self) -> Result<(Dataset<usize>, Schema)> {
+        self.loader.classification_from(self.table)
+    }
+
+    /// The regression set and its schema, as [`CsvLoader::regression_with_schema`] loads
+    /// them (the target's distinct values parsed once each).
+    pub fn regression(self) -> Result<(Dataset<f64>, Schema)> {
+        self.loader.regression_from(self.table)
     }
 }
 

@@ -280,8 +280,12 @@ impl OwnData {
         reading: &Reading,
     ) -> Result<OwnData> {
         let path = path.as_ref();
-        let loader = reading.loader(target);
-        let columns = loader.describe_path(path).map_err(|e| in_file(path, e))?;
+        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        let read = reading
+            .loader(target)
+            .read_file(file)
+            .map_err(|e| in_file(path, e))?;
+        let columns = read.columns().to_vec();
         let numeric_target = columns
             .iter()
             .any(|c| c.target && c.kind == ColumnKind::Numeric);
@@ -300,18 +304,13 @@ impl OwnData {
             (None, _) if numeric_target => Task::Regression,
             (None, _) => Task::Classification,
         };
-        let file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
         let (data, schema) = match task {
             Task::Classification => {
-                let (d, s) = loader
-                    .classification_with_schema(file)
-                    .map_err(|e| in_file(path, e))?;
+                let (d, s) = read.classification().map_err(|e| in_file(path, e))?;
                 (TaskData::Classification(d), s)
             }
             Task::Regression => {
-                let (d, s) = loader
-                    .regression_with_schema(file)
-                    .map_err(|e| in_file(path, e))?;
+                let (d, s) = read.regression().map_err(|e| in_file(path, e))?;
                 (TaskData::Regression(d), s)
             }
         };

@@ -480,3 +480,32 @@ fn numbers_in_a_text_column_are_one_category_whatever_their_spelling() {
         .unwrap();
     assert_eq!(x.column(0).to_vec(), vec![0.0, 0.0, 2.0]);
 }
+
+/// A file read once gives the reports of `describe` and the data sets of both loaders.
+#[test]
+fn one_read_gives_the_reports_and_either_data_set() {
+    let csv = "a,c,y\n1,red,2.5\nNA,blue,3\n3,red,1.0\n4,green,3\n";
+    let loader = CsvLoader::new("y")
+        .categorical_codes()
+        .missing(Missing::Keep);
+    let read = loader.read_file(csv.as_bytes()).unwrap();
+    assert_eq!(read.columns(), loader.describe(csv.as_bytes()).unwrap());
+    let (d, s) = read.regression().unwrap();
+    let (d2, s2) = loader.regression_with_schema(csv.as_bytes()).unwrap();
+    assert_eq!((d.targets(), s), (d2.targets(), s2));
+    assert_eq!(
+        format!("{:?}", d.features()),
+        format!("{:?}", d2.features())
+    );
+    let (c, cs) = loader
+        .read_file(csv.as_bytes())
+        .unwrap()
+        .classification()
+        .unwrap();
+    let (c2, cs2) = loader.classification_with_schema(csv.as_bytes()).unwrap();
+    assert_eq!(
+        (c.targets(), c.class_names(), cs),
+        (c2.targets(), c2.class_names(), cs2)
+    );
+    assert_eq!(c.class_names(), ["1.0", "2.5", "3"]);
+}
