@@ -1,0 +1,275 @@
+//! How cost grows with size: fit time and peak memory of every classical family at 10³, 10⁴,
+//! 10⁵ and 10⁶ rows of 10 features (each family up to the size its algorithm affords), and the
+//! exponent `b` of `time ≈ a·nᵇ` fitted by least squares on log-log axes over the sizes that
+//! took at least 1 ms (below that, fixed costs dominate). Peak memory is measured by a
+//! counting allocator: the most bytes held during the largest fit above those held before it.
+//! `python3 benches/sklearn_scaling.py` times scikit-learn on the same shapes.
+//! Run: `cargo bench --bench scaling` (`-- forest` for the families whose name matches).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use mlnotes::bayes::GaussianNb;
+use mlnotes::cluster::{Agglomerative, KMeans, Linkage};
+use mlnotes::data::Dataset;
+use mlnotes::ensemble::{GradientBoosting, RandomForest};
+use mlnotes::estimator::{Fit, Predict};
+use mlnotes::knn::Knn;
+use mlnotes::linear::{Lasso, LinearRegression, LogisticRegression};
+use mlnotes::pca::Pca;
+use mlnotes::svm::{Gamma, Kernel, KernelSvm, LinearSvm};
+use mlnotes::tree::DecisionTree;
+use ndarray::{Array1, Array2};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+/// The system allocator, counting the bytes held and their peak.
+struct Counting;
+
+static HELD: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        // SAFETY: forwarded unchanged to the system allocator.
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = HELD.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(ptr, layout) };
+        HELD.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOCATOR: Counting = Counting;
+
+const FEATURES: usize = 10;
+const SIZES: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
+
+/// Features uniform in `[-1, 1]`, a linear target with noise, and its sign as a class.
+fn synthetic(n: usize) -> (Dataset<f64>, Dataset<usize>) {
+    let mut rng = StdRng::seed_from_u64(n as u64);
+    let x = Array2::from_shape_fn((n, FEATURES), |_| rng.random_range(-1.0..1.0));
+    let w = Array1::from_shape_fn(FEATURES, |_| rng.random_range(-1.0..1.0));
+    let score = x.dot(&w);
+    let y = score.mapv(|s| s + 0.1 * rng.random_range(-1.0..1.0));
+    let classes = score.mapv(|s| usize::from(s > 0.0));
+    (
+        Dataset::new(x.clone(), y).unwrap(),
+        Dataset::classification(x, classes).unwrap(),
+    )
+}
+
+/// Seconds (the median of three runs below a second, else one run) and the peak bytes held
+/// above the start.
+fn measure(mut f: impl FnMut()) -> (f64, usize) {
+    let mut times = Vec::new();
+    let mut peak = 0;
+    for _ in 0..3 {
+        let before = HELD.load(Ordering::Relaxed);
+        PEAK.store(before, Ordering::Relaxed);
+        let start = Instant::now();
+        f();
+        times.push(start.elapsed().as_secs_f64());
+        peak = peak.max(PEAK.load(Ordering::Relaxed).saturating_sub(before));
+        if times[0] > 1.0 {
+            break;
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    (times[times.len() / 2], peak)
+}
+
+/// The least-squares slope of `ln t` against `ln n` over the points that took ≥ 1 ms.
+fn exponent(points: &[(usize, f64)]) -> Option<f64> {
+    let pts: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(_, t)| *t >= 0.001)
+        .map(|&(n, t)| ((n as f64).ln(), t.ln()))
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    let k = pts.len() as f64;
+    let (mx, my) = (
+        pts.iter().map(|p| p.0).sum::<f64>() / k,
+        pts.iter().map(|p| p.1).sum::<f64>() / k,
+    );
+    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    Some(sxy / sxx)
+}
+
+/// A fit on the regression and classification data of one size.
+type FitOn = Box<dyn Fn(&Dataset<f64>, &Dataset<usize>)>;
+
+/// One family: its name, the largest size it is run at, and its fit on the data of a size.
+struct Family {
+    name: &'static str,
+    max_n: usize,
+    fit: FitOn,
+}
+
+fn families() -> Vec<Family> {
+    let family = |name, max_n, fit: FitOn| Family { name, max_n, fit };
+    vec![
+        family(
+            "linear regression (normal equation)",
+            1_000_000,
+            Box::new(|r, _| {
+                LinearRegression::new().fit(r).unwrap();
+            }),
+        ),
+        family(
+            "logistic regression (L-BFGS)",
+            1_000_000,
+            Box::new(|_, c| {
+                LogisticRegression::default().fit(c).unwrap();
+            }),
+        ),
+        family(
+            "lasso (α = 0.01)",
+            1_000_000,
+            Box::new(|r, _| {
+                Lasso::new(0.01).fit(r).unwrap();
+            }),
+        ),
+        family(
+            "k-means (k = 8, one start)",
+            1_000_000,
+            Box::new(|r, _| {
+                KMeans {
+                    n_restarts: 1,
+                    ..KMeans::new(8)
+                }
+                .fit(&Dataset::unlabeled(r.features().clone()).unwrap())
+                .unwrap();
+            }),
+        ),
+        family(
+            "PCA (5 of 10 components)",
+            1_000_000,
+            Box::new(|r, _| {
+                Pca::new(5).fit(r).unwrap();
+            }),
+        ),
+        family(
+            "Gaussian naive Bayes",
+            1_000_000,
+            Box::new(|_, c| {
+                GaussianNb::default().fit(c).unwrap();
+            }),
+        ),
+        family(
+            "decision tree (CART)",
+            1_000_000,
+            Box::new(|_, c| {
+                DecisionTree::cart().fit(c).unwrap();
+            }),
+        ),
+        family(
+            "random forest (20 trees)",
+            100_000,
+            Box::new(|_, c| {
+                RandomForest::new(20).fit(c).unwrap();
+            }),
+        ),
+        family(
+            "gradient boosting (20 depth-3 trees)",
+            1_000_000,
+            Box::new(|r, _| {
+                GradientBoosting::new(20).fit(r).unwrap();
+            }),
+        ),
+        family(
+            "5-NN, fit + 1000 queries (k-d tree)",
+            1_000_000,
+            Box::new(|_, c| {
+                let model = Knn::new(5).fit(c).unwrap();
+                let queries = c
+                    .features()
+                    .slice(ndarray::s![..1000.min(c.n_samples()), ..]);
+                model.predict(queries).unwrap();
+            }),
+        ),
+        family(
+            "RBF SVM (SMO)",
+            10_000,
+            Box::new(|_, c| {
+                KernelSvm::new(1.0, Kernel::Rbf(Gamma::Scale))
+                    .fit(c)
+                    .unwrap();
+            }),
+        ),
+        family(
+            "linear SVM (SGD, 100 epochs)",
+            100_000,
+            Box::new(|_, c| {
+                LinearSvm::new(1.0).fit(c).unwrap();
+            }),
+        ),
+        family(
+            "agglomerative (average linkage)",
+            10_000,
+            Box::new(|r, _| {
+                Agglomerative::new(Linkage::Average)
+                    .fit(&Dataset::unlabeled(r.features().clone()).unwrap())
+                    .unwrap();
+            }),
+        ),
+    ]
+}
+
+fn main() {
+    let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
+    let data: Vec<(usize, Dataset<f64>, Dataset<usize>)> = SIZES
+        .iter()
+        .map(|&n| {
+            let (r, c) = synthetic(n);
+            (n, r, c)
+        })
+        .collect();
+    println!(
+        "{:<38} {:>10} {:>10} {:>10} {:>10}  {:>8}  {:>12}",
+        "family (fit, 10 features)", "1e3 s", "1e4 s", "1e5 s", "1e6 s", "exponent", "peak MiB"
+    );
+    for family in families() {
+        if filter
+            .as_ref()
+            .is_some_and(|f| !family.name.contains(f.as_str()))
+        {
+            continue;
+        }
+        let mut points = Vec::new();
+        let mut cells = Vec::new();
+        let mut peak = 0;
+        for (n, r, c) in &data {
+            if *n > family.max_n {
+                cells.push("-".to_string());
+                continue;
+            }
+            let (t, bytes) = measure(|| (family.fit)(r, c));
+            points.push((*n, t));
+            peak = bytes;
+            cells.push(format!("{t:.4}"));
+        }
+        println!(
+            "{:<38} {:>10} {:>10} {:>10} {:>10}  {:>8}  {:>12.1}",
+            family.name,
+            cells[0],
+            cells[1],
+            cells[2],
+            cells[3],
+            exponent(&points).map_or("-".into(), |b| format!("{b:.2}")),
+            peak as f64 / 1_048_576.0
+        );
+    }
+}
