@@ -7,8 +7,11 @@
 //! Run: `cargo bench --bench classical`; `cargo bench --bench classical -- pca` runs only the
 //! workloads whose name contains `pca`.
 
+mod common;
+
 use std::time::Instant;
 
+use common::synthetic;
 use mlnotes::bayes::GaussianNb;
 use mlnotes::cluster::{Agglomerative, KMeans, Linkage};
 use mlnotes::data::{self, Dataset};
@@ -23,7 +26,7 @@ use mlnotes::rl::{CartPole, Dqn, Estimator, PolicyGradient};
 use mlnotes::selection::{self, KFold};
 use mlnotes::svm::{Gamma, Kernel, KernelSvm, LinearSvm};
 use mlnotes::tree::DecisionTree;
-use ndarray::{Array1, Array2};
+use ndarray::Array1;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -36,19 +39,6 @@ fn per_second(min_secs: f64, mut f: impl FnMut()) -> f64 {
         n += 1;
     }
     f64::from(n) / start.elapsed().as_secs_f64()
-}
-
-fn synthetic(n: usize, p: usize, seed: u64) -> (Dataset<f64>, Dataset<usize>) {
-    let mut rng = StdRng::seed_from_u64(seed);
-    let x = Array2::from_shape_fn((n, p), |_| rng.random_range(-1.0..1.0));
-    let w = Array1::from_shape_fn(p, |_| rng.random_range(-1.0..1.0));
-    let score = x.dot(&w);
-    let y_reg = score.mapv(|s| s + 0.1 * rng.random_range(-1.0..1.0));
-    let y_cls = score.mapv(|s| usize::from(s > 0.0));
-    (
-        Dataset::new(x.clone(), y_reg).unwrap(),
-        Dataset::classification(x, y_cls).unwrap(),
-    )
 }
 
 /// The workload filter: the first argument that is not a flag.

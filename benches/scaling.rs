@@ -6,6 +6,8 @@
 //! `python3 benches/sklearn_scaling.py` times scikit-learn on the same shapes.
 //! Run: `cargo bench --bench scaling` (`-- forest` for the families whose name matches).
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
@@ -20,9 +22,6 @@ use mlnotes::linear::{Lasso, LinearRegression, LogisticRegression};
 use mlnotes::pca::Pca;
 use mlnotes::svm::{Gamma, Kernel, KernelSvm, LinearSvm};
 use mlnotes::tree::DecisionTree;
-use ndarray::{Array1, Array2};
-use rand::rngs::StdRng;
-use rand::{Rng, SeedableRng};
 
 /// The system allocator, counting the bytes held and their peak.
 struct Counting;
@@ -54,20 +53,6 @@ static ALLOCATOR: Counting = Counting;
 const FEATURES: usize = 10;
 const SIZES: [usize; 4] = [1_000, 10_000, 100_000, 1_000_000];
 
-/// Features uniform in `[-1, 1]`, a linear target with noise, and its sign as a class.
-fn synthetic(n: usize) -> (Dataset<f64>, Dataset<usize>) {
-    let mut rng = StdRng::seed_from_u64(n as u64);
-    let x = Array2::from_shape_fn((n, FEATURES), |_| rng.random_range(-1.0..1.0));
-    let w = Array1::from_shape_fn(FEATURES, |_| rng.random_range(-1.0..1.0));
-    let score = x.dot(&w);
-    let y = score.mapv(|s| s + 0.1 * rng.random_range(-1.0..1.0));
-    let classes = score.mapv(|s| usize::from(s > 0.0));
-    (
-        Dataset::new(x.clone(), y).unwrap(),
-        Dataset::classification(x, classes).unwrap(),
-    )
-}
-
 /// Seconds (the median of three runs below a second, else one run) and the peak bytes held
 /// above the start.
 fn measure(mut f: impl FnMut()) -> (f64, usize) {
@@ -88,24 +73,15 @@ fn measure(mut f: impl FnMut()) -> (f64, usize) {
     (times[times.len() / 2], peak)
 }
 
-/// The least-squares slope of `ln t` against `ln n` over the points that took ≥ 1 ms.
+/// The exponent of time against size over the sizes that took at least 1 ms (below that,
+/// fixed costs dominate).
 fn exponent(points: &[(usize, f64)]) -> Option<f64> {
-    let pts: Vec<(f64, f64)> = points
+    let timed: Vec<(f64, f64)> = points
         .iter()
         .filter(|(_, t)| *t >= 0.001)
-        .map(|&(n, t)| ((n as f64).ln(), t.ln()))
+        .map(|&(n, t)| (n as f64, t))
         .collect();
-    if pts.len() < 2 {
-        return None;
-    }
-    let k = pts.len() as f64;
-    let (mx, my) = (
-        pts.iter().map(|p| p.0).sum::<f64>() / k,
-        pts.iter().map(|p| p.1).sum::<f64>() / k,
-    );
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    Some(sxy / sxx)
+    (timed.len() >= 2).then(|| mlnotes::metrics::log_log_slope(&timed))
 }
 
 /// A fit on the regression and classification data of one size.
@@ -233,7 +209,7 @@ fn main() {
     let data: Vec<(usize, Dataset<f64>, Dataset<usize>)> = SIZES
         .iter()
         .map(|&n| {
-            let (r, c) = synthetic(n);
+            let (r, c) = common::synthetic(n, FEATURES, n as u64);
             (n, r, c)
         })
         .collect();

@@ -15,8 +15,8 @@ use ndarray::{Array2, Axis, array, concatenate};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::linear_regression::log_log_slope;
 use crate::{cv_accuracy, f4};
+use mlnotes::metrics::log_log_slope;
 
 /// The `knn` experiment.
 pub struct KnnExperiment;

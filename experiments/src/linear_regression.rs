@@ -20,22 +20,10 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::f4;
+use mlnotes::metrics::log_log_slope;
 
 /// The `linear-regression` experiment.
 pub struct LinearRegressionExperiment;
-
-/// Least-squares slope of `log y` against `log x`.
-pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
-    let pts: Vec<(f64, f64)> = points.iter().map(|&(x, y)| (x.ln(), y.ln())).collect();
-    let n = pts.len() as f64;
-    let (mx, my) = (
-        pts.iter().map(|p| p.0).sum::<f64>() / n,
-        pts.iter().map(|p| p.1).sum::<f64>() / n,
-    );
-    let sxy: f64 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
-    let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
-    sxy / sxx
-}
 
 impl Experiment for LinearRegressionExperiment {
     fn name(&self) -> &'static str {

@@ -19,7 +19,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
 use crate::f4;
-use crate::linear_regression::log_log_slope;
+use mlnotes::metrics::log_log_slope;
 
 /// The `model-selection-strategy` experiment.
 pub struct ModelSelectionStrategy;

@@ -357,3 +357,63 @@ fn greedy_evaluation_checks_the_network_against_the_environment() {
     let right = mlnotes_models::MlpConfig::new(4, vec![8], 2).init(&device);
     assert!(greedy_return(&right, 2, 0, &|rng| CartPole::reset(rng)).is_ok());
 }
+
+/// An environment whose observation or reward is malformed is an error, not a panic.
+#[test]
+fn a_misbehaving_environment_is_an_error() {
+    #[derive(Clone, serde::Serialize, serde::Deserialize)]
+    struct Broken {
+        reward: f64,
+    }
+    impl burn::rl::Environment for Broken {
+        type State = usize;
+        type Action = usize;
+        const MAX_STEPS: usize = 5;
+        fn state(&self) -> usize {
+            0
+        }
+        fn step(&mut self, _: usize) -> burn::rl::StepResult<usize> {
+            burn::rl::StepResult {
+                next_state: 0,
+                reward: self.reward,
+                done: false,
+                truncated: false,
+            }
+        }
+        fn reset(&mut self) {}
+    }
+    impl DiscreteEnvironment for Broken {
+        const N_ACTIONS: usize = 2;
+        const OBSERVATION: usize = 3;
+        fn observe(_: &usize) -> Vec<f32> {
+            vec![0.0; 3]
+        }
+        fn action(index: usize) -> usize {
+            index
+        }
+    }
+    let device = crate::backend::Backend::default_compiled()
+        .unwrap()
+        .device()
+        .unwrap();
+    let mut pg = PolicyGradient::new(Estimator::TotalReturn, 1);
+    pg.batch_steps = 10;
+    let nan_reward = pg.fit_in(&device, &|_| Broken { reward: f64::NAN }, |_| {});
+    assert!(matches!(nan_reward, Err(Error::NonFinite { .. })));
+    let mut dqn = Dqn::new(20);
+    dqn.learning_starts = 5;
+    dqn.batch_size = 4;
+    dqn.buffer_size = 10;
+    let bad = dqn.fit_in(
+        &device,
+        &|_| Broken {
+            reward: f64::INFINITY,
+        },
+        |_| {},
+    );
+    assert!(matches!(bad, Err(Error::NonFinite { .. })));
+    // episodes that never end stop at MAX_STEPS: a rollout of whole episodes returns
+    let fine = pg.fit_in(&device, &|_| Broken { reward: 1.0 }, |_| {});
+    let history = fine.unwrap().history;
+    assert_eq!(history[0].mean_return, 5.0);
+}

@@ -37,7 +37,7 @@ macro_rules! without_proba {
         impl Probabilities for $ty {
             fn probabilities(&self, _x: ArrayView2<f64>, model: &str) -> Result<Array2<f64>> {
                 Err(Error::invalid(format!(
-                    "model '{model}' gives class predictions, not probabilities"
+                    "model '{model}' gives predictions, not class probabilities"
                 )))
             }
         }
@@ -53,7 +53,16 @@ with_proba!(
     crate::ensemble::FittedAdaBoost,
     crate::ensemble::FittedGradientBoosting<usize>
 );
-without_proba!(crate::svm::FittedKernelSvm, crate::svm::FittedLinearSvm);
+without_proba!(
+    crate::svm::FittedKernelSvm,
+    crate::svm::FittedLinearSvm,
+    crate::linear::FittedLinear,
+    crate::linear::FittedLasso,
+    crate::knn::FittedKnn<f64>,
+    crate::tree::FittedTree<f64>,
+    crate::ensemble::FittedBagging<crate::tree::FittedTree<f64>>,
+    crate::ensemble::FittedGradientBoosting<f64>
+);
 
 /// One enum of named models for a target type, its fitted enum, and the estimator traits
 /// dispatched to the variants.
@@ -104,6 +113,16 @@ macro_rules! catalog {
             pub fn name(&self) -> &'static str {
                 match self {
                     $($fitted::$variant(_) => $model,)*
+                }
+            }
+        }
+
+        impl PredictProba for $fitted {
+            /// Class probabilities, or an error naming a model that gives none.
+            fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
+                let name = self.name();
+                match self {
+                    $($fitted::$variant(m) => m.probabilities(x, name),)*
                 }
             }
         }
@@ -176,20 +195,3 @@ catalog!(
             "gradient boosting of regression trees (squared error)", GradientBoosting::new(100);
     ]
 );
-
-impl PredictProba for FittedClassifier {
-    fn predict_proba(&self, x: ArrayView2<f64>) -> Result<Array2<f64>> {
-        let name = self.name();
-        match self {
-            FittedClassifier::LogisticRegression(m) => m.probabilities(x, name),
-            FittedClassifier::Knn(m) => m.probabilities(x, name),
-            FittedClassifier::NaiveBayes(m) => m.probabilities(x, name),
-            FittedClassifier::DecisionTree(m) => m.probabilities(x, name),
-            FittedClassifier::RandomForest(m) => m.probabilities(x, name),
-            FittedClassifier::AdaBoost(m) => m.probabilities(x, name),
-            FittedClassifier::GradientBoosting(m) => m.probabilities(x, name),
-            FittedClassifier::Svm(m) => m.probabilities(x, name),
-            FittedClassifier::LinearSvm(m) => m.probabilities(x, name),
-        }
-    }
-}

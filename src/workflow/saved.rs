@@ -111,9 +111,7 @@ impl SavedModel {
             }
             Trained::Regressor(m) => {
                 if proba {
-                    return Err(Error::invalid(
-                        "--proba: a regressor predicts numbers, not class probabilities",
-                    ));
+                    m.predict_proba(x.view())?; // a regressor's error, naming it
                 }
                 m.predict(x.view())?
                     .iter()

@@ -40,11 +40,7 @@ enum Action {
     /// Cross-validated scores of a model on a CSV file (mean ± std per metric)
     Cv {
         #[command(flatten)]
-        data: DataArgs,
-        #[command(flatten)]
-        model: ModelArgs,
-        #[command(flatten)]
-        folds: FoldArgs,
+        job: CvJob,
     },
     /// Fit a model on every row of a CSV file and save it
     Fit {
@@ -74,11 +70,7 @@ enum Action {
     /// Search hyperparameters by cross-validated score
     Search {
         #[command(flatten)]
-        data: DataArgs,
-        #[command(flatten)]
-        model: ModelArgs,
-        #[command(flatten)]
-        folds: FoldArgs,
+        job: CvJob,
         /// Grid values, `name=v1,v2,...` (repeatable; every combination is tried)
         #[arg(long, value_name = "NAME=VALUES", conflicts_with_all = ["random", "bayes"])]
         grid: Vec<String>,
@@ -102,6 +94,17 @@ enum Action {
         #[command(flatten)]
         settings: ExperimentCli,
     },
+}
+
+/// A model cross-validated on a file (`cv`, and each point of `search`).
+#[derive(Args)]
+struct CvJob {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(flatten)]
+    model: ModelArgs,
+    #[command(flatten)]
+    folds: FoldArgs,
 }
 
 #[derive(Args)]
@@ -328,7 +331,9 @@ fn named(pairs: &[String]) -> Result<Vec<(String, String)>> {
 fn run(command: Command) -> Result<ExitCode> {
     match command.action {
         Action::Models { task } => emit(&models_text(task)?)?,
-        Action::Cv { data, model, folds } => {
+        Action::Cv {
+            job: CvJob { data, model, folds },
+        } => {
             let (own, chosen) = prepare(&data, &model)?;
             let report = workflow::cross_validate(&own, &chosen, &folds.options(model.unknown))?;
             emit(&format!(
@@ -362,9 +367,7 @@ fn run(command: Command) -> Result<ExitCode> {
             }
         }
         Action::Search {
-            data,
-            model,
-            folds,
+            job: CvJob { data, model, folds },
             grid,
             random,
             bayes,

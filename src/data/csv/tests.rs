@@ -509,3 +509,24 @@ fn one_read_gives_the_reports_and_either_data_set() {
     );
     assert_eq!(c.class_names(), ["1.0", "2.5", "3"]);
 }
+
+/// `KeepFeatures`: missing feature cells stay NaN, rows without a target are left out (and
+/// their classes still counted, as with `DropRows`).
+#[test]
+fn keep_features_leaves_out_rows_without_a_target() {
+    let csv = "a,y\n1,x\nNA,y\n3,NA\n4,z\n";
+    let d = CsvLoader::new("y")
+        .missing(Missing::KeepFeatures)
+        .classification(csv.as_bytes())
+        .unwrap();
+    assert_eq!(d.targets.to_vec(), vec![0, 1, 2]);
+    assert!(d.features[[1, 0]].is_nan() && d.features[[2, 0]] == 4.0);
+    let every = "a,y\n1,NA\n2,NA\n";
+    let (line, reason) = line_of(
+        CsvLoader::new("y")
+            .missing(Missing::KeepFeatures)
+            .regression(every.as_bytes()),
+    );
+    assert_eq!(line, 2);
+    assert!(reason.contains("every row's target is missing"), "{reason}");
+}
