@@ -17,7 +17,7 @@ use mlnotes::data::{self, Dataset, Target};
 use mlnotes::engine::Engine;
 use mlnotes::ensemble::{AdaBoost, GradientBoosting, RandomForest};
 use mlnotes::estimator::{Fit, Predict};
-use mlnotes::experiment::{Context, Experiment, Report, Table};
+use mlnotes::experiment::{Context, Experiment, Report, Table, Verdict};
 use mlnotes::knn::Knn;
 use mlnotes::linear::{Lasso, LinearRegression, LogisticRegression};
 use mlnotes::preprocess::Scaled;
@@ -87,9 +87,15 @@ struct Measured {
 
 impl Measured {
     /// The gap of engine run `r` to native: disagreeing share of predictions (classes),
-    /// largest prediction gap over the target's standard deviation (values), or the score gap.
+    /// largest prediction gap over the target's standard deviation (values), or the score gap;
+    /// infinite when either run has a non-finite score or prediction (NaN never agrees).
     fn gap(&self, r: &Run) -> f64 {
         let native = &self.runs[0];
+        let finite =
+            |run: &Run| run.score.is_finite() && run.predictions.iter().all(|p| p.is_finite());
+        if !(finite(r) && finite(native)) {
+            return f64::INFINITY;
+        }
         match self.rule {
             Rule::SameScore => (r.score - native.score).abs(),
             _ if self.target_std > 0.0 => {
@@ -109,16 +115,6 @@ impl Measured {
             }
         }
     }
-
-    /// Whether engine run `r` reproduces native under the family's rule.
-    fn reproduces(&self, r: &Run) -> bool {
-        let gap = self.gap(r);
-        match self.rule {
-            Rule::SameScore => gap <= MARGIN,
-            _ if self.target_std > 0.0 => gap <= VALUE_GAP,
-            _ => gap <= 1.0 - AGREEMENT,
-        }
-    }
 }
 
 /// The classification sets (quick mode keeps the two smallest).
@@ -132,6 +128,15 @@ pub fn classification_sets(quick: bool) -> Vec<(&'static str, Dataset)> {
         sets.push(("digits", data::digits()));
     }
     sets
+}
+
+/// A family's name as a slug: lowercase letters and digits, single dashes between words.
+fn slug(name: &str) -> String {
+    name.to_lowercase()
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join("-")
 }
 
 /// The protocol's folds of a data set (stratified for classes).
@@ -389,66 +394,74 @@ impl Experiment for Engines {
         for family in families {
             let rows: Vec<&Measured> = measured.iter().filter(|m| m.family == family).collect();
             let (rule, regression) = (rows[0].rule, rows[0].target_std > 0.0);
-            let mut held = true;
             let mut worst = (0.0f64, String::from("none"));
             for m in &rows {
                 for r in &m.runs[1..] {
-                    held &= m.reproduces(r);
                     let gap = m.gap(r);
                     if gap >= worst.0 {
                         worst = (gap, format!("{} on {}", r.engine, m.data));
                     }
                 }
             }
-            let measure = match rule {
-                Rule::SameScore => format!(
-                    "largest score gap to native {:.4} (margin {MARGIN})",
-                    worst.0
+            // One verdict over every data set: the worst gap against the family's limit.
+            let verdict = match rule {
+                Rule::SameScore => {
+                    Verdict::at_most("largest gap in mean score to native", worst.0, MARGIN)
+                }
+                _ if regression => Verdict::at_most(
+                    "largest out-of-fold prediction gap to native, in target standard deviations",
+                    worst.0,
+                    VALUE_GAP,
                 ),
-                _ if regression => format!(
-                    "largest out-of-fold prediction gap to native {:.2e} standard deviations (at most {VALUE_GAP:e})",
-                    worst.0
-                ),
-                _ => format!(
-                    "out-of-fold predictions differ from native's on {:.2}% of rows at most (at most {:.0}%)",
-                    100.0 * worst.0,
-                    100.0 * (1.0 - AGREEMENT)
+                _ => Verdict::at_most(
+                    "largest share of out-of-fold predictions differing from native's",
+                    worst.0,
+                    1.0 - AGREEMENT,
                 ),
             };
             let engines: Vec<String> = rows[0].runs.iter().map(|r| r.engine.to_string()).collect();
-            let statement = format!("Every engine reproduces the notes' {family}");
-            let evidence = format!(
-                "engines {} on {} data sets: {measure}, worst {}",
+            let verdict = verdict.with(format!(
+                "engines {} on {} data sets, worst {}",
                 engines.join(", "),
                 rows.len(),
                 worst.1
-            );
+            ));
+            let statement = format!("Every engine reproduces the notes' {family}");
+            let id = format!("engines-reproduce-{}", slug(family));
             if VARYING.contains(&family) {
-                report.timed_claim(&statement, held, evidence);
+                report.claim(&id, &statement, verdict.timed());
             } else {
-                report.claim(&statement, held, evidence);
+                report.claim(&id, &statement, verdict);
             }
         }
 
         // 4. Native against scikit-learn on the same arrays and folds, both directions.
         let mut worst = (0.0f64, String::from("none"));
-        let mut compared = 0;
+        let mut compared = 0u32;
         for m in &measured {
             if let Some(s) = sklearn(&reference, m.family, m.data) {
                 compared += 1;
                 let gap = (m.runs[0].score - s).abs();
+                let gap = if gap.is_nan() { f64::INFINITY } else { gap };
                 if gap >= worst.0 {
                     worst = (gap, format!("{} on {}", m.family, m.data));
                 }
             }
         }
         report.claim(
+            "native-matches-scikit-learn",
             "The native engine scores within two points of scikit-learn on the same arrays and folds",
-            compared > 0 && worst.0 <= MARGIN,
-            format!(
-                "{compared} comparisons with scikit-learn {version}; the largest gap is {:.4} ({})",
-                worst.0, worst.1
-            ),
+            Verdict::at_most(
+                &format!("largest |native − scikit-learn {version}| mean score"),
+                worst.0,
+                MARGIN,
+            )
+            .and(Verdict::at_least(
+                "family and data-set pairs compared",
+                f64::from(compared),
+                1.0,
+            ))
+            .with(format!("the largest gap is {}", worst.1)),
         );
         Ok(report)
     }

@@ -106,6 +106,40 @@ pub fn digits_split(
     Ok((d.select(&split.train)?, d.select(&split.test)?))
 }
 
+/// Training, validation (chooses the epoch or the model) and test (scores it) sets.
+pub struct Splits {
+    /// Fits the model.
+    pub train: mlnotes::data::Dataset,
+    /// Chooses the epoch or the hyperparameters.
+    pub val: mlnotes::data::Dataset,
+    /// Scores the chosen model, and nothing else.
+    pub test: mlnotes::data::Dataset,
+}
+
+/// Digits of one seed as [`Splits`]: training and validation stratified from the 75 % training
+/// part of [`digits_split`] (`train_share` of it for training), and its 25 % test part.
+pub fn digits_splits(seed: u64, train_share: f64) -> mlnotes::Result<Splits> {
+    let (train_all, test) = digits_split(seed)?;
+    let labels = train_all.targets().to_vec();
+    let split = mlnotes::selection::HoldOut::train_test(train_share, seed)
+        .stratified()
+        .split(train_all.n_samples(), Some(&labels))?;
+    Ok(Splits {
+        train: train_all.select(&split.train)?,
+        val: train_all.select(&split.test)?,
+        test,
+    })
+}
+
+/// `mean ± SE` of repeated values (the mean alone for one value), for tables.
+pub fn mean_pm(v: &[f64]) -> String {
+    use mlnotes::experiment::{mean_se, num};
+    match mean_se(v) {
+        (m, Some(se)) => format!("{} ± {}", num(m), num(se)),
+        (m, None) => num(m),
+    }
+}
+
 /// Format a float with 4 decimals (for tables and evidence strings).
 pub fn f4(v: f64) -> String {
     format!("{v:.4}")

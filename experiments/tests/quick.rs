@@ -1,12 +1,12 @@
-//! Every experiment in quick mode: it runs, writes its report and plots, and its measured
-//! numbers are those the notes lead us to expect.
+//! Every experiment in quick mode: one run of `all --quick` that every test here reads. Each
+//! experiment wrote its report and plots, its claims follow the report schema, its measured
+//! numbers are those the notes lead us to expect, and the gallery shows every figure.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::OnceLock;
 
-use mlnotes::backend::Backend;
-use mlnotes::experiment::{Context, Report, cli};
+use mlnotes::experiment::{Report, cli, is_slug};
 
 fn out_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("mlnotes-quick-{name}-{}", std::process::id()));
@@ -14,38 +14,175 @@ fn out_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// Burn's CPU backends draw every random number (weights, dropout masks, shuffles) from one
-/// process-wide generator: an experiment seeded on one test thread while another draws from it
-/// would see a different stream in every run. Experiments take turns, as in the `all` binary.
-static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
+/// The quick run that the tests share: `all --quick --seed 0`, saving checkpoints (the
+/// determinism test resumes from them).
+struct QuickRun {
+    out: PathBuf,
+    checkpoints: PathBuf,
+}
 
-fn run(name: &str) -> (Report, PathBuf) {
-    let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
-    let exp = mlnotes_experiments::all()
-        .into_iter()
-        .find(|e| e.name() == name)
-        .expect("registered");
-    let dir = out_dir(name);
-    let mut ctx = Context::new(Backend::default_compiled().unwrap(), 0, &dir, true).unwrap();
-    ctx.show_progress = false;
-    let report = cli::run_one(exp, &mut ctx).unwrap();
-    let written = dir.join(name);
-    assert!(written.join("report.json").is_file());
-    assert!(written.join("report.md").is_file());
-    for p in &report.plots {
-        let svg = std::fs::read_to_string(written.join(&p.file)).unwrap();
-        assert!(svg.starts_with("<svg"), "{}", p.file);
+/// `all --quick --seed 0 --out <out>` with the extra arguments and environment.
+fn run_all(out: &Path, extra: &[&str], threads: Option<&str>) -> std::process::Child {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_all"));
+    cmd.args(["--quick", "--seed", "0", "--out"])
+        .arg(out)
+        .args(extra)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    if let Some(n) = threads {
+        cmd.env("RAYON_NUM_THREADS", n);
     }
-    for g in &report.images {
-        let svg = std::fs::read_to_string(written.join(&g.file)).unwrap();
-        assert!(svg.starts_with("<svg"), "{}", g.file);
+    cmd.spawn().unwrap()
+}
+
+fn finished(child: std::process::Child, what: &str) {
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{what} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// The shared run, started by the first test that needs it (the others wait for it).
+fn quick_run() -> &'static QuickRun {
+    static RUN: OnceLock<Result<QuickRun, String>> = OnceLock::new();
+    let run = RUN.get_or_init(|| {
+        let (out, checkpoints) = (out_dir("all"), out_dir("checkpoints"));
+        let cp = checkpoints
+            .to_str()
+            .ok_or("temp dir is not UTF-8")?
+            .to_string();
+        let child = run_all(&out, &["--checkpoint-dir", &cp], None);
+        let result = child.wait_with_output().map_err(|e| e.to_string())?;
+        if !result.status.success() {
+            return Err(String::from_utf8_lossy(&result.stderr).into_owned());
+        }
+        Ok(QuickRun { out, checkpoints })
+    });
+    run.as_ref()
+        .unwrap_or_else(|e| panic!("all --quick failed: {e}"))
+}
+
+/// One experiment's report from the shared run, after checking that its files are there.
+fn run(name: &str) -> (Report, PathBuf) {
+    let dir = quick_run().out.join(name);
+    let report = Report::read(&dir).unwrap_or_else(|e| panic!("{name}: {e}"));
+    assert!(dir.join("report.md").is_file());
+    for file in report
+        .plots
+        .iter()
+        .map(|p| &p.file)
+        .chain(report.images.iter().map(|g| &g.file))
+    {
+        let svg = std::fs::read_to_string(dir.join(file)).unwrap();
+        assert!(svg.starts_with("<svg"), "{file}");
     }
     (report, dir)
 }
 
+/// Run `name` in quick mode and require the claims with these ids to hold.
+fn claims_hold(name: &str, ids: &[&str]) -> Report {
+    let (r, _) = run(name);
+    for id in ids {
+        let c = r
+            .claim_by_id(id)
+            .unwrap_or_else(|| panic!("{name}: no claim '{id}'"));
+        assert!(
+            c.held,
+            "{name}: '{}' did not hold: {}",
+            c.statement, c.evidence
+        );
+    }
+    r
+}
+
+/// The claims of every report follow the documented schema (`id`, `statement`, `held`,
+/// `evidence`, `rule`, `n` in every claim object), ids are slugs unique in their report, and
+/// the quick run measures at least 120 claims.
+#[test]
+fn every_claim_has_an_id_a_rule_and_n() {
+    let mut total = 0;
+    for experiment in mlnotes_experiments::all() {
+        let name = experiment.name();
+        let path = quick_run().out.join(name).join("report.json");
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let claims = json["claims"].as_array().unwrap();
+        assert!(!claims.is_empty(), "{name} has no claims");
+        let mut ids = std::collections::BTreeSet::new();
+        for c in claims {
+            for key in ["id", "statement", "held", "evidence", "rule", "n"] {
+                assert!(c.get(key).is_some(), "{name}: {key} missing in {c}");
+            }
+            let id = c["id"].as_str().unwrap();
+            assert!(is_slug(id), "{name}: id '{id}' is not a slug");
+            assert!(ids.insert(id.to_string()), "{name}: id '{id}' twice");
+            assert!(c["n"].as_u64().unwrap() >= 1, "{name}/{id}: n = 0");
+            assert!(
+                !c["rule"].as_str().unwrap().is_empty(),
+                "{name}/{id}: no rule"
+            );
+        }
+        total += claims.len();
+    }
+    assert!(total >= 120, "{total} claims in quick mode");
+}
+
+/// The gallery that `all` wrote loads in a headless browser and every figure it links decodes
+/// (the page counts them after loading). Needs Debian's `chromium`: `.ci/run` installs it and
+/// sets `MLNOTES_REQUIRE_CHROMIUM`, under which a missing browser fails the test.
+#[test]
+fn the_gallery_loads_in_a_browser_and_every_figure_decodes() {
+    let index = quick_run().out.join("index.html");
+    assert!(index.is_file());
+    let browser = Command::new("chromium")
+        .args(["--headless", "--no-sandbox", "--disable-gpu", "--dump-dom"])
+        .arg("--virtual-time-budget=20000")
+        .arg(format!("file://{}", index.display()))
+        .output();
+    let dom = match browser {
+        Ok(out) if out.status.success() => String::from_utf8_lossy(&out.stdout).into_owned(),
+        other => {
+            assert!(
+                std::env::var_os("MLNOTES_REQUIRE_CHROMIUM").is_none(),
+                "chromium did not run: {other:?}"
+            );
+            eprintln!("skipped: no chromium ({other:?})");
+            return;
+        }
+    };
+    let attr = |name: &str| -> usize {
+        let key = format!("{name}=\"");
+        let start = dom
+            .find(&key)
+            .unwrap_or_else(|| panic!("no {name} in the page"))
+            + key.len();
+        dom[start..].split('"').next().unwrap().parse().unwrap()
+    };
+    let (figures, decoded) = (attr("data-figures"), attr("data-decoded"));
+    assert!(figures > 50, "{figures} figures");
+    assert_eq!(decoded, figures, "figures that did not decode");
+}
+
+/// The claim `id` of `r`, which must exist and hold.
+fn assert_held(r: &Report, id: &str) {
+    let c = r
+        .claim_by_id(id)
+        .unwrap_or_else(|| panic!("{}: no claim `{id}`", r.name));
+    assert!(c.held, "{}: `{id}` did not hold: {}", r.name, c.evidence);
+}
+
+/// The claims `ids` of `r` exist (measured either way).
+fn assert_measured(r: &Report, ids: &[&str]) {
+    for id in ids {
+        assert!(r.claim_by_id(id).is_some(), "{}: no claim `{id}`", r.name);
+    }
+}
+
 #[test]
 fn metrics_experiment() {
-    let (r, dir) = run("metrics");
+    let (r, _) = run("metrics");
     assert!(
         r.metrics["accuracy"] > 0.95,
         "accuracy {}",
@@ -55,78 +192,108 @@ fn metrics_experiment() {
     // scikit-learn's LinearRegression on diabetes reaches test R² around 0.4-0.55 depending on the split
     let r2 = r.metrics["diabetes_test_r2"];
     assert!((0.3..0.65).contains(&r2), "R² {r2}");
-    assert!(r.find_claim("AUC measures").unwrap().held);
-    assert!(r.find_claim("Accuracy =").unwrap().held);
-    assert!(r.find_claim("Adjusted R²").is_some());
-    std::fs::remove_dir_all(dir).ok();
+    assert_held(&r, "accuracy-and-f1-formulas");
+    assert_held(&r, "auc-distinguishes-classes");
+    assert_measured(
+        &r,
+        &[
+            "precision-recall-threshold-trade",
+            "r2-of-the-mean-is-zero",
+            "adjusted-r2-penalizes-irrelevant-features",
+        ],
+    );
 }
 
 #[test]
 fn model_evaluation_experiment() {
     let (r, dir) = run("model-evaluation");
     assert_eq!(r.claims.len(), 5);
-    assert!(r.find_claim("Random search explores").unwrap().held);
+    assert_held(&r, "random-search-explores-more-values");
+    assert_held(&r, "random-search-high-dimensional");
+    assert_measured(
+        &r,
+        &[
+            "kfold-for-limited-data",
+            "holdout-for-large-data",
+            "bayesian-optimization-selects-intelligently",
+        ],
+    );
     assert!(r.metrics["kfold_std_small"] >= 0.0);
-    let md = std::fs::read_to_string(dir.join("model-evaluation/report.md")).unwrap();
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
     assert!(md.contains("5-fold CV") && md.contains("Bayesian"));
-    std::fs::remove_dir_all(dir).ok();
-}
-
-/// Run `name` in quick mode and require the listed claims (by statement prefix) to hold.
-fn claims_hold(name: &str, prefixes: &[&str]) -> Report {
-    let (r, dir) = run(name);
-    for p in prefixes {
-        let c = r
-            .find_claim(p)
-            .unwrap_or_else(|| panic!("{name}: no claim starting '{p}'"));
-        assert!(
-            c.held,
-            "{name}: '{}' did not hold: {}",
-            c.statement, c.evidence
-        );
-    }
-    std::fs::remove_dir_all(dir).ok();
-    r
 }
 
 #[test]
 fn feature_scaling_experiment() {
     let r = claims_hold(
         "feature-scaling",
-        &["Feature scaling speeds up", "Mean normalisation puts"],
+        &[
+            "scaling-speeds-up-gradient-descent",
+            "standardisation-speeds-up-gradient-descent",
+            "mean-normalisation-range",
+            "binning-captures-nonlinear-effect",
+        ],
     );
     assert!(r.metrics["iterations_scaled"] < 1000.0);
 }
 
 #[test]
-fn gradient_descent_experiment() {
+fn bias_variance_experiment() {
     claims_hold(
-        "gradient-descent",
+        "bias-variance",
         &[
-            "Learning rate too small",
-            "Learning rate too large",
-            "SGD's variance",
-            "Batch gradient descent uses all",
+            "high-bias-symptom",
+            "high-variance-symptom",
+            "fix-high-bias-more-features",
+            "fix-high-bias-decrease-lambda",
+            "fix-high-bias-better-optimizer",
+            "fix-high-variance-more-data",
+            "fix-high-variance-feature-selection",
+            "fix-high-variance-increase-lambda",
         ],
     );
 }
 
 #[test]
-fn second_order_experiment() {
-    claims_hold(
-        "second-order",
-        &["Newton's method: fast convergence", "All methods minimise"],
+fn model_selection_strategy_experiment() {
+    let (r, _) = run("model-selection-strategy");
+    assert_eq!(r.claims.len(), 4);
+    assert_held(&r, "n-small-m-intermediate-gaussian-kernel");
+    assert_measured(
+        &r,
+        &[
+            "n-large-linear-models",
+            "kernel-svm-cost-grows-quadratically-to-cubically",
+            "n-small-m-large-logistic-with-features",
+        ],
     );
+    assert!(r.timings["kernel_svm_time_exponent"] > 1.0);
 }
 
 #[test]
-fn linear_regression_experiment() {
-    claims_hold(
-        "linear-regression",
+fn engines_experiment() {
+    let r = claims_hold(
+        "engines",
         &[
-            "Gradient descent and the normal equation",
-            "Ridge regression",
-            "Multicollinearity",
+            "engines-reproduce-least-squares",
+            "engines-reproduce-ridge",
+            "engines-reproduce-lasso",
+            "engines-reproduce-logistic-regression",
+            "engines-reproduce-gaussian-naive-bayes",
+            "engines-reproduce-kernel-svm",
+            "engines-reproduce-knn",
+            "engines-reproduce-regression-tree",
+            "engines-reproduce-gradient-boosting",
+            "native-matches-scikit-learn",
+        ],
+    );
+    // Measured, not asserted: randomised, or decided by linfa-trees' hash-map tie-breaking.
+    assert_measured(
+        &r,
+        &[
+            "engines-reproduce-adaboost",
+            "engines-reproduce-cart",
+            "engines-reproduce-random-forest",
         ],
     );
 }
@@ -135,36 +302,15 @@ fn linear_regression_experiment() {
 fn logistic_regression_experiment() {
     let r = claims_hold(
         "logistic-regression",
-        &["With the sigmoid, MSE", "Multiclass by one-vs-all"],
+        &[
+            "mse-non-convex-log-loss-convex",
+            "multiclass-one-vs-all-or-softmax",
+            "h-is-calibrated-probability",
+        ],
     );
+    assert_measured(&r, &["matches-scikit-learn"]);
     assert!(r.metrics["cv_accuracy_breast_cancer"] > 0.96);
     assert!(r.metrics["cv_accuracy_iris"] > 0.93);
-}
-
-#[test]
-fn regularization_experiment() {
-    claims_hold(
-        "regularization",
-        &[
-            "L1 regularization",
-            "L2 regularization",
-            "Gradient descent with L2",
-        ],
-    );
-}
-
-#[test]
-fn bias_variance_experiment() {
-    claims_hold(
-        "bias-variance",
-        &[
-            "High bias",
-            "High variance",
-            "Fix high bias",
-            "Fix high variance by increasing",
-            "Fix high variance by getting",
-        ],
-    );
 }
 
 #[test]
@@ -172,12 +318,19 @@ fn knn_experiment() {
     let r = claims_hold(
         "knn",
         &[
-            "Small k",
-            "Large k",
-            "KNN is sensitive to feature scaling",
-            "KNN suffers from the curse",
+            "small-k-high-variance",
+            "large-k-high-bias",
+            "sensitive-to-feature-scaling",
+            "curse-of-dimensionality",
+            "memory-grows-with-n",
         ],
     );
+    for id in [
+        "adapts-instantly-to-new-data",
+        "prediction-cost-linear-in-n",
+    ] {
+        assert!(r.claim_by_id(id).is_some_and(|c| c.timed), "{id}");
+    }
     assert!(r.metrics["breast_cancer_knn_scaled"] > 0.95);
 }
 
@@ -186,10 +339,51 @@ fn naive_bayes_experiment() {
     claims_hold(
         "naive-bayes",
         &[
-            "Without smoothing",
-            "Products of many probabilities",
-            "Continuous data",
+            "laplace-smoothing-fixes-zero-probability",
+            "laplace-add-one-add-k",
+            "log-space-avoids-underflow",
+            "continuous-binning-or-gaussian",
+            "independence-assumption-duplicated-features",
         ],
+    );
+}
+
+#[test]
+fn svm_experiment() {
+    let r = claims_hold(
+        "svm",
+        &[
+            "small-c-wide-margin",
+            "large-c-low-bias-high-variance",
+            "large-c-hard-margin",
+            "kernels-learn-nonlinear-boundaries",
+            "mercer-gram-matrix-psd",
+            "scale-before-gaussian-kernel",
+        ],
+    );
+    assert!(r.metrics["circles_rbf_accuracy"] > 0.95);
+    assert_eq!(r.plots.len(), 4);
+}
+
+#[test]
+fn decision_tree_experiment() {
+    let (r, dir) = run("decision-tree");
+    for id in [
+        "id3-largest-information-gain",
+        "gain-ratio-ignores-ids",
+        "pre-pruning-stops-too-early-on-xor",
+    ] {
+        assert_held(&r, id);
+    }
+    assert_measured(&r, &["post-pruning-more-effective"]);
+    assert!(
+        r.claim_by_id("gini-faster-than-entropy")
+            .is_some_and(|c| c.timed)
+    );
+    let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    assert!(
+        md.contains("|--- Outlook = 0"),
+        "the rendered play-tennis tree"
     );
 }
 
@@ -198,11 +392,15 @@ fn kmeans_experiment() {
     let r = claims_hold(
         "kmeans",
         &[
-            "K-means is sensitive to initialisation",
-            "Elbow method",
-            "Silhouette analysis",
-            "K-means assumes spherical",
-            "K-means is sensitive to outliers",
+            "random-restarts",
+            "cost-never-increases",
+            "lloyd-converges",
+            "elbow",
+            "silhouette",
+            "elbow-real-data",
+            "spherical-clusters",
+            "similar-density",
+            "outliers",
         ],
     );
     assert!(r.metrics["circles_ari"] < 0.2);
@@ -212,14 +410,334 @@ fn kmeans_experiment() {
 fn hierarchical_experiment() {
     claims_hold(
         "hierarchical",
-        &["Single linkage can result", "Agglomerative (bottom-up)"],
+        &[
+            "single-linkage-follows-elongated",
+            "single-linkage-chains",
+            "agglomerative-divisive-comparable",
+        ],
     );
 }
 
 #[test]
 fn pca_experiment() {
-    let r = claims_hold("pca", &["Choose k as the smallest", "Two interpretations"]);
+    let r = claims_hold(
+        "pca",
+        &[
+            "k-for-99-percent",
+            "reconstruction-error-falls-with-k",
+            "two-interpretations",
+            "scale-before-pca",
+            "pca-denoises",
+            "pca-not-for-overfitting",
+        ],
+    );
+    // PCA with a validated k against validated ridge: measured, not asserted.
+    assert_measured(&r, &["regularization-not-pca"]);
     assert!((30.0..=50.0).contains(&r.metrics["k_for_99_percent"]));
+    assert!(
+        r.claim_by_id("pca-speeds-up-training")
+            .is_some_and(|c| c.timed)
+    );
+}
+
+#[test]
+fn ensembles_experiment() {
+    let r = claims_hold(
+        "ensembles",
+        &[
+            "bagging-reduces-variance",
+            "boosting-reduces-bias",
+            "adaboost-upweights-misclassified",
+            "weak-learners-strong-learner",
+            "boosting-reduces-variance",
+        ],
+    );
+    // the second stump against the first's mistakes: measured, not asserted
+    assert_measured(&r, &["boosting-focuses-on-errors"]);
+    assert!(r.metrics["variance_bagging"] < r.metrics["variance_tree"]);
+}
+
+#[test]
+fn backprop_experiment() {
+    let (r, _) = run("backprop");
+    for id in [
+        "backprop-passes-gradient-check",
+        "backprop-matches-autodiff",
+        "gradient-check-expensive",
+    ] {
+        assert_held(&r, id);
+    }
+    assert!(r.metrics["gradient_check_relative_error"] < 1e-7);
+}
+
+#[test]
+fn initialization_experiment() {
+    let (r, _) = run("initialization");
+    for id in [
+        "gaussian-init-vanishing-exploding-gradients",
+        "xavier-avoids-vanishing-activations",
+        "he-for-relu",
+    ] {
+        assert_held(&r, id);
+    }
+    // Measured either way (tanh shrinks what it passes on).
+    assert_measured(&r, &["xavier-constant-activation-variance"]);
+    assert!((0.2..5.0).contains(&r.metrics["he_relu_ratio"]));
+}
+
+#[test]
+fn feedforward_experiment() {
+    let (r, _) = run("feedforward");
+    for id in [
+        "hidden-layer-separates-xor-moons",
+        "deep-linear-stack-is-linear",
+        "sigmoid-vanishing-gradient",
+    ] {
+        assert_held(&r, id);
+    }
+    assert_measured(&r, &["tanh-vanishing-gradient", "relu-trains-deep-network"]);
+    assert!(r.metrics["sigmoid_gradient_ratio"] < r.metrics["relu_gradient_ratio"]);
+}
+
+#[test]
+fn batch_norm_dropout_experiment() {
+    let (r, _) = run("batch-norm-dropout");
+    assert_held(&r, "bn-higher-learning-rates");
+    assert_held(&r, "dropout-model-averaging");
+    // Decided over 3 seeds by paired differences of a few points: measured, not asserted.
+    assert_measured(
+        &r,
+        &[
+            "dropout-narrows-gap",
+            "dropout-improves-test-accuracy",
+            "bn-weak-regularizer",
+        ],
+    );
+    assert!(r.metrics["thinned_agreement"] > 0.95);
+    assert!(r.metrics["bn_best_learning_rate"] > 0.0);
+}
+
+#[test]
+fn cnn_experiment() {
+    let (r, _) = run("cnn");
+    let accuracy = r.metrics["cnn_test_accuracy"];
+    assert!(accuracy > 0.9, "{accuracy}");
+    assert_eq!(r.metrics["cnn_parameters"], 13_706.0);
+    assert_held(&r, "parameter-sharing-count");
+    assert_held(&r, "pooling-reduces-computation");
+    assert_measured(
+        &r,
+        &[
+            "parameter-sharing-accuracy",
+            "pooling-translation-invariance",
+            "pooling-faster-forward",
+        ],
+    );
+}
+
+#[test]
+fn transfer_learning_experiment() {
+    let (r, _) = run("transfer-learning");
+    assert!(r.metrics["source_accuracy"] > 0.95);
+    // Measured either way; the freezing claim is timed (medians of 5 fits each).
+    assert_measured(
+        &r,
+        &[
+            "transfer-beats-scratch-few-examples",
+            "freezing-makes-training-cheaper",
+        ],
+    );
+    assert!(r.timings["frozen_seconds"] > 0.0 && r.timings["scratch_seconds"] > 0.0);
+}
+
+#[test]
+fn value_iteration_experiment() {
+    let (r, _) = run("value-iteration");
+    for id in [
+        "bellman-updates-converge",
+        "sweeps-grow-with-gamma",
+        "small-gamma-prefers-near-rewards",
+    ] {
+        assert_held(&r, id);
+    }
+    // Wall-clock slope under a loaded test run: measured, not asserted.
+    assert!(
+        r.claim_by_id("sweep-cost-grows-with-pairs")
+            .is_some_and(|c| c.timed)
+    );
+    assert!((r.metrics["frozen_lake_v_start"] - 0.542).abs() < 1e-3);
+    assert!((r.metrics["corridor_switch_gamma"] - 0.69).abs() < 1e-6);
+}
+
+#[test]
+fn q_learning_experiment() {
+    let (r, _) = run("q-learning");
+    assert_held(&r, "q-learning-learns-q-star");
+    assert_held(&r, "greedy-on-learned-q-is-optimal");
+    assert!(r.metrics["q_learning_value_ratio"] > 0.9);
+    assert!(r.metrics["q_learning_q_error"] < 0.15);
+}
+
+#[test]
+fn policy_gradient_experiment() {
+    let (r, _) = run("policy-gradient");
+    // Quick mode trains too briefly to rank the learning curves, or to fit a value baseline
+    // that beats rewards-to-go on CartPole; the bandit's variance and bias claims hold.
+    for id in ["baseline-adds-no-bias", "baseline-reduces-variance"] {
+        assert_held(&r, id);
+    }
+    assert_measured(&r, &["rewards-to-go-and-baseline-reduce-variance"]);
+    assert!(r.metrics["variance_baseline"] < r.metrics["variance_total"]);
+    assert_measured(&r, &["variance-reduction-speeds-learning"]);
+    assert!(
+        r.claim_by_id("baseline-solves-cartpole").is_none(),
+        "full mode only"
+    );
+    let first = r.metrics["baseline_return_first_iteration"];
+    let last = r.metrics["baseline_return_last_iterations"];
+    assert!(last > first + 5.0, "returns {first} -> {last}");
+}
+
+#[test]
+fn dqn_experiment() {
+    let (r, _) = run("dqn");
+    // Quick mode (14 000 steps per run, 3 seeds) shows learning: a random policy averages
+    // about 20.
+    let learned = r.metrics["dqn_target_eval_return"];
+    assert!(learned > 50.0, "greedy return {learned}");
+    assert_measured(&r, &["dqn-learns", "target-network-stabilises"]);
+    assert!(
+        r.claim_by_id("dqn-solves-cartpole").is_none(),
+        "full mode only"
+    );
+    assert_eq!(r.plots.len(), 1);
+}
+
+#[test]
+fn rnn_vs_lstm_experiment() {
+    let (r, _) = run("rnn-vs-lstm");
+    // Quick mode: T = 50, 600 steps, 3 seeds; gradients at initialisation up to T = 50.
+    let lstm = r.metrics["lstm_mse_longest"];
+    assert!(lstm < 0.1, "LSTM MSE at T = 50: {lstm}");
+    assert_held(&r, "rnn-gradients-vanish");
+    assert_held(&r, "rnn-gradients-explode");
+    assert_measured(&r, &["lstm-beats-rnn-long-range"]);
+}
+
+#[test]
+fn transformer_experiment() {
+    let (r, _) = run("transformer");
+    assert!(r.metrics["copy_with_positions"] > r.metrics["copy_without_positions"] + 0.3);
+    for id in [
+        "positional-encoding-needed",
+        "unscaled-attention-saturates",
+        "sqrt-dk-prevents-vanishing-softmax-gradients",
+    ] {
+        assert_held(&r, id);
+    }
+    assert!(r.metrics["transformer_adding_mse_longest"] < 0.05);
+    assert!(
+        r.claim_by_id("transformer-parallel")
+            .is_some_and(|c| c.timed)
+    );
+}
+
+#[test]
+fn gan_experiment() {
+    let (r, dir) = run("gan");
+    assert_held(&r, "non-saturating-loss-stronger-early");
+    assert!(r.metrics["ns_modes"] >= 4.0, "{}", r.metrics["ns_modes"]);
+    let (real, ns, noise) = (
+        r.metrics["digits_real_score"],
+        r.metrics["digits_ns_score"],
+        r.metrics["digits_noise_score"],
+    );
+    assert!(
+        real > 7.0 && ns > 1.1 * noise && ns < real,
+        "{real} {ns} {noise}"
+    );
+    let (ns_d, noise_d) = (
+        r.metrics["digits_ns_distance"],
+        r.metrics["digits_noise_distance"],
+    );
+    assert!(ns_d < 0.7 * noise_d, "{ns_d} {noise_d}");
+    let grid = std::fs::read_to_string(dir.join("digits_generated.svg")).unwrap();
+    assert!(grid.matches("<rect").count() >= 60 * 64);
+}
+
+#[test]
+fn gradient_descent_experiment() {
+    let r = claims_hold(
+        "gradient-descent",
+        &[
+            "batch-slow-for-large-data",
+            "minibatch-stable-and-fast",
+            "sgd-decay-settles",
+            "momentum-accelerates",
+            "learning-rate-too-small",
+            "learning-rate-too-large",
+            "sgd-escapes-local-optima",
+            "momentum-damps-oscillations",
+            "adam-per-parameter-rates",
+        ],
+    );
+    // decided either way by the measurement: 3 seeds (each the mean of 3 problems), paired
+    assert!(r.claim_by_id("adam-best-default").is_some_and(|c| c.n == 3));
+}
+
+/// The timed claims `ids` of `r` exist, rest on wall-clock time and on at least 4 sizes or
+/// repeats.
+fn assert_timed(r: &Report, ids: &[&str]) {
+    for id in ids {
+        let c = r
+            .claim_by_id(id)
+            .unwrap_or_else(|| panic!("{}: no claim {id}", r.name));
+        assert!(c.timed && c.n >= 4, "{id}");
+    }
+}
+
+#[test]
+fn second_order_experiment() {
+    let r = claims_hold(
+        "second-order",
+        &[
+            "newton-few-iterations",
+            "same-convex-minimum",
+            "newton-minimum-directly",
+            "bfgs-approximates-hessian",
+        ],
+    );
+    assert_timed(&r, &["newton-expensive", "lbfgs-efficient-large-scale"]);
+}
+
+#[test]
+fn linear_regression_experiment() {
+    let r = claims_hold(
+        "linear-regression",
+        &[
+            "gd-matches-normal-equation",
+            "ridge-shrinks-weights",
+            "multicollinearity-singular",
+            "collinearity-unstable-ols",
+            "dummy-variable-trap",
+        ],
+    );
+    assert_timed(&r, &["normal-equation-cubic", "gd-efficient-large-n"]);
+    assert!(r.timings.contains_key("normal_equation_time_exponent"));
+}
+
+#[test]
+fn regularization_experiment() {
+    claims_hold(
+        "regularization",
+        &[
+            "l1-sparse",
+            "l2-shrinks-without-zeros",
+            "weight-decay-form",
+            "l2-more-stable-than-l1",
+            "regularization-prevents-overfitting",
+        ],
+    );
 }
 
 #[test]
@@ -255,322 +773,82 @@ fn binaries_have_help_and_reject_bad_backends() {
 #[test]
 fn summary_and_gallery_list_every_claim() {
     let dir = out_dir("summary");
-    let (r, d) = run("metrics");
+    let (r, _) = run("metrics");
     let path = cli::write_summary(&dir, &[("metrics", Ok(r.clone()))]).unwrap();
     let md = std::fs::read_to_string(path).unwrap();
     for c in &r.claims {
-        assert!(md.contains(&c.statement));
+        assert!(md.contains(&c.statement) && md.contains(&format!("`{}`", c.id)));
+        assert!(md.contains(&format!("rule: {} (n = {})", c.rule, c.n)));
     }
-    // The gallery, written where the reports are, links only figures that exist.
-    let results = [("metrics", Ok(r))];
-    let html =
-        std::fs::read_to_string(mlnotes::experiment::write_gallery(&d, &results).unwrap()).unwrap();
+    std::fs::remove_dir_all(dir).ok();
+    // The gallery that `all` wrote next to the reports links only figures that exist, and
+    // every claim of every report.
+    let out = &quick_run().out;
+    let html = std::fs::read_to_string(out.join("index.html")).unwrap();
     let sources: Vec<&str> = html
         .split("src=\"")
         .skip(1)
         .map(|s| s.split('"').next().unwrap())
         .collect();
-    assert!(!sources.is_empty());
+    assert!(sources.len() > 50, "{} figures", sources.len());
     for src in sources {
-        assert!(d.join(src).is_file(), "{src}");
+        assert!(out.join(src).is_file(), "{src}");
     }
-    std::fs::remove_dir_all(dir).ok();
-    std::fs::remove_dir_all(d).ok();
-}
-
-#[test]
-fn svm_experiment() {
-    let (r, dir) = run("svm");
-    assert!(r.find_claim("Small C: a wider margin").unwrap().held);
-    assert!(r.find_claim("Kernels learn").unwrap().held);
-    assert!(r.find_claim("You must scale").unwrap().held);
-    assert!(r.metrics["circles_rbf_accuracy"] > 0.95);
-    assert_eq!(r.plots.len(), 4);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn model_selection_strategy_experiment() {
-    let (r, dir) = run("model-selection-strategy");
-    assert_eq!(r.claims.len(), 4);
-    assert!(r.find_claim("n small, m intermediate").unwrap().held);
-    assert!(r.timings["kernel_svm_time_exponent"] > 1.0);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn decision_tree_experiment() {
-    let (r, dir) = run("decision-tree");
-    assert!(r.find_claim("ID3 splits").unwrap().held);
-    assert!(r.find_claim("Gain ratio (C4.5)").unwrap().held);
-    assert!(r.find_claim("Post-pruning").is_some());
-    let md = std::fs::read_to_string(dir.join("decision-tree/report.md")).unwrap();
-    assert!(
-        md.contains("|--- Outlook = 0"),
-        "the rendered play-tennis tree"
-    );
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn ensembles_experiment() {
-    let (r, dir) = run("ensembles");
-    assert!(r.find_claim("Bagging reduces variance").unwrap().held);
-    assert!(r.find_claim("Boosting reduces bias").unwrap().held);
-    assert!(r.metrics["variance_bagging"] < r.metrics["variance_tree"]);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn value_iteration_experiment() {
-    let (r, dir) = run("value-iteration");
-    assert!(r.claims.iter().all(|c| c.held));
-    assert!((r.metrics["frozen_lake_v_start"] - 0.542).abs() < 1e-3);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn q_learning_experiment() {
-    let (r, dir) = run("q-learning");
-    assert!(r.find_claim("Q-learning learns Q*").unwrap().held);
-    assert!(r.metrics["q_learning_value_ratio"] > 0.9);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn policy_gradient_experiment() {
-    let (r, dir) = run("policy-gradient");
-    // Quick mode trains too briefly to rank the learning curves; the variance ordering holds.
-    assert!(
-        r.find_claim("Rewards-to-go and then a baseline")
-            .unwrap()
-            .held
-    );
-    assert!(r.metrics["variance_baseline"] < r.metrics["variance_total"]);
-    assert!(r.find_claim("Variance reduction speeds learning").is_some());
-    // Learning shows within the quick budget: the returns rise from those of a random policy.
-    let (first, last) = (
-        r.metrics["baseline_return_first_iteration"],
-        r.metrics["baseline_return_last_iterations"],
-    );
-    assert!(last > first + 5.0, "returns {first} -> {last}");
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn dqn_experiment() {
-    let (r, dir) = run("dqn");
-    // Quick mode (20 000 steps) shows learning: a random policy averages about 20.
-    let learned = r.metrics["dqn_target_eval_return"];
-    assert!(learned > 100.0, "greedy return {learned}");
-    assert_eq!(r.plots.len(), 1);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn backprop_experiment() {
-    let (r, dir) = run("backprop");
-    assert!(r.claims.iter().all(|c| c.held));
-    assert!(r.metrics["gradient_check_relative_error"] < 1e-7);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn initialization_experiment() {
-    let (r, dir) = run("initialization");
-    assert!(
-        r.find_claim("Initializing with simple Gaussian noise")
-            .unwrap()
-            .held
-    );
-    assert!(r.find_claim("Xavier avoids").unwrap().held);
-    assert!(r.find_claim("He initialization").unwrap().held);
-    assert!((0.2..5.0).contains(&r.metrics["he_relu_ratio"]));
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn feedforward_experiment() {
-    let (r, dir) = run("feedforward");
-    assert!(r.find_claim("Without hidden layers").unwrap().held);
-    assert!(r.find_claim("Sigmoid suffers").unwrap().held);
-    assert!(r.metrics["sigmoid_gradient_ratio"] < r.metrics["relu_gradient_ratio"]);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn batch_norm_dropout_experiment() {
-    let (r, dir) = run("batch-norm-dropout");
-    assert!(r.find_claim("Batch normalization allows").unwrap().held);
-    assert!(r.find_claim("Dropout prevents overfitting").unwrap().held);
-    assert!(r.metrics["thinned_agreement"] > 0.95);
-    assert!(r.metrics["bn_best_learning_rate"] > 0.0);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn cnn_experiment() {
-    // The full run reaches 0.98 (issue 6 asks for 0.97); quick mode, 15 epochs, still learns.
-    let (r, dir) = run("cnn");
-    assert!(
-        r.metrics["cnn_test_accuracy"] > 0.93,
-        "{}",
-        r.metrics["cnn_test_accuracy"]
-    );
-    assert_eq!(r.metrics["cnn_parameters"], 13_706.0);
-    assert!(r.find_claim("Max pooling").unwrap().held);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn transfer_learning_experiment() {
-    let (r, dir) = run("transfer-learning");
-    assert!(r.metrics["source_accuracy"] > 0.95);
-    // Measured either way; the frozen network has fewer gradients to compute.
-    assert!(r.find_claim("Transfer learning: with few").is_some());
-    assert!(r.timings["frozen_seconds"] > 0.0 && r.timings["scratch_seconds"] > 0.0);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn rnn_vs_lstm_experiment() {
-    let (r, dir) = run("rnn-vs-lstm");
-    // Quick mode (T = 10 and 50, 700 steps): the LSTM beats the 0.167 baseline at T = 50 (it
-    // breaks through after about 450 steps, 0.015 after 600).
-    assert!(
-        r.metrics["lstm_mse_longest"] < 0.1,
-        "LSTM MSE at T = 50: {}",
-        r.metrics["lstm_mse_longest"]
-    );
-    assert!(r.find_claim("Gradients vanish").unwrap().held);
-    assert!(
-        r.find_claim("The LSTM's gated cell handles long-term dependencies")
-            .unwrap()
-            .held
-    );
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn transformer_experiment() {
-    let (r, dir) = run("transformer");
-    assert!(r.metrics["copy_with_positions"] > r.metrics["copy_without_positions"] + 0.3);
-    assert!(r.find_claim("Positional encoding is needed").unwrap().held);
-    assert!(r.metrics["transformer_adding_mse_longest"] < 0.05);
-    std::fs::remove_dir_all(dir).ok();
-}
-
-#[test]
-fn gan_experiment() {
-    let (r, dir) = run("gan");
-    assert!(
-        r.find_claim("Minimising log(1 - D(G(z))) saturates")
-            .unwrap()
-            .held
-    );
-    assert!(r.metrics["ns_modes"] >= 4.0, "{}", r.metrics["ns_modes"]);
-    // Quick mode: 1500 steps already put the digits GAN well above random pixels, below real.
-    let (real, ns, noise) = (
-        r.metrics["digits_real_score"],
-        r.metrics["digits_ns_score"],
-        r.metrics["digits_noise_score"],
-    );
-    assert!(
-        real > 7.0 && ns > 1.1 * noise && ns < real,
-        "{real} {ns} {noise}"
-    );
-    // Its samples lie much nearer the training digits than random pixels do.
-    let (ns_d, noise_d) = (
-        r.metrics["digits_ns_distance"],
-        r.metrics["digits_noise_distance"],
-    );
-    assert!(ns_d < 0.7 * noise_d, "{ns_d} {noise_d}");
-    let grid = std::fs::read_to_string(dir.join("gan/digits_generated.svg")).unwrap();
-    assert!(grid.matches("<rect").count() >= 60 * 64);
-    std::fs::remove_dir_all(dir).ok();
+    for experiment in mlnotes_experiments::all() {
+        let name = experiment.name();
+        for c in run(name).0.claims {
+            assert!(
+                html.contains(&format!("id=\"{name}-{}\"", c.id)),
+                "{name}/{}",
+                c.id
+            );
+        }
+    }
 }
 
 /// Same seed, same numbers: `all --quick` writes the same `report.json` for every experiment,
 /// apart from wall-clock timings (the `timings` and what is marked `timed`), when run (a) on
-/// the default thread count, saving checkpoints, (b) on 3 threads (more than this machine's
-/// cores) resuming every training loop from (a)'s checkpoints, and (c) on one thread from
-/// scratch. The runs are separate processes, started while the other quick tests run in this
-/// one.
+/// the default thread count, saving checkpoints (the shared run), (b) on 3 threads (more than
+/// this machine's cores) resuming every training loop from (a)'s checkpoints, and (c) on one
+/// thread from scratch. (b) and (c) run side by side, as separate processes.
 #[test]
 fn all_quick_reports_are_identical_across_runs_thread_counts_and_resumes() {
-    let checkpoints = out_dir("determinism-checkpoints");
-    let runs: Vec<(PathBuf, Option<&str>, bool)> = vec![
-        (out_dir("determinism-a"), None, false),
-        (out_dir("determinism-resumed"), Some("3"), true),
-        (out_dir("determinism-one-thread"), Some("1"), false),
-    ];
-    for (k, (dir, threads, resume)) in runs.iter().enumerate() {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_all"));
-        cmd.args(["--quick", "--seed", "7", "--out"]).arg(dir);
-        if k < 2 {
-            cmd.arg("--checkpoint-dir").arg(&checkpoints);
-        }
-        if *resume {
-            cmd.arg("--resume");
-        }
-        if let Some(n) = threads {
-            cmd.env("RAYON_NUM_THREADS", n);
-        }
-        let out = cmd.output().unwrap();
-        assert!(
-            out.status.success(),
-            "all --quick failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    // The first run left one checkpoint per training loop.
-    let saved = std::fs::read_dir(checkpoints.join("dqn")).unwrap().count();
-    assert_eq!(saved, 2, "DQN trains two agents");
-    let read = |dir: &PathBuf, name: &str| -> serde_json::Value {
+    let shared = quick_run();
+    let (resumed_dir, one_dir) = (out_dir("determinism-resumed"), out_dir("determinism-one"));
+    let checkpoints = shared.checkpoints.to_str().unwrap();
+    let resumed = run_all(
+        &resumed_dir,
+        &["--checkpoint-dir", checkpoints, "--resume"],
+        Some("3"),
+    );
+    let one = run_all(&one_dir, &[], Some("1"));
+    finished(resumed, "the resumed run");
+    finished(one, "the one-thread run");
+    // The shared run left one checkpoint per training loop: two agents on each DQN seed.
+    let saved = std::fs::read_dir(shared.checkpoints.join("dqn"))
+        .unwrap()
+        .count();
+    assert_eq!(saved, 6, "DQN trains two agents on each of 3 seeds");
+    let read = |dir: &Path, name: &str| -> serde_json::Value {
         let text = std::fs::read_to_string(dir.join(name).join("report.json")).unwrap();
         mlnotes::experiment::reproducible(serde_json::from_str(&text).unwrap())
     };
     let mut differing = Vec::new();
     for experiment in mlnotes_experiments::all() {
         let name = experiment.name();
-        let reference = read(&runs[0].0, name);
-        for (dir, threads, resume) in &runs[1..] {
+        let reference = read(&shared.out, name);
+        for (dir, how) in [
+            (&resumed_dir, "3 threads, resumed"),
+            (&one_dir, "one thread"),
+        ] {
             if read(dir, name) != reference {
-                differing.push(format!(
-                    "{name} (RAYON_NUM_THREADS={threads:?}, resumed: {resume})"
-                ));
+                differing.push(format!("{name} ({how})"));
             }
         }
     }
-    for (dir, ..) in &runs {
-        std::fs::remove_dir_all(dir).ok();
-    }
-    std::fs::remove_dir_all(&checkpoints).ok();
+    std::fs::remove_dir_all(&resumed_dir).ok();
+    std::fs::remove_dir_all(&one_dir).ok();
     assert!(differing.is_empty(), "reports differ: {differing:?}");
-}
-
-#[test]
-fn engines_experiment() {
-    let r = claims_hold(
-        "engines",
-        &[
-            "Every engine reproduces the notes' least squares",
-            "Every engine reproduces the notes' ridge",
-            "Every engine reproduces the notes' lasso",
-            "Every engine reproduces the notes' logistic regression",
-            "Every engine reproduces the notes' Gaussian naive Bayes",
-            "Every engine reproduces the notes' kernel SVM",
-            "Every engine reproduces the notes' KNN",
-            "Every engine reproduces the notes' regression tree",
-            "Every engine reproduces the notes' gradient boosting",
-            "The native engine scores within two points of scikit-learn",
-        ],
-    );
-    // Measured, not asserted: randomised, or decided by linfa-trees' hash-map tie-breaking.
-    for family in ["AdaBoost", "CART", "random forest"] {
-        let claim = format!("Every engine reproduces the notes' {family}");
-        assert!(r.find_claim(&claim).is_some(), "{claim}");
-    }
 }
 
 #[test]

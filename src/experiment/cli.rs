@@ -189,7 +189,7 @@ pub fn run_all(cli: &Cli, experiments: &[&dyn Experiment]) -> ExitCode {
 /// Write `<out>/README.md`: one section per experiment with its claims.
 pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<PathBuf> {
     let mut md = String::from(
-        "# mlnotes results\n\nEvery claim of the notes that an experiment measured, and whether it held, with the engine of the classical models that decided it.\n\n| experiment | section | engine | held | not held |\n|---|---|---|---|---|\n",
+        "# mlnotes results\n\nEvery claim of the notes that an experiment measured, the rule that decided it over how many measurements (n), and whether it held, with the engine of the classical models that decided it.\n\n| experiment | section | engine | claims | held | not held |\n|---|---|---|---|---|---|\n",
     );
     for (name, r) in results {
         match r {
@@ -197,14 +197,15 @@ pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<P
                 let held = rep.claims_held();
                 let _ = writeln!(
                     md,
-                    "| [{name}]({name}/report.md) | {} | {} | {held} | {} |",
+                    "| [{name}]({name}/report.md) | {} | {} | {} | {held} | {} |",
                     rep.section,
                     rep.engine,
+                    rep.claims.len(),
                     rep.claims.len() - held
                 );
             }
             Err(e) => {
-                let _ = writeln!(md, "| {name} | failed: {e} | | | |");
+                let _ = writeln!(md, "| {name} | failed: {e} | | | | |");
             }
         }
     }
@@ -214,9 +215,12 @@ pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<P
             for c in &rep.claims {
                 let _ = writeln!(
                     md,
-                    "- {} {} ({}; engine {})",
+                    "- {} {} (`{}`)\n  - rule: {} (n = {})\n  - evidence: {} (engine {})",
                     if c.held { "held:" } else { "**NOT held:**" },
                     c.statement,
+                    c.id,
+                    c.rule,
+                    c.n,
                     c.evidence,
                     rep.engine
                 );

@@ -2,27 +2,30 @@
 //! claims and returns a [`Report`]; [`cli`] turns one (or all) into a binary.
 //!
 //! ```no_run
-//! use mlnotes::experiment::{Context, Experiment, Report};
+//! use mlnotes::experiment::{Context, Experiment, Report, Verdict};
 //! struct Hello;
 //! impl Experiment for Hello {
 //!     fn name(&self) -> &'static str { "hello" }
 //!     fn section(&self) -> &'static str { "Machine Learning Overview" }
 //!     fn run(&self, ctx: &mut Context) -> mlnotes::Result<Report> {
 //!         let mut report = Report::new(self);
-//!         report.claim("1 + 1 = 2", 1 + 1 == 2, "computed");
+//!         report.claim("sum", "1 + 1 = 2", Verdict::within("1 + 1", 1.0 + 1.0, 2.0, 2.0));
 //!         Ok(report)
 //!     }
 //! }
 //! ```
 
+mod claim;
 pub mod cli;
 mod gallery;
+mod json;
 mod plot;
 mod report;
 
+pub use claim::{Claim, MIN_SIZES, MIN_TIMING_REPEATS, Verdict, is_slug, mean_se, median, num};
 pub use gallery::write_gallery;
 pub use plot::{ImageGrid, Plot, Series, SeriesStyle};
-pub use report::{Claim, Report, Table, reproducible};
+pub use report::{Report, Table, reproducible};
 
 use std::path::PathBuf;
 
@@ -137,6 +140,13 @@ impl Context {
             every,
             resume: c.resume,
         })
+    }
+
+    /// The seeds of a comparison that depends on randomness: five in full mode, three in
+    /// quick mode, starting at the run's seed (a verdict over them is paired by seed).
+    pub fn seeds(&self) -> Vec<u64> {
+        let n = self.size(5, 3);
+        (0..n).map(|r| self.seed.wrapping_add(r)).collect()
     }
 
     /// Pick the full or the quick value of a size.

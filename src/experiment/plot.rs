@@ -3,12 +3,12 @@
 use std::path::Path;
 
 use plotters::prelude::*;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
 /// How a series is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum SeriesStyle {
     /// Points joined by lines.
     Line,
@@ -19,14 +19,23 @@ pub enum SeriesStyle {
 }
 
 /// One named set of points.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Series {
     /// Legend entry.
     pub name: String,
     /// `(x, y)` pairs.
+    #[serde(deserialize_with = "super::json::points")]
     pub points: Vec<(f64, f64)>,
     /// Line or points.
     pub style: SeriesStyle,
+    /// Half-widths of error bars at the points (`y ± e`: a standard error or deviation over
+    /// repeats), empty for none.
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "super::json::list"
+    )]
+    pub errors: Vec<f64>,
 }
 
 impl Series {
@@ -36,6 +45,7 @@ impl Series {
             name: name.into(),
             points,
             style: SeriesStyle::Line,
+            errors: vec![],
         }
     }
 
@@ -45,7 +55,14 @@ impl Series {
             name: name.into(),
             points,
             style: SeriesStyle::Segments,
+            errors: vec![],
         }
+    }
+
+    /// Error bars `y ± e` at the points, one half-width per point (builder style).
+    pub fn with_errors(mut self, errors: Vec<f64>) -> Self {
+        self.errors = errors;
+        self
     }
 
     /// A scatter of `points`.
@@ -54,12 +71,13 @@ impl Series {
             name: name.into(),
             points,
             style: SeriesStyle::Points,
+            errors: vec![],
         }
     }
 }
 
 /// A 2-D chart.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Plot {
     /// File name inside the report folder, e.g. `"roc.svg"`.
     pub file: String,
@@ -74,6 +92,60 @@ pub struct Plot {
     /// Whether the data are wall-clock measurements.
     pub timed: bool,
 }
+
+/// Colours of the series (Tableau 10): a method keeps its colour in every plot, chosen by its
+/// name.
+const COLOURS: [RGBColor; 10] = [
+    RGBColor(31, 119, 180),
+    RGBColor(255, 127, 14),
+    RGBColor(44, 160, 44),
+    RGBColor(214, 39, 40),
+    RGBColor(148, 103, 189),
+    RGBColor(140, 86, 75),
+    RGBColor(227, 119, 194),
+    RGBColor(127, 127, 127),
+    RGBColor(188, 189, 34),
+    RGBColor(23, 190, 207),
+];
+
+/// A colour per series: the one its name hashes to (FNV-1a), or the next free one when another
+/// series of the plot took it.
+fn colours(series: &[Series]) -> Vec<RGBColor> {
+    let mut taken = [false; COLOURS.len()];
+    series
+        .iter()
+        .map(|s| {
+            let hash = s.name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+                (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+            });
+            let mut i = (hash % COLOURS.len() as u64) as usize;
+            if let Some(free) = (0..COLOURS.len())
+                .map(|k| (i + k) % COLOURS.len())
+                .find(|&k| !taken[k])
+            {
+                i = free;
+            }
+            taken[i] = true;
+            COLOURS[i]
+        })
+        .collect()
+}
+
+/// Whether every finite value is a whole number over a short span (an axis of K, depth,
+/// degree): such an axis gets integer ticks.
+fn integral(v: impl Iterator<Item = f64>) -> Option<usize> {
+    let (mut lo, mut hi, mut any) = (f64::INFINITY, f64::NEG_INFINITY, false);
+    for x in v.filter(|x| x.is_finite()) {
+        if x.fract() != 0.0 {
+            return None;
+        }
+        (lo, hi, any) = (lo.min(x), hi.max(x), true);
+    }
+    (any && hi - lo <= 40.0).then(|| (hi - lo) as usize + 1)
+}
+
+/// Markers are drawn on lines with at most this many points.
+const MAX_MARKED: usize = 60;
 
 fn plot_err(e: impl std::fmt::Display) -> Error {
     Error::Plot(e.to_string())
@@ -155,52 +227,87 @@ impl Plot {
         root.fill(&WHITE).map_err(plot_err)?;
         let all = || self.series.iter().flat_map(|s| s.points.iter());
         let xr = range(all().map(|p| p.0));
-        let yr = range(all().map(|p| p.1));
+        // error bars widen the y range
+        let bars = self.series.iter().flat_map(|s| {
+            s.points
+                .iter()
+                .zip(&s.errors)
+                .flat_map(|(p, e)| [p.1 - e, p.1 + e])
+        });
+        let yr = range(all().map(|p| p.1).chain(bars));
         let mut chart = ChartBuilder::on(&root)
-            .caption(&self.title, ("sans-serif", 20))
-            .margin(12)
-            .x_label_area_size(40)
-            .y_label_area_size(60)
+            .caption(&self.title, ("sans-serif", 22))
+            .margin(14)
+            .x_label_area_size(46)
+            .y_label_area_size(70)
             .build_cartesian_2d(xr, yr)
             .map_err(plot_err)?;
-        chart
-            .configure_mesh()
-            .x_desc(&self.x_label)
+        let mut mesh = chart.configure_mesh();
+        mesh.x_desc(&self.x_label)
             .y_desc(&self.y_label)
-            .draw()
-            .map_err(plot_err)?;
-        for (i, s) in self.series.iter().enumerate() {
-            let colour = Palette99::pick(i).to_rgba();
+            .axis_desc_style(("sans-serif", 16))
+            .label_style(("sans-serif", 13))
+            .bold_line_style(RGBColor(222, 222, 222))
+            .light_line_style(RGBColor(243, 243, 243));
+        // a whole-number axis (K, depth, degree) gets whole-number ticks
+        let ticks = integral(all().map(|p| p.0));
+        let whole = |v: &f64| format!("{v:.0}");
+        if let Some(count) = ticks {
+            mesh.x_labels(count.clamp(2, 12)).x_label_formatter(&whole);
+        }
+        mesh.draw().map_err(plot_err)?;
+        for (s, colour) in self.series.iter().zip(colours(&self.series)) {
+            let colour = colour.to_rgba();
             let pts = s
                 .points
                 .iter()
                 .copied()
                 .filter(|(x, y)| x.is_finite() && y.is_finite());
-            let drawn =
-                match s.style {
-                    SeriesStyle::Line => chart
-                        .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
-                        .map_err(plot_err)?,
-                    SeriesStyle::Points => chart
-                        .draw_series(pts.map(|p| Circle::new(p, 3, colour.filled())))
-                        .map_err(plot_err)?,
-                    SeriesStyle::Segments => {
-                        let all: Vec<(f64, f64)> = pts.collect();
+            let drawn = match s.style {
+                SeriesStyle::Line => {
+                    let pts: Vec<(f64, f64)> = pts.collect();
+                    if pts.len() <= MAX_MARKED {
                         chart
-                            .draw_series(all.chunks_exact(2).map(|c| {
-                                PathElement::new(vec![c[0], c[1]], colour.stroke_width(1))
-                            }))
-                            .map_err(plot_err)?
+                            .draw_series(pts.iter().map(|&p| Circle::new(p, 3, colour.filled())))
+                            .map_err(plot_err)?;
                     }
-                };
+                    chart
+                        .draw_series(LineSeries::new(pts, colour.stroke_width(2)))
+                        .map_err(plot_err)?
+                }
+                SeriesStyle::Points => chart
+                    .draw_series(pts.map(|p| Circle::new(p, 3, colour.filled())))
+                    .map_err(plot_err)?,
+                SeriesStyle::Segments => {
+                    let all: Vec<(f64, f64)> = pts.collect();
+                    chart
+                        .draw_series(
+                            all.chunks_exact(2).map(|c| {
+                                PathElement::new(vec![c[0], c[1]], colour.stroke_width(1))
+                            }),
+                        )
+                        .map_err(plot_err)?
+                }
+            };
             drawn.label(&s.name).legend(move |(x, y)| {
                 Rectangle::new([(x, y - 4), (x + 14, y + 4)], colour.filled())
             });
+            let errors = s.points.iter().zip(&s.errors);
+            chart
+                .draw_series(
+                    errors
+                        .filter(|(p, e)| p.0.is_finite() && p.1.is_finite() && e.is_finite())
+                        .map(|(&(x, y), &e)| {
+                            ErrorBar::new_vertical(x, y - e, y, y + e, colour.stroke_width(1), 8)
+                        }),
+                )
+                .map_err(plot_err)?;
         }
         chart
             .configure_series_labels()
             .background_style(WHITE.mix(0.8))
             .border_style(BLACK)
+            .label_font(("sans-serif", 14))
             .position(SeriesLabelPosition::UpperRight)
             .draw()
             .map_err(plot_err)?;
@@ -209,7 +316,7 @@ impl Plot {
 }
 
 /// Grey-scale images side by side (generated digits, for example), rendered to SVG.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImageGrid {
     /// File name inside the report folder, e.g. `"samples.svg"`.
     pub file: String,
@@ -332,12 +439,41 @@ mod tests {
                 "train",
                 vec![(0.0, 1.0), (1.0, 0.5), (2.0, f64::NAN)],
             ))
-            .with(Series::points("val", vec![(0.0, 1.2)]))
+            .with(Series::points("val", vec![(0.0, 1.2)]).with_errors(vec![0.3]))
             .render_svg(&path)
             .unwrap();
         let svg = std::fs::read_to_string(&path).unwrap();
         assert!(svg.contains("<svg") && svg.contains("Loss curve") && svg.contains("train"));
+        let texts: Vec<&str> = svg
+            .split("<text")
+            .skip(1)
+            .filter_map(|t| t.split_once('>'))
+            .map(|(_, rest)| rest.split("</text>").next().unwrap_or("").trim())
+            .collect();
+        // whole-number x: ticks "0", "1", "2", not "2.0" (the y axis stops at 1.5)
+        assert!(
+            ["0", "1", "2"].iter().all(|t| texts.contains(t)),
+            "{texts:?}"
+        );
+        assert!(!texts.contains(&"2.0"), "{texts:?}");
+        // the error bar reaches 1.5 above the point: the y range covers it
+        assert!(texts.contains(&"1.5"), "{texts:?}");
         std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[test]
+    fn a_method_keeps_its_colour_and_a_plot_never_repeats_one() {
+        let s = |n: &str| Series::line(n, vec![]);
+        let a = colours(&[s("adam"), s("sgd")]);
+        let b = colours(&[s("momentum"), s("sgd"), s("adam")]);
+        assert_eq!((a[0], a[1]), (b[2], b[1]));
+        let many: Vec<Series> = (0..10).map(|i| s(&format!("m{i}"))).collect();
+        let c = colours(&many);
+        for i in 0..10 {
+            assert!(!c[..i].contains(&c[i]), "colour {i} repeated");
+        }
+        assert_eq!(integral([1.0, 2.0, 5.0].into_iter()), Some(5));
+        assert_eq!(integral([1.0, 2.5].into_iter()), None);
     }
 
     #[test]

@@ -5,27 +5,13 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
-use super::{Experiment, ImageGrid, Plot};
+use super::{Claim, Experiment, ImageGrid, Plot, Verdict};
 use crate::{Error, Result};
 
-/// A sentence of the notes, the measured evidence, and whether it held.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Claim {
-    /// The notes' claim, in words.
-    pub statement: String,
-    /// Whether the measurement supports it.
-    pub held: bool,
-    /// The numbers behind the verdict.
-    pub evidence: String,
-    /// Whether the verdict rests on wall-clock measurements (which differ between identical
-    /// runs); every other claim is decided by the seed alone.
-    pub timed: bool,
-}
-
 /// A table of results.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
     /// Caption.
     pub title: String,
@@ -92,7 +78,7 @@ pub fn reproducible(mut report: serde_json::Value) -> serde_json::Value {
 }
 
 /// Everything an experiment measured.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Report {
     /// The experiment's name.
     pub name: String,
@@ -104,9 +90,11 @@ pub struct Report {
     /// Claims with verdicts.
     pub claims: Vec<Claim>,
     /// Named scalar results (the same for the same seed).
+    #[serde(deserialize_with = "super::json::numbers")]
     pub metrics: BTreeMap<String, f64>,
     /// Wall-clock timings of the run, kept apart from the metrics: they differ between
     /// identical runs, so comparing two runs' metrics compares only what the seed decides.
+    #[serde(deserialize_with = "super::json::numbers")]
     pub timings: BTreeMap<String, f64>,
     /// Tables.
     pub tables: Vec<Table>,
@@ -135,22 +123,9 @@ impl Report {
         }
     }
 
-    /// Record a claim of the notes and whether the evidence supports it.
-    pub fn claim(&mut self, statement: &str, held: bool, evidence: impl Into<String>) {
-        self.claims.push(Claim {
-            statement: statement.into(),
-            held,
-            evidence: evidence.into(),
-            timed: false,
-        });
-    }
-
-    /// Record a claim whose verdict rests on wall-clock measurements.
-    pub fn timed_claim(&mut self, statement: &str, held: bool, evidence: impl Into<String>) {
-        self.claim(statement, held, evidence);
-        if let Some(c) = self.claims.last_mut() {
-            c.timed = true;
-        }
+    /// Record the notes' claim `statement` under the slug `id`, decided by `verdict`.
+    pub fn claim(&mut self, id: &str, statement: &str, verdict: Verdict) {
+        self.claims.push(verdict.claim(id, statement));
     }
 
     /// How many of the claims held.
@@ -188,23 +163,26 @@ impl Report {
         self.notes.push(note.into());
     }
 
-    /// A claim by (a prefix of) its statement.
-    pub fn find_claim(&self, prefix: &str) -> Option<&Claim> {
-        self.claims.iter().find(|c| c.statement.starts_with(prefix))
+    /// The claim with this id.
+    pub fn claim_by_id(&self, id: &str) -> Option<&Claim> {
+        self.claims.iter().find(|c| c.id == id)
     }
 
     /// The report as Markdown.
     pub fn markdown(&self) -> String {
         let mut out = format!(
-            "# {} — {}\n\nEngine `{}`: the classical models it implements are fitted by it, the others natively.\n\n## Claims\n\n| held | claim | evidence |\n|---|---|---|\n",
+            "# {} — {}\n\nEngine `{}`: the classical models it implements are fitted by it, the others natively.\n\n## Claims\n\n| held | id | claim | rule | n | evidence |\n|---|---|---|---|---|---|\n",
             self.name, self.section, self.engine
         );
         for c in &self.claims {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} |",
+                "| {} | `{}` | {} | {} | {} | {} |",
                 if c.held { "yes" } else { "**no**" },
+                c.id,
                 c.statement,
+                c.rule,
+                c.n,
                 c.evidence
             );
         }
@@ -234,6 +212,14 @@ impl Report {
         out
     }
 
+    /// Read the `report.json` that [`write`](Self::write) left in `dir` (image pixels are not
+    /// stored, so image grids come back empty).
+    pub fn read(dir: &Path) -> Result<Report> {
+        let path = dir.join("report.json");
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
+        Ok(serde_json::from_str(&text)?)
+    }
+
     /// Write `report.json`, `report.md` and every plot into `dir` (created if missing).
     pub fn write(&self, dir: &Path) -> Result<()> {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -248,5 +234,64 @@ impl Report {
         self.images
             .iter()
             .try_for_each(|g| g.render_svg(&dir.join(&g.file)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::experiment::{Series, Verdict};
+
+    fn demo() -> Report {
+        Report {
+            name: "demo".into(),
+            section: "Demo".into(),
+            engine: crate::engine::Engine::Native,
+            claims: vec![],
+            metrics: BTreeMap::new(),
+            timings: BTreeMap::new(),
+            tables: vec![],
+            plots: vec![],
+            images: vec![],
+            notes: vec![],
+        }
+    }
+
+    /// The documented claim schema of `report.json`: every claim object carries `id`,
+    /// `statement`, `held`, `evidence`, `rule` and `n`, and a report reads back as written
+    /// (NaN numbers included).
+    #[test]
+    fn report_json_claims_follow_the_schema_and_read_back() {
+        let mut r = demo();
+        r.claim(
+            "gain",
+            "A beats B",
+            Verdict::paired_gain("accuracy A − B", &[0.9, 0.92, 0.91], &[0.8, 0.8, 0.82], 0.0),
+        );
+        r.claim("nan", "Not a number", Verdict::at_least("x", f64::NAN, 0.0));
+        r.metric("nan", f64::NAN);
+        r.plot(
+            Plot::new("p.svg", "P", "k", "y")
+                .with(Series::line("s", vec![(1.0, f64::NAN), (2.0, 1.0)])),
+        );
+        let dir = std::env::temp_dir().join(format!("mlnotes-report-{}", std::process::id()));
+        r.write(&dir).unwrap();
+        let json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("report.json")).unwrap())
+                .unwrap();
+        for c in json["claims"].as_array().unwrap() {
+            for key in ["id", "statement", "held", "evidence", "rule", "n"] {
+                assert!(c.get(key).is_some(), "{key} missing in {c}");
+            }
+        }
+        assert_eq!(json["claims"][0]["n"], 3);
+        assert_eq!(json["claims"][0]["held"], true);
+        let back = Report::read(&dir).unwrap();
+        assert_eq!(back.claims[0], r.claims[0]);
+        assert!(back.claims[1].effect.is_nan() && back.metrics["nan"].is_nan());
+        assert!(back.plots[0].series[0].points[0].1.is_nan());
+        let md = std::fs::read_to_string(dir.join("report.md")).unwrap();
+        assert!(md.contains("| yes | `gain` | A beats B | paired over seeds"));
+        std::fs::remove_dir_all(dir).ok();
     }
 }
