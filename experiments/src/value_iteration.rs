@@ -31,6 +31,10 @@ const GAMMA_STEP: f64 = 0.01;
 const GRID_SIDES: (&[usize], &[usize]) = (&[8, 16, 32, 64, 128], &[8, 16, 32, 64]);
 /// Timed runs of value iteration per grid size (their median is used).
 const TIMING_REPEATS: usize = MIN_TIMING_REPEATS;
+/// Rings of states with a growing number of actions (|A| alone): states (full, quick) and the
+/// action counts.
+const RING_STATES: (usize, usize) = (4000, 2000);
+const RING_ACTIONS: [usize; 4] = [2, 4, 8, 16];
 /// Discount of the timed grid worlds: small, so that the sweeps to converge (about
 /// log(tol) / log γ) hardly depend on the size.
 const TIMING_GAMMA: f64 = 0.5;
@@ -99,15 +103,33 @@ struct SweepCost {
     seconds: f64,
 }
 
-/// Times value iteration on a `side x side` grid world [`TIMING_REPEATS`] times: the median
-/// of (run time / sweeps).
-fn sweep_cost(side: usize) -> Result<SweepCost> {
-    let mdp = grid_world(side, side, STEP_COST, TIMING_GAMMA)?;
+/// A ring of `states` states with `actions` deterministic actions: action `a` moves from `s`
+/// to `s + a + 1` (mod `states`) at a reward of `−(a + 1)`; no episode ends.
+fn ring(states: usize, actions: usize) -> Result<Mdp> {
+    let transitions = (0..states)
+        .map(|s| {
+            (0..actions)
+                .map(|a| {
+                    vec![Transition {
+                        prob: 1.0,
+                        next: (s + a + 1) % states,
+                        reward: -((a + 1) as f64),
+                        done: false,
+                    }]
+                })
+                .collect()
+        })
+        .collect();
+    Mdp::new(transitions, TIMING_GAMMA, 0)
+}
+
+/// Times value iteration on `mdp` [`TIMING_REPEATS`] times: the median of (run time / sweeps).
+fn sweep_cost(mdp: &Mdp) -> Result<SweepCost> {
     let mut per_sweep = Vec::with_capacity(TIMING_REPEATS);
     let mut sweeps = 0;
     for _ in 0..TIMING_REPEATS {
         let start = Instant::now();
-        let vi = value_iteration(&mdp, 1e-8, 100_000)?;
+        let vi = value_iteration(mdp, 1e-8, 100_000)?;
         per_sweep.push(start.elapsed().as_secs_f64() / vi.iterations as f64);
         sweeps = vi.iterations;
     }
@@ -261,7 +283,7 @@ fn discounting(report: &mut Report) -> Result<()> {
     Ok(())
 }
 
-/// Time per sweep against `|S|·|A|` on growing grid worlds.
+/// Time per sweep against `|S|·|A|` on growing grid worlds, and against `|A|` alone on rings.
 fn sweep_costs(ctx: &Context, report: &mut Report) -> Result<()> {
     let sides = ctx.size(GRID_SIDES.0, GRID_SIDES.1);
     let mut table = Table::new(
@@ -273,7 +295,7 @@ fn sweep_costs(ctx: &Context, report: &mut Report) -> Result<()> {
     .timed();
     let mut points = vec![];
     for &side in sides {
-        let cost = sweep_cost(side)?;
+        let cost = sweep_cost(&grid_world(side, side, STEP_COST, TIMING_GAMMA)?)?;
         table.row(vec![
             format!("{side}x{side}"),
             cost.pairs.to_string(),
@@ -294,6 +316,12 @@ fn sweep_costs(ctx: &Context, report: &mut Report) -> Result<()> {
         .with(Series::line("median time per sweep", points.clone()))
         .timed(),
     );
+    // |A| alone: rings of a fixed number of states with more and more actions
+    let states = ctx.size(RING_STATES.0, RING_STATES.1);
+    let by_actions: Vec<(f64, f64)> = RING_ACTIONS
+        .iter()
+        .map(|&a| Ok((a as f64, sweep_cost(&ring(states, a)?)?.seconds)))
+        .collect::<Result<_>>()?;
     report.claim(
         "sweep-cost-grows-with-pairs",
         "Value iteration requires iterating over all state-action pairs: its cost per sweep grows with |S|·|A|",
@@ -303,11 +331,18 @@ fn sweep_costs(ctx: &Context, report: &mut Report) -> Result<()> {
             0.8,
             1.3,
         )
+        .and(Verdict::slope(
+            &format!("median seconds per sweep against |A| on rings of {states} states"),
+            &by_actions,
+            0.8,
+            1.3,
+        ))
         .timed()
         .with(format!(
-            "square grid worlds of side {} to {}, {TIMING_REPEATS} timed runs each",
+            "square grid worlds of side {} to {} (4 actions), rings with {:?} actions; {TIMING_REPEATS} timed runs each",
             sides[0],
-            sides[sides.len() - 1]
+            sides[sides.len() - 1],
+            RING_ACTIONS
         )),
     );
     Ok(())
