@@ -160,6 +160,48 @@ fn mean_log10(runs: &[Vec<Profile>], case: usize, f: impl Fn(&Profile) -> f64) -
     mean_se(&per_seed(runs, case, |p| f(p).max(1e-300).log10())).0
 }
 
+/// The layers of a per-layer quantity: how many, and the four a table shows (0-based).
+struct LayerView {
+    count: usize,
+    shown: [usize; 4],
+}
+
+impl LayerView {
+    /// Every case's `value(profile, layer)`, geometric mean over the seeds: the shown layers as
+    /// rows of `table`, every layer as a line of `plot` (layers numbered from 1).
+    fn report(
+        &self,
+        report: &mut Report,
+        runs: &[Vec<Profile>],
+        value: impl Fn(&Profile, usize) -> f64,
+        mut table: Table,
+        mut plot: Plot,
+    ) {
+        for (c, case) in CASES.iter().enumerate() {
+            let by_layer: Vec<f64> = (0..self.count)
+                .map(|l| mean_log10(runs, c, |p| value(p, l)))
+                .collect();
+            let mut row = vec![case.name.to_string()];
+            row.extend(
+                self.shown
+                    .iter()
+                    .map(|&l| format!("{:.2e}", 10f64.powf(by_layer[l]))),
+            );
+            table.row(row);
+            plot = plot.with(Series::line(
+                case.name,
+                by_layer
+                    .iter()
+                    .enumerate()
+                    .map(|(l, &v)| ((l + 1) as f64, v))
+                    .collect(),
+            ));
+        }
+        report.table(table);
+        report.plot(plot);
+    }
+}
+
 impl Experiment for Initialization {
     fn name(&self) -> &'static str {
         "initialization"
@@ -189,7 +231,7 @@ impl Experiment for Initialization {
         ));
 
         // 1. Activations: variance after each hidden layer.
-        let mut table = Table::new(
+        let table = Table::new(
             &format!("Variance of the activations, {DEPTH} layers of {WIDTH} units"),
             &[
                 "initialization",
@@ -199,38 +241,20 @@ impl Experiment for Initialization {
                 "layer 20",
             ],
         );
-        let mut plot = Plot::new(
+        let plot = Plot::new(
             "variance_by_layer.svg",
             "Activation variance through depth (mean of log10 over seeds)",
             "hidden layer",
             "log10 variance",
         );
-        for (c, case) in CASES.iter().enumerate() {
-            let by_layer: Vec<f64> = (0..DEPTH)
-                .map(|l| mean_log10(&runs, c, |p| p.variances[l]))
-                .collect();
-            let cell = |l: usize| format!("{:.2e}", 10f64.powf(by_layer[l]));
-            table.row(vec![
-                case.name.into(),
-                cell(0),
-                cell(4),
-                cell(9),
-                cell(DEPTH - 1),
-            ]);
-            plot = plot.with(Series::line(
-                case.name,
-                by_layer
-                    .iter()
-                    .enumerate()
-                    .map(|(l, &v)| ((l + 1) as f64, v))
-                    .collect(),
-            ));
-        }
-        report.table(table);
-        report.plot(plot);
+        let layers = LayerView {
+            count: DEPTH,
+            shown: [0, 4, 9, DEPTH - 1],
+        };
+        layers.report(&mut report, &runs, |p, l| p.variances[l], table, plot);
 
         // 2. Gradients: ‖∂J/∂W⁽ˡ⁾‖ for every layer.
-        let mut table = Table::new(
+        let table = Table::new(
             &format!(
                 "Gradient norm ‖∂J/∂W⁽ˡ⁾‖ at initialisation, {DEPTH} hidden layers of {WIDTH} units and the output layer"
             ),
@@ -242,35 +266,17 @@ impl Experiment for Initialization {
                 "output layer",
             ],
         );
-        let mut plot = Plot::new(
+        let plot = Plot::new(
             "gradient_norms_by_layer.svg",
             "Gradient norm per layer at initialisation (mean of log10 over seeds)",
             "layer",
             "log10 ‖∂J/∂W‖",
         );
-        for (c, case) in CASES.iter().enumerate() {
-            let by_layer: Vec<f64> = (0..=DEPTH)
-                .map(|l| mean_log10(&runs, c, |p| p.gradient_norms[l]))
-                .collect();
-            let cell = |l: usize| format!("{:.2e}", 10f64.powf(by_layer[l]));
-            table.row(vec![
-                case.name.into(),
-                cell(0),
-                cell(9),
-                cell(DEPTH - 1),
-                cell(DEPTH),
-            ]);
-            plot = plot.with(Series::line(
-                case.name,
-                by_layer
-                    .iter()
-                    .enumerate()
-                    .map(|(l, &v)| ((l + 1) as f64, v))
-                    .collect(),
-            ));
-        }
-        report.table(table);
-        report.plot(plot);
+        let layers = LayerView {
+            count: DEPTH + 1,
+            shown: [0, 9, DEPTH - 1, DEPTH],
+        };
+        layers.report(&mut report, &runs, |p, l| p.gradient_norms[l], table, plot);
 
         // The notes' claims. Each compares, seed by seed, networks on the same inputs.
         let first_layer_vs = |case: usize, reference: usize| -> Vec<f64> {

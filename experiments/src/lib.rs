@@ -132,6 +132,12 @@ pub fn digits_splits(seed: u64, train_share: f64) -> mlnotes::Result<Splits> {
 }
 
 /// `mean ± SE` of repeated values (the mean alone for one value), for tables.
+///
+/// ```
+/// // 1, 2, 3: mean 2, SE = 1/√3
+/// assert_eq!(mlnotes_experiments::mean_pm(&[1.0, 2.0, 3.0]), "2.000 ± 0.5774");
+/// assert_eq!(mlnotes_experiments::mean_pm(&[5.0]), "5.000");
+/// ```
 pub fn mean_pm(v: &[f64]) -> String {
     use mlnotes::experiment::{mean_se, num};
     match mean_se(v) {

@@ -63,8 +63,9 @@ pub struct Claim {
     /// What the effect was compared with.
     #[serde(deserialize_with = "super::json::number")]
     pub threshold: f64,
-    /// Whether the verdict rests on wall-clock measurements (which differ between identical
-    /// runs); every other claim is decided by the seed alone.
+    /// Whether the verdict can differ between identical runs: it rests on wall-clock
+    /// measurements, or on a wrapped crate that breaks ties in hash-map order (as
+    /// [`Table::timed`](super::Table::timed)); every other claim is decided by the seed alone.
     pub timed: bool,
 }
 
@@ -347,7 +348,8 @@ impl Verdict {
         self
     }
 
-    /// Mark the verdict as resting on wall-clock time.
+    /// Mark the verdict as one that can differ between identical runs (wall-clock time, or a
+    /// wrapped crate's hash-map order).
     pub fn timed(mut self) -> Self {
         self.timed = true;
         self

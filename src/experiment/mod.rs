@@ -159,3 +159,20 @@ impl Context {
         crate::progress::bar(self.show_progress, len, message, "")
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_five_in_full_mode_three_in_quick_and_wrap() {
+        let backend = Backend::default_compiled().unwrap();
+        let dir = std::env::temp_dir();
+        let full = Context::new(backend, 7, &dir, false).unwrap();
+        assert_eq!(full.seeds(), vec![7, 8, 9, 10, 11]);
+        let mut quick = Context::new(backend, u64::MAX - 1, &dir, true).unwrap();
+        assert_eq!(quick.seeds(), vec![u64::MAX - 1, u64::MAX, 0]);
+        quick.seed = 0;
+        assert_eq!(quick.seeds().len(), 3);
+    }
+}
