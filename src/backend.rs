@@ -82,6 +82,20 @@ impl Backend {
         }
     }
 
+    /// The hardware behind this backend's device: for wgpu the adapter wgpu chose (a GPU, or a
+    /// CPU driver such as Mesa's lavapipe); the CPU backends run on the CPU.
+    pub fn hardware(self) -> Result<Hardware> {
+        match self {
+            #[cfg(feature = "wgpu")]
+            Backend::Wgpu => gpu::hardware(),
+            _ if self.is_compiled() => Ok(Hardware {
+                name: "CPU".into(),
+                is_gpu: false,
+            }),
+            _ => Err(self.not_compiled()),
+        }
+    }
+
     fn not_compiled(self) -> Error {
         let compiled: Vec<_> = Self::compiled().iter().map(|b| b.name()).collect();
         Error::Backend {
@@ -93,6 +107,15 @@ impl Backend {
             ),
         }
     }
+}
+
+/// What runs a backend's kernels.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hardware {
+    /// The adapter's name as its driver reports it ("CPU" for the CPU backends).
+    pub name: String,
+    /// A discrete, integrated or virtual GPU (not a CPU, nor a CPU driver like lavapipe).
+    pub is_gpu: bool,
 }
 
 impl fmt::Display for Backend {
@@ -131,9 +154,10 @@ impl FromStr for Backend {
 mod gpu {
     use std::sync::OnceLock;
 
-    use burn::tensor::wgpu::WgpuBackend;
+    use burn::tensor::wgpu::{WgpuBackend, wgpu};
     use burn::tensor::{Device, DeviceKind};
 
+    use super::Hardware;
     use crate::{Error, Result};
 
     /// The environment variable naming the graphics API (`vulkan`, `metal`, `dx12`, `gl`).
@@ -169,7 +193,17 @@ mod gpu {
 
     /// The wgpu device on the first API with an adapter, started once.
     pub fn device() -> Result<Device> {
-        static DEVICE: OnceLock<std::result::Result<Device, String>> = OnceLock::new();
+        started().map(|(device, _)| device)
+    }
+
+    /// The adapter behind [`device`].
+    pub fn hardware() -> Result<Hardware> {
+        started().map(|(_, hardware)| hardware)
+    }
+
+    /// The device and its adapter, started once per process.
+    fn started() -> Result<(Device, Hardware)> {
+        static DEVICE: OnceLock<std::result::Result<(Device, Hardware), String>> = OnceLock::new();
         let apis = apis()?;
         DEVICE
             .get_or_init(|| {
@@ -178,9 +212,22 @@ mod gpu {
                     match Device::wgpu_options()
                         .device_kind(DeviceKind::DefaultDevice)
                         .graphics_api(api)
-                        .init()
+                        .init_with_setup()
                     {
-                        Ok(device) => return Ok(device),
+                        Ok((device, setup)) => {
+                            let info = setup.adapter.get_info();
+                            let is_gpu = matches!(
+                                info.device_type,
+                                wgpu::DeviceType::DiscreteGpu
+                                    | wgpu::DeviceType::IntegratedGpu
+                                    | wgpu::DeviceType::VirtualGpu
+                            );
+                            let hardware = Hardware {
+                                name: info.name,
+                                is_gpu,
+                            };
+                            return Ok((device, hardware));
+                        }
                         Err(e) => failures.push(format!("{api:?}: {e}")),
                     }
                 }

@@ -183,3 +183,21 @@ fn every_layer_type_agrees_across_backends() {
         }
     }
 }
+
+#[test]
+fn hardware_tells_a_gpu_from_a_cpu_driver() {
+    for (backend, _) in usable() {
+        let hw = backend
+            .hardware()
+            .expect("a usable backend names its hardware");
+        assert!(!hw.name.is_empty(), "{backend}");
+        eprintln!("{backend}: {} (GPU: {})", hw.name, hw.is_gpu);
+        if backend != Backend::Wgpu {
+            assert_eq!(hw.name, "CPU", "{backend}");
+        }
+        // Mesa's lavapipe (the CPU Vulkan driver `.ci/run` installs) reports itself as llvmpipe.
+        if backend != Backend::Wgpu || hw.name.to_lowercase().contains("llvmpipe") {
+            assert!(!hw.is_gpu, "{backend}: {}", hw.name);
+        }
+    }
+}

@@ -277,7 +277,7 @@ fn regularization(
         "dropout_losses.svg",
         "Training and validation loss per epoch on a small training set (first seed)",
         "epoch",
-        "cross-entropy",
+        "cross-entropy loss (nats per example)",
     );
     // runs[kind][seed]; averaging[seed] for the dropout network.
     let mut runs: Vec<Vec<SmallRun>> = kinds.iter().map(|_| vec![]).collect();

@@ -329,9 +329,9 @@ fn learning_curves(seed: u64, pool_size: usize, ctx: &Context, report: &mut Repo
     );
     let mut plot = Plot::new(
         "learning_curves.svg",
-        "Learning curves (MSE, clipped at 2; first seed)",
+        "Learning curves on noisy sin(πx) (first seed)",
         "training examples m",
-        "error",
+        "mean squared error (clipped at 2)",
     );
     let bar = ctx.progress(configs.len() as u64, "learning curves");
     for (i, (name, p, s)) in configs.into_iter().enumerate() {

@@ -23,7 +23,7 @@ use mlnotes::{Error, Result};
 use mlnotes_models::{Cnn, CnnConfig, MlpConfig};
 use ndarray::Array2;
 
-use crate::{digits_splits, mean_pm};
+use crate::{digits_splits, mean_pm, mean_se_points};
 
 /// The `cnn` experiment.
 pub struct CnnExperiment;
@@ -83,9 +83,9 @@ fn shifted_accuracy(model: &impl Classifier, test: &Dataset, d: isize) -> Result
     Ok(sum / 4.0)
 }
 
-fn curve(trained: &Trained<impl Classifier, EpochStats>) -> Vec<(f64, f64)> {
-    let acc = |h: &EpochStats| (h.epoch as f64, h.val_accuracy);
-    trained.history.iter().map(acc).collect()
+/// Validation accuracy after each epoch.
+fn val_accuracies(trained: &Trained<impl Classifier, EpochStats>) -> Vec<f64> {
+    trained.history.iter().map(|h| h.val_accuracy).collect()
 }
 
 /// One trained network of one seed.
@@ -177,8 +177,10 @@ impl Experiment for CnnExperiment {
             "MLP: 64-256-256-10",
         ];
         let (cnn_k, unpooled_k, mlp_k) = (0, 1, 2);
-        // runs[model][seed]; the first seed's networks are kept for the plots and costs.
+        // runs[model][seed] and curves[model][seed] (validation accuracy per epoch); the first
+        // seed's networks are kept for the costs and timings.
         let mut runs: [Vec<Scores>; 3] = Default::default();
+        let mut curves: [Vec<Vec<f64>>; 3] = Default::default();
         let mut first = None;
         let mut sizes = (0, 0, 0);
         let mut params = [0; 3];
@@ -208,17 +210,19 @@ impl Experiment for CnnExperiment {
             runs[cnn_k].push(scores(&cnn.model, &data.test)?);
             runs[unpooled_k].push(scores(&unpooled.model, &data.test)?);
             runs[mlp_k].push(scores(&mlp.model, &data.test)?);
+            curves[cnn_k].push(val_accuracies(&cnn));
+            curves[unpooled_k].push(val_accuracies(&unpooled));
+            curves[mlp_k].push(val_accuracies(&mlp));
             params = [
                 cnn.model.num_params(),
                 unpooled.model.num_params(),
                 mlp.model.num_params(),
             ];
             if first.is_none() {
-                first = Some((cnn, unpooled, mlp, data.test));
+                first = Some((cnn, unpooled, data.test));
             }
         }
-        let (cnn, unpooled, mlp, first_test) =
-            first.ok_or_else(|| Error::invalid("no seeds to run"))?;
+        let (cnn, unpooled, first_test) = first.ok_or_else(|| Error::invalid("no seeds to run"))?;
         let column =
             |k: usize, f: fn(&Scores) -> f64| -> Vec<f64> { runs[k].iter().map(f).collect() };
         let accuracy = |k: usize| column(k, |s| s.test);
@@ -303,17 +307,25 @@ impl Experiment for CnnExperiment {
         time_table.row(vec![names[unpooled_k].into(), num(median(&unpooled_times))]);
         report.table(time_table);
 
-        report.plot(
-            Plot::new(
-                "learning_curves.svg",
-                "Validation accuracy per epoch (first seed)",
-                "epoch",
-                "accuracy",
-            )
-            .with(Series::line("CNN", curve(&cnn)))
-            .with(Series::line("CNN without pooling", curve(&unpooled)))
-            .with(Series::line("MLP 64-256-256-10", curve(&mlp))),
+        let mut plot = Plot::new(
+            "learning_curves.svg",
+            &format!(
+                "Validation accuracy per epoch (mean ± SE over {} seeds)",
+                seeds.len()
+            ),
+            "epoch",
+            "validation accuracy",
         );
+        let epoch_numbers: Vec<f64> = cnn.history.iter().map(|h| h.epoch as f64).collect();
+        for (k, name) in [
+            (cnn_k, "CNN"),
+            (unpooled_k, "CNN without pooling"),
+            (mlp_k, "MLP 64-256-256-10"),
+        ] {
+            let (points, errors) = mean_se_points(&epoch_numbers, &curves[k]);
+            plot = plot.with(Series::line(name, points).with_errors(errors));
+        }
+        report.plot(plot);
 
         let (cnn_acc, mlp_acc) = (accuracy(cnn_k), accuracy(mlp_k));
         report.metric("cnn_test_accuracy", mean_se(&cnn_acc).0);

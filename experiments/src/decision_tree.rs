@@ -17,7 +17,7 @@ use ndarray::{Array1, Array2, s};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::{cv_accuracy, f4};
+use crate::{cv_accuracy, f4, mean_se_points};
 
 /// Copies of the play-tennis table given a Day ID.
 const COPIES: usize = 8;
@@ -357,7 +357,8 @@ fn pruning_on_wine(ctx: &Context, report: &mut Report) -> Result<()> {
     let splits = ctx.size(PRUNING_SPLITS.0, PRUNING_SPLITS.1);
     // accuracy[m][r] and leaves[m][r]: model m (full, pre, cost-complexity, reduced error)
     let (mut acc, mut leaves) = (vec![vec![]; 4], vec![vec![]; 4]);
-    let mut depth_curve = vec![];
+    // depth_curves[r]: split r's validation accuracy at max depth 1, 2, ...
+    let mut depth_curves: Vec<Vec<f64>> = vec![];
     for r in 0..splits {
         let split = HoldOut {
             train: 0.6,
@@ -373,9 +374,7 @@ fn pruning_on_wine(ctx: &Context, report: &mut Report) -> Result<()> {
         );
         let full = DecisionTree::cart().fit(&train)?;
         let (pre, curve) = pre_pruned(&train, &val, full.depth())?;
-        if r == 0 {
-            depth_curve = curve;
-        }
+        depth_curves.push(curve.iter().map(|p| p.1).collect());
         let post = post_pruned(&full, &val)?;
         let mut reduced = full.clone();
         reduced.prune_reduced_error(&val)?;
@@ -421,14 +420,26 @@ fn pruning_on_wine(ctx: &Context, report: &mut Report) -> Result<()> {
             num(mean_se(&acc[0]).0)
         )),
     );
+    // A limit at or beyond a split's full depth grows its full tree: each curve goes on at its
+    // last value to the deepest split's depth.
+    let deepest = depth_curves.iter().map(Vec::len).max().unwrap_or(0);
+    for curve in &mut depth_curves {
+        if let Some(&last) = curve.last() {
+            curve.resize(deepest, last);
+        }
+    }
+    let depths: Vec<f64> = (1..=deepest).map(|d| d as f64).collect();
+    let (points, errors) = mean_se_points(&depths, &depth_curves);
     report.plot(
         Plot::new(
             "validation_vs_depth.svg",
-            "Wine quality: validation accuracy against max depth (first split)",
+            &format!(
+                "Wine quality: validation accuracy against max depth (mean ± SE over {splits} splits)"
+            ),
             "max depth",
-            "accuracy",
+            "validation accuracy",
         )
-        .with(Series::line("validation", depth_curve)),
+        .with(Series::line("validation", points).with_errors(errors)),
     );
     Ok(())
 }

@@ -203,7 +203,7 @@ impl Experiment for DqnExperiment {
                 seeds[0]
             ),
             "environment steps",
-            "return",
+            "episode return (steps balanced)",
         );
         for ((name, _), row) in VARIANTS.iter().zip(&runs) {
             let r = &row[0].episodes;

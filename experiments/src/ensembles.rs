@@ -515,9 +515,9 @@ fn boosting_curves(ctx: &Context, report: &mut Report, cancer: &Dataset) -> Resu
     report.plot(
         Plot::new(
             "boosting_training_error.svg",
-            "Boosting on breast cancer",
-            "round",
-            "training error / log loss",
+            "Boosting on breast cancer (training set)",
+            "boosting rounds",
+            "0-1 error rate / mean log loss (nats)",
         )
         .with(Series::line("AdaBoost training error", curve))
         .with(Series::line(

@@ -111,10 +111,10 @@ const WELL_DECAY: f64 = 0.1;
 const WELL_EPOCHS: usize = 40;
 const WELL_RUNS: usize = 10;
 
-/// The ill-conditioned quadratic of the momentum check: condition number, step (in units of
-/// 1/λ_max, where plain steps overshoot along the steep direction) and steps.
+/// The ill-conditioned quadratic of the momentum check: condition number, the learning rates
+/// both updates choose from (in units of 1/λ_max, log-spaced from 0.01 to 1.99) and steps.
 const KAPPA: f64 = 50.0;
-const OVERSHOOT_STEP: f64 = 1.8;
+const DAMPING_GRID: (f64, f64, usize) = (0.01, 1.99, 40);
 const DAMPING_STEPS: usize = 100;
 
 /// The separable quadratic of the Adam check: parameters, smallest log10 scale of a
@@ -825,13 +825,68 @@ impl Objective for Quadratic {
     }
 }
 
-/// Plain and momentum updates at one step on an ill-conditioned 2-D quadratic (random
-/// rotation and start per seed): how often the update along the steep direction reverses.
+/// One update's run on the momentum check's quadratic, at the rate of [`DAMPING_GRID`] that
+/// ends closest to the minimum.
+struct DampingRun {
+    /// Chosen rate in units of 1/λ_max.
+    rate: f64,
+    /// Share of steps whose move along the steep direction reverses the previous one.
+    reversals: f64,
+    /// Distance travelled along the steep direction (Σ |Δ|) over the starting distance.
+    steep_travel: f64,
+    path: Vec<Array1<f64>>,
+}
+
+/// `update` on `q` from `start`, at each rate of [`DAMPING_GRID`]; the run whose last cost is
+/// lowest (runs that fail are skipped).
+fn damping_run(
+    q: &Quadratic,
+    update: Update,
+    start: &Array1<f64>,
+    steep: &Array1<f64>,
+) -> Result<DampingRun> {
+    let (low, high, count) = DAMPING_GRID;
+    let mut best: Option<(f64, DampingRun)> = None;
+    for i in 0..count {
+        let rate = low * (high / low).powf(i as f64 / (count - 1) as f64);
+        let gd = GradientDescent {
+            learning_rate: rate / KAPPA,
+            update,
+            max_epochs: DAMPING_STEPS,
+            tol: 0.0,
+            ..Default::default()
+        };
+        let Ok(path) = q.trajectory(&gd, start.view()) else {
+            continue;
+        };
+        let cost = q.loss(path[path.len() - 1].view());
+        if !cost.is_finite() || best.as_ref().is_some_and(|(c, _)| *c <= cost) {
+            continue;
+        }
+        let along: Vec<f64> = path
+            .windows(2)
+            .map(|w| steep.dot(&(&w[1] - &w[0])))
+            .collect();
+        let reversals = along.windows(2).filter(|u| u[0] * u[1] < 0.0).count();
+        let from = steep.dot(&(start - &q.c)).abs().max(f64::MIN_POSITIVE);
+        let run = DampingRun {
+            rate,
+            reversals: reversals as f64 / (along.len().max(2) - 1) as f64,
+            steep_travel: along.iter().map(|d| d.abs()).sum::<f64>() / from,
+            path,
+        };
+        best = Some((cost, run));
+    }
+    best.map(|(_, run)| run)
+        .ok_or_else(|| Error::invalid("momentum check: every learning rate diverged"))
+}
+
+/// Plain and momentum updates on an ill-conditioned 2-D quadratic (random rotation and start
+/// per seed), each at the rate of one shared grid that gets closest to the minimum: how often
+/// the move along the steep direction reverses (the zig-zag across the ravine).
 fn momentum_damps(report: &mut Report, seeds: &[u64]) -> Result<()> {
     let outer = |v: &Array1<f64>| Array2::from_shape_fn((2, 2), |(i, j)| v[i] * v[j]);
-    let (mut flips_plain, mut flips_momentum) = (Vec::new(), Vec::new());
-    let (mut left_plain, mut left_momentum) = (Vec::new(), Vec::new());
-    let mut shown: Vec<(&str, Vec<(f64, f64)>)> = Vec::new();
+    let (mut plain, mut momentum) = (Vec::new(), Vec::new());
     for &seed in seeds {
         let mut rng = StdRng::seed_from_u64(seed);
         let angle: f64 = rng.random_range(0.0..std::f64::consts::PI);
@@ -840,73 +895,56 @@ fn momentum_damps(report: &mut Report, seeds: &[u64]) -> Result<()> {
         let a = outer(&shallow) + KAPPA * outer(&steep);
         let c = Array1::from_shape_fn(2, |_| rng.random_range(-1.0..1.0));
         let start = &c + &Array1::from_shape_fn(2, |_| rng.random_range(-3.0..3.0));
-        let q = Quadratic::new(a, c.clone());
-        for (name, update) in [
-            ("plain", Update::Plain),
-            ("momentum (β = 0.9)", Update::momentum()),
-        ] {
-            let gd = GradientDescent {
-                learning_rate: OVERSHOOT_STEP / KAPPA,
-                update,
-                max_epochs: DAMPING_STEPS,
-                tol: 0.0,
-                ..Default::default()
-            };
-            let path = q.trajectory(&gd, start.view())?;
-            let along: Vec<f64> = path
-                .windows(2)
-                .map(|w| steep.dot(&(&w[1] - &w[0])))
-                .collect();
-            let flips = along.windows(2).filter(|u| u[0] * u[1] < 0.0).count();
-            let share = flips as f64 / (along.len().max(2) - 1) as f64;
-            let left = shallow.dot(&(&path[path.len() - 1] - &c)).abs()
-                / shallow.dot(&(&start - &c)).abs().max(f64::MIN_POSITIVE);
-            if matches!(update, Update::Plain) {
-                flips_plain.push(share);
-                left_plain.push(left);
-            } else {
-                flips_momentum.push(share);
-                left_momentum.push(left);
-            }
-            if seed == seeds[0] {
-                shown.push((name, path.iter().map(|p| (p[0], p[1])).collect()));
-            }
-        }
+        let q = Quadratic::new(a, c);
+        plain.push(damping_run(&q, Update::Plain, &start, &steep)?);
+        momentum.push(damping_run(&q, Update::momentum(), &start, &steep)?);
     }
+    let col =
+        |runs: &[DampingRun], f: fn(&DampingRun) -> f64| runs.iter().map(f).collect::<Vec<f64>>();
+    let (plain_reversals, momentum_reversals) = (
+        col(&plain, |r| r.reversals),
+        col(&momentum, |r| r.reversals),
+    );
     report.claim(
         "momentum-damps-oscillations",
         "Momentum dampens oscillations",
         Verdict::paired_gain(
-            "share of steps whose update along the steep direction reverses sign, plain − momentum",
-            &flips_plain,
-            &flips_momentum,
+            "share of steps whose move along the steep direction reverses, plain − momentum",
+            &plain_reversals,
+            &momentum_reversals,
             0.2,
         )
+        .and(Verdict::paired_gain(
+            "distance travelled along the steep direction over the starting distance (the oscillation's amplitude summed), plain − momentum",
+            &col(&plain, |r| r.steep_travel),
+            &col(&momentum, |r| r.steep_travel),
+            0.0,
+        ))
         .with(format!(
-            "2-D quadratic with condition number {}, step {}/λ_max for both, {DAMPING_STEPS} steps; mean share plain {}, momentum {}; distance left along the shallow direction: plain {}, momentum {}",
+            "2-D quadratic with condition number {}, {DAMPING_STEPS} steps, each update at the rate of one grid ({} to {} / λ_max, {} rates) that ends closest to the minimum: mean rate plain {}, momentum {} (/λ_max)",
             num(KAPPA),
-            num(OVERSHOOT_STEP),
-            num(mean(&flips_plain)),
-            num(mean(&flips_momentum)),
-            num(mean(&left_plain)),
-            num(mean(&left_momentum))
+            num(DAMPING_GRID.0),
+            num(DAMPING_GRID.1),
+            DAMPING_GRID.2,
+            num(mean(&col(&plain, |r| r.rate))),
+            num(mean(&col(&momentum, |r| r.rate)))
         )),
     );
-    let mut plot = Plot::new(
-        "momentum_paths.svg",
-        &format!(
-            "Paths on a quadratic with condition number {} (step {}/λ_max, seed {})",
-            num(KAPPA),
-            num(OVERSHOOT_STEP),
-            seeds[0]
-        ),
-        "θ₁",
-        "θ₂",
+    let points = |run: &DampingRun| run.path.iter().map(|p| (p[0], p[1])).collect();
+    report.plot(
+        Plot::new(
+            "momentum_paths.svg",
+            &format!(
+                "Paths on a quadratic with condition number {}, each at its best rate (seed {})",
+                num(KAPPA),
+                seeds[0]
+            ),
+            "θ₁",
+            "θ₂",
+        )
+        .with(Series::line("plain", points(&plain[0])))
+        .with(Series::line("momentum (β = 0.9)", points(&momentum[0]))),
     );
-    for (name, points) in shown {
-        plot = plot.with(Series::line(name, points));
-    }
-    report.plot(plot);
     Ok(())
 }
 

@@ -14,6 +14,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
+use crate::mean_se_points;
+
 /// The `initialization` experiment.
 pub struct Initialization;
 
@@ -155,11 +157,6 @@ fn per_seed(runs: &[Vec<Profile>], case: usize, f: impl Fn(&Profile) -> f64) -> 
     runs.iter().map(|r| f(&r[case])).collect()
 }
 
-/// Mean over seeds of `log10 f` for case `case` (a geometric mean, on the log scale).
-fn mean_log10(runs: &[Vec<Profile>], case: usize, f: impl Fn(&Profile) -> f64) -> f64 {
-    mean_se(&per_seed(runs, case, |p| f(p).max(1e-300).log10())).0
-}
-
 /// The layers of a per-layer quantity: how many, and the four a table shows (0-based).
 struct LayerView {
     count: usize,
@@ -168,7 +165,8 @@ struct LayerView {
 
 impl LayerView {
     /// Every case's `value(profile, layer)`, geometric mean over the seeds: the shown layers as
-    /// rows of `table`, every layer as a line of `plot` (layers numbered from 1).
+    /// rows of `table`, every layer as a line of `plot` (layers numbered from 1): the mean of
+    /// log10 over the seeds ± its standard error.
     fn report(
         &self,
         report: &mut Report,
@@ -177,25 +175,26 @@ impl LayerView {
         mut table: Table,
         mut plot: Plot,
     ) {
+        let layers: Vec<f64> = (1..=self.count).map(|l| l as f64).collect();
         for (c, case) in CASES.iter().enumerate() {
-            let by_layer: Vec<f64> = (0..self.count)
-                .map(|l| mean_log10(runs, c, |p| value(p, l)))
+            // log10 of the value at every layer, per seed (1e-300 stands for a vanished value)
+            let per_seed: Vec<Vec<f64>> = runs
+                .iter()
+                .map(|r| {
+                    (0..self.count)
+                        .map(|l| value(&r[c], l).max(1e-300).log10())
+                        .collect()
+                })
                 .collect();
+            let (by_layer, errors) = mean_se_points(&layers, &per_seed);
             let mut row = vec![case.name.to_string()];
             row.extend(
                 self.shown
                     .iter()
-                    .map(|&l| format!("{:.2e}", 10f64.powf(by_layer[l]))),
+                    .map(|&l| format!("{:.2e}", 10f64.powf(by_layer[l].1))),
             );
             table.row(row);
-            plot = plot.with(Series::line(
-                case.name,
-                by_layer
-                    .iter()
-                    .enumerate()
-                    .map(|(l, &v)| ((l + 1) as f64, v))
-                    .collect(),
-            ));
+            plot = plot.with(Series::line(case.name, by_layer).with_errors(errors));
         }
         report.table(table);
         report.plot(plot);
@@ -243,9 +242,12 @@ impl Experiment for Initialization {
         );
         let plot = Plot::new(
             "variance_by_layer.svg",
-            "Activation variance through depth (mean of log10 over seeds)",
-            "hidden layer",
-            "log10 variance",
+            &format!(
+                "Activation variance through depth (mean ± SE of log10 over {} seeds)",
+                seeds.len()
+            ),
+            "hidden layer (1 = input side)",
+            "log10 variance of the activations",
         );
         let layers = LayerView {
             count: DEPTH,
@@ -268,9 +270,12 @@ impl Experiment for Initialization {
         );
         let plot = Plot::new(
             "gradient_norms_by_layer.svg",
-            "Gradient norm per layer at initialisation (mean of log10 over seeds)",
-            "layer",
-            "log10 ‖∂J/∂W‖",
+            &format!(
+                "Gradient norm per layer at initialisation (mean ± SE of log10 over {} seeds)",
+                seeds.len()
+            ),
+            &format!("layer (1 = input side, {} = output layer)", DEPTH + 1),
+            "log10 ‖∂J/∂W⁽ˡ⁾‖ (Euclidean norm)",
         );
         let layers = LayerView {
             count: DEPTH + 1,

@@ -157,9 +157,9 @@ fn restarts(ctx: &Context, report: &mut Report) -> Result<()> {
     report.plot(
         Plot::new(
             "restarts.svg",
-            "Final cost per repeat (sorted)",
-            "repeat rank",
-            "J",
+            "Final cost J per repeat, 9 blobs (sorted)",
+            "repeat (rank by J)",
+            "J (mean squared distance to centroid)",
         )
         .with(Series::points("1 restart", sorted(&one)))
         .with(Series::points("10 restarts", sorted(&ten))),
@@ -193,8 +193,8 @@ fn cost_per_iteration(ctx: &Context, report: &mut Report) -> Result<()> {
     let mut plot = Plot::new(
         "cost_per_iteration.svg",
         "J after each assign/update round (9 blobs, one random initialisation per seed)",
-        "round",
-        "J",
+        "assign/update round",
+        "J (mean squared distance to centroid)",
     );
     for s in ctx.seeds() {
         let grid = generate::blobs(ctx.size(900, 450), &centers, 1.0, member_seed(s, 3))?;
@@ -356,7 +356,13 @@ fn choosing_k(ctx: &Context, report: &mut Report) -> Result<()> {
         }
         report.table(t2);
         report.plot(
-            Plot::new("elbow.svg", "Elbow: J against K (4 blobs)", "K", "J").with(Series::line(
+            Plot::new(
+                "elbow.svg",
+                "Elbow: J against K (4 blobs, first seed)",
+                "clusters K",
+                "J (mean squared distance to centroid)",
+            )
+            .with(Series::line(
                 "J",
                 curve.iter().map(|&(k, j)| (k as f64, j)).collect(),
             )),
@@ -364,9 +370,9 @@ fn choosing_k(ctx: &Context, report: &mut Report) -> Result<()> {
         report.plot(
             Plot::new(
                 "silhouette.svg",
-                "Mean silhouette against K (4 blobs)",
-                "K",
-                "silhouette",
+                "Mean silhouette against K (4 blobs, first seed)",
+                "clusters K",
+                "mean silhouette coefficient",
             )
             .with(Series::line(
                 "silhouette",
@@ -378,9 +384,9 @@ fn choosing_k(ctx: &Context, report: &mut Report) -> Result<()> {
         report.plot(
             Plot::new(
                 "elbow_real_data.svg",
-                "J / J(K = 1) against K: 4 blobs and wine quality",
-                "K",
-                "J / J(1)",
+                "J / J(K = 1) against K: 4 blobs and wine quality (first seed)",
+                "clusters K",
+                "J / J(K = 1)",
             )
             .with(Series::line("4 blobs", relative(&curve)))
             .with(Series::line(

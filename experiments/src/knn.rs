@@ -8,7 +8,7 @@ use mlnotes::data::{self, Dataset, generate};
 use mlnotes::engine::Engine;
 use mlnotes::estimator::{Fit, Predict, member_seed};
 use mlnotes::experiment::{
-    Context, Experiment, Plot, Report, Series, Table, Verdict, mean_se, median, num,
+    Context, Experiment, Plot, Report, Series, Table, Verdict, half_iqr, mean_se, median, num,
 };
 use mlnotes::knn::{Algorithm, Knn};
 use mlnotes::linear::LogisticRegression;
@@ -20,7 +20,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
-use crate::{boundary_points, cv_accuracy, f4};
+use crate::{boundary_points, cv_accuracy, f4, zero_one_decomposition};
 
 /// Noisy moons: label noise and test rows (training rows: `ctx.size(300, 200)`).
 const MOONS_NOISE: f64 = 0.3;
@@ -143,20 +143,11 @@ fn k_curve(ctx: &Context, seed: u64) -> Result<KCurve> {
         test_error: vec![],
         boundary_cells,
     };
-    let y = test.targets();
     for preds in &predictions {
-        let (mut disagree, mut wrong_main, mut wrong) = (0usize, 0usize, 0usize);
-        for (i, &yi) in y.iter().enumerate() {
-            let ones = preds.iter().filter(|p| p[i] == 1).count();
-            let main = usize::from(2 * ones > preds.len());
-            disagree += preds.iter().filter(|p| p[i] != main).count();
-            wrong += preds.iter().filter(|p| p[i] != yi).count();
-            wrong_main += usize::from(main != yi);
-        }
-        let pairs = (y.len() * preds.len()) as f64;
-        curve.variance.push(disagree as f64 / pairs);
-        curve.test_error.push(wrong as f64 / pairs);
-        curve.bias.push(wrong_main as f64 / y.len() as f64);
+        let d = zero_one_decomposition(preds, test.targets().view());
+        curve.variance.push(d.variance);
+        curve.test_error.push(d.error);
+        curve.bias.push(d.bias);
     }
     Ok(curve)
 }
@@ -291,15 +282,23 @@ fn bias_and_variance(ctx: &Context, report: &mut Report) -> Result<()> {
     let mut next = || curve.next().unwrap_or_default();
     let (tr, te, bi, va) = (next(), next(), next(), next());
     report.plot(
-        Plot::new("error_vs_k.svg", "KNN on noisy moons", "k", "error")
-            .with(Series::line("training", tr.0).with_errors(tr.1))
-            .with(Series::line("test", te.0).with_errors(te.1)),
+        Plot::new(
+            "error_vs_k.svg",
+            &format!("KNN on noisy moons (mean ± SE over {} seeds)", seeds.len()),
+            "neighbours k",
+            "0-1 error rate",
+        )
+        .with(Series::line("training", tr.0).with_errors(tr.1))
+        .with(Series::line("test", te.0).with_errors(te.1)),
     );
     report.plot(
         Plot::new(
             "bias_variance_vs_k.svg",
-            "KNN on noisy moons: bias and variance of the 0-1 loss",
-            "k",
+            &format!(
+                "KNN on noisy moons: bias and variance of the 0-1 loss (mean ± SE over {} seeds)",
+                seeds.len()
+            ),
+            "neighbours k",
             "share of test predictions",
         )
         .with(Series::line("bias (majority prediction's error)", bi.0).with_errors(bi.1))
@@ -407,9 +406,12 @@ fn curse_of_dimensionality(ctx: &Context, report: &mut Report) -> Result<()> {
     report.plot(
         Plot::new(
             "curse.svg",
-            "Accuracy against irrelevant dimensions",
-            "irrelevant dimensions",
-            "accuracy",
+            &format!(
+                "Accuracy against irrelevant dimensions (mean ± SE over {} seeds)",
+                seeds.len()
+            ),
+            "irrelevant dimensions added",
+            "5-fold CV accuracy",
         )
         .with(Series::line("k = 5", points).with_errors(errors)),
     );
@@ -559,7 +561,9 @@ fn prediction_cost(ctx: &Context, report: &mut Report) -> Result<()> {
         &[2000, 8000, 32000, 128000]
     };
     let queries = blobs8(TIME_QUERIES, ctx.seed.wrapping_add(2))?;
+    // (N, median ms) points and half the interquartile range of the repeats, per method
     let (mut brute_times, mut tree_times) = (vec![], vec![]);
+    let (mut brute_spread, mut tree_spread) = (vec![], vec![]);
     let mut t = Table::new(
         &format!(
             "Prediction time for {TIME_QUERIES} queries (8 features, k = 5), median of {TIME_REPEATS}"
@@ -579,9 +583,8 @@ fn prediction_cost(ctx: &Context, report: &mut Report) -> Result<()> {
             ..Knn::new(5)
         }
         .fit(&d)?;
-        let brute_s = median(&times(TIME_REPEATS, &mut || {
-            brute.predict(queries.x()).map(|_| ())
-        })?);
+        let brute_repeats = times(TIME_REPEATS, &mut || brute.predict(queries.x()).map(|_| ()))?;
+        let brute_s = median(&brute_repeats);
         let tree_params = Knn {
             algorithm: Algorithm::KdTree,
             ..Knn::new(5)
@@ -591,12 +594,12 @@ fn prediction_cost(ctx: &Context, report: &mut Report) -> Result<()> {
             tree = Some(tree_params.fit(&d)?);
             Ok(())
         })?[0];
-        let tree_s = match &tree {
-            Some(tr) => median(&times(TIME_REPEATS, &mut || {
-                tr.predict(queries.x()).map(|_| ())
-            })?),
-            None => f64::NAN,
+        let tree_repeats = match &tree {
+            Some(tr) => times(TIME_REPEATS, &mut || tr.predict(queries.x()).map(|_| ()))?,
+            None => vec![],
         };
+        // NaN without a tree
+        let tree_s = median(&tree_repeats);
         t.row(vec![
             n.to_string(),
             format!("{:.1}", brute_s * 1e3),
@@ -605,6 +608,8 @@ fn prediction_cost(ctx: &Context, report: &mut Report) -> Result<()> {
         ]);
         brute_times.push((n as f64, brute_s * 1e3));
         tree_times.push((n as f64, tree_s * 1e3));
+        brute_spread.push(half_iqr(&brute_repeats) * 1e3);
+        tree_spread.push(half_iqr(&tree_repeats) * 1e3);
     }
     report.table(t);
     let verdict = Verdict::slope(
@@ -627,12 +632,12 @@ fn prediction_cost(ctx: &Context, report: &mut Report) -> Result<()> {
     report.plot(
         Plot::new(
             "predict_time.svg",
-            "KNN prediction time",
+            &format!("KNN prediction time (median ± half IQR of {TIME_REPEATS} repeats)"),
             "training examples N",
-            &format!("ms for {TIME_QUERIES} queries"),
+            &format!("time to predict {TIME_QUERIES} queries (ms)"),
         )
-        .with(Series::line("brute force", brute_times))
-        .with(Series::line("k-d tree", tree_times))
+        .with(Series::line("brute force", brute_times).with_errors(brute_spread))
+        .with(Series::line("k-d tree", tree_times).with_errors(tree_spread))
         .timed(),
     );
     Ok(())

@@ -146,6 +146,56 @@ pub fn mean_pm(v: &[f64]) -> String {
     }
 }
 
+/// Bias and variance of the 0-1 loss (Domingos) of models fitted to independent training
+/// sets, measured on one test set.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ZeroOneDecomposition {
+    /// Share of (test point, training set) pairs predicted otherwise than the main prediction
+    /// (the most frequent class over the training sets): the variance.
+    pub variance: f64,
+    /// Test error of the main prediction (bias, plus the labels' noise).
+    pub bias: f64,
+    /// Mean test error over the training sets.
+    pub error: f64,
+}
+
+/// The [`ZeroOneDecomposition`] of `predictions` (one vector of classes of the test rows per
+/// training set) against the test labels `y`; ties for the main prediction go to the smaller
+/// class.
+///
+/// ```
+/// use mlnotes_experiments::zero_one_decomposition;
+/// use ndarray::array;
+/// // Three training sets; the main prediction is [0, 1], so one of six predictions deviates.
+/// let preds = [array![0, 1], array![0, 1], array![1, 1]];
+/// let d = zero_one_decomposition(&preds, array![0, 0].view());
+/// assert_eq!((d.variance, d.bias), (1.0 / 6.0, 0.5));
+/// assert_eq!(d.error, 4.0 / 6.0);
+/// ```
+pub fn zero_one_decomposition(
+    predictions: &[ndarray::Array1<usize>],
+    y: ndarray::ArrayView1<usize>,
+) -> ZeroOneDecomposition {
+    let (mut deviate, mut wrong_main, mut wrong) = (0usize, 0usize, 0usize);
+    for (i, &yi) in y.iter().enumerate() {
+        let classes = predictions.iter().map(|p| p[i]).max().unwrap_or(0) + 1;
+        let mut counts = vec![0usize; classes];
+        for p in predictions {
+            counts[p[i]] += 1;
+        }
+        let main = (0..classes).rev().max_by_key(|&c| counts[c]).unwrap_or(0);
+        deviate += predictions.len() - counts[main];
+        wrong += predictions.len() - counts.get(yi).copied().unwrap_or(0);
+        wrong_main += usize::from(main != yi);
+    }
+    let pairs = (y.len() * predictions.len()) as f64;
+    ZeroOneDecomposition {
+        variance: deviate as f64 / pairs,
+        bias: wrong_main as f64 / y.len() as f64,
+        error: wrong as f64 / pairs,
+    }
+}
+
 /// Format a float with 4 decimals (for tables and evidence strings).
 pub fn f4(v: f64) -> String {
     format!("{v:.4}")
@@ -191,4 +241,26 @@ pub fn class_points(data: &mlnotes::data::Dataset, class: usize) -> Vec<(f64, f6
         .filter(|(_, y)| **y == class)
         .map(|(r, _)| (r[0], r[1]))
         .collect()
+}
+
+/// Mean ± SE over seeds, point by point, for a line with error bars: `per_seed[s][i]` is seed
+/// `s`'s value at `xs[i]`. Returns the `(x, mean)` points and their standard errors (0 with
+/// fewer than two values); a seed without a value at `xs[i]` is left out there.
+///
+/// ```
+/// let per_seed = [vec![1.0, 4.0], vec![3.0, 4.0]];
+/// let (points, se) = mlnotes_experiments::mean_se_points(&[1.0, 2.0], &per_seed);
+/// assert_eq!(points, vec![(1.0, 2.0), (2.0, 4.0)]);
+/// assert_eq!(se, vec![1.0, 0.0]);
+/// ```
+pub fn mean_se_points(xs: &[f64], per_seed: &[Vec<f64>]) -> (Vec<(f64, f64)>, Vec<f64>) {
+    use mlnotes::experiment::mean_se;
+    xs.iter()
+        .enumerate()
+        .map(|(i, &x)| {
+            let at: Vec<f64> = per_seed.iter().filter_map(|s| s.get(i).copied()).collect();
+            let (mean, se) = mean_se(&at);
+            ((x, mean), se.unwrap_or(0.0))
+        })
+        .unzip()
 }

@@ -114,8 +114,8 @@ fn cost_shape(report: &mut Report) {
         Plot::new(
             "cost_shape.svg",
             "Cost along one weight w (h = g(w x))",
-            "w",
-            "cost",
+            "weight w",
+            "mean cost over the 6 examples",
         )
         .with(Series::line(
             "MSE of sigmoid",
@@ -439,8 +439,8 @@ fn decision_boundary(ctx: &Context, report: &mut Report) -> Result<()> {
     let mut plot = Plot::new(
         "boundary.svg",
         &format!("Logistic decision boundary (training accuracy {acc:.3})"),
-        "x1",
-        "x2",
+        "feature x1",
+        "feature x2",
     );
     for c in 0..2 {
         plot = plot.with(Series::points(

@@ -353,8 +353,8 @@ fn auc_claim(ctx: &Context, runs: &[Classified], report: &mut Report) -> Result<
         Plot::new(
             "roc.svg",
             "ROC curve, logistic regression on breast cancer (first seed)",
-            "false-positive rate",
-            "true-positive rate",
+            "false-positive rate (FP / negatives)",
+            "true-positive rate (TP / positives)",
         )
         .with(Series::line(
             &format!("logistic (AUC {auc:.3})"),

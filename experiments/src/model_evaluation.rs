@@ -15,7 +15,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::{Rng, SeedableRng};
 
-use crate::{f4, mean_std};
+use crate::{f4, mean_se_points, mean_std};
 
 /// Rows of the small labelled sample (the rest of breast cancer measures the truth).
 const SMALL: usize = 100;
@@ -259,7 +259,7 @@ fn holdout_vs_kfold(ctx: &Context, report: &mut Report) -> Result<()> {
         Plot::new(
             "estimates.svg",
             &format!("Accuracy estimate per reshuffle ({SMALL} rows, first seed)"),
-            "reshuffle",
+            "reshuffle of the sample",
             "estimated accuracy",
         )
         .with(Series::points(
@@ -467,26 +467,23 @@ fn search_strategies(ctx: &Context, report: &mut Report) -> Result<()> {
             0.0,
         ),
     );
-    let mean_curve = |pick: &dyn Fn(&Searched) -> &[f64]| -> Vec<(f64, f64)> {
-        let len = pick(&runs[0]).len();
-        (0..len)
-            .map(|i| {
-                let at: Vec<f64> = runs.iter().map(|r| pick(r)[i]).collect();
-                ((i + 1) as f64, mean(&at))
-            })
-            .collect()
+    // The best score so far after each evaluation, mean ± SE over the seeds.
+    let mean_curve = |name: &str, pick: &dyn Fn(&Searched) -> &[f64]| -> Series {
+        let per_seed: Vec<Vec<f64>> = runs.iter().map(|r| pick(r).to_vec()).collect();
+        let evaluations: Vec<f64> = (1..=pick(&runs[0]).len()).map(|i| i as f64).collect();
+        let (points, errors) = mean_se_points(&evaluations, &per_seed);
+        Series::line(name, points).with_errors(errors)
     };
-    let grid_curve = mean_curve(&|r| &r.grid_curve);
     report.plot(
         Plot::new(
             "search.svg",
-            "Best score so far (mean over seeds)",
-            "evaluations",
-            "best score",
+            &format!("Best score so far (mean ± SE over {n_seeds} seeds)"),
+            "evaluations of the objective",
+            "best objective value so far (optimum ≈ 1)",
         )
-        .with(Series::line("grid", grid_curve))
-        .with(Series::line("random", mean_curve(&|r| &r.random_curve)))
-        .with(Series::line("Bayesian", mean_curve(&|r| &r.bo_curve))),
+        .with(mean_curve("grid", &|r| &r.grid_curve))
+        .with(mean_curve("random", &|r| &r.random_curve))
+        .with(mean_curve("Bayesian", &|r| &r.bo_curve)),
     );
     Ok(())
 }

@@ -10,8 +10,8 @@ use mlnotes::Result;
 use mlnotes::data::{Dataset, generate};
 use mlnotes::estimator::{Fit, Predict, Transform};
 use mlnotes::experiment::{
-    Context, Experiment, MIN_TIMING_REPEATS, Plot, Report, Series, Table, Verdict, mean_se, median,
-    num,
+    Context, Experiment, MIN_TIMING_REPEATS, Plot, Report, Series, Table, Verdict, half_iqr,
+    mean_se, median, num,
 };
 use mlnotes::linear::LogisticRegression;
 use mlnotes::metrics::accuracy;
@@ -303,14 +303,18 @@ fn large_regime(ctx: &Context, tables: &mut Tables, report: &mut Report) -> Resu
     }
     bar.finish_and_clear();
     let seconds = |s: &[Scored]| s.iter().map(|v| v.seconds).collect::<Vec<f64>>();
-    let curve = |pick: fn(&AtSize) -> &[Scored]| -> Vec<(f64, f64)> {
+    // (m, median seconds) per size, and half the interquartile range of the draws' seconds
+    let curve = |pick: fn(&AtSize) -> &[Scored]| -> (Vec<(f64, f64)>, Vec<f64>) {
         measured
             .iter()
-            .map(|a| (a.m as f64, median(&seconds(pick(a)))))
-            .collect()
+            .map(|a| {
+                let s = seconds(pick(a));
+                ((a.m as f64, median(&s)), half_iqr(&s))
+            })
+            .unzip()
     };
-    let svm_curve = curve(|a| &a.svm);
-    let logit_curve = curve(|a| &a.logistic);
+    let (svm_curve, svm_spread) = curve(|a| &a.svm);
+    let (logit_curve, logit_spread) = curve(|a| &a.logistic);
     let slope = Verdict::slope(
         "Gaussian-kernel SVM fit time (median per size)",
         &svm_curve,
@@ -355,12 +359,14 @@ fn large_regime(ctx: &Context, tables: &mut Tables, report: &mut Report) -> Resu
     report.plot(
         Plot::new(
             "fit_time_vs_m.svg",
-            &format!("Fit time against m (n = {NARROW_N}; median over draws)"),
-            "m",
-            "seconds",
+            &format!(
+                "Fit time against m (n = {NARROW_N}); median ± half IQR over the draws ({slope_repeats} per m, {MIN_TIMING_REPEATS} at m = {largest})"
+            ),
+            "training examples m",
+            "fit time (s)",
         )
-        .with(Series::line("Gaussian-kernel SVM", svm_curve))
-        .with(Series::line("logistic, degree-2 features", logit_curve))
+        .with(Series::line("Gaussian-kernel SVM", svm_curve).with_errors(svm_spread))
+        .with(Series::line("logistic, degree-2 features", logit_curve).with_errors(logit_spread))
         .timed(),
     );
     Ok(())

@@ -361,7 +361,7 @@ impl Experiment for PolicyGradientExperiment {
             "learning_curves.svg",
             &format!("CartPole-v1: mean episode return, seed {}", seeds[0]),
             "environment steps",
-            "mean return",
+            "mean episode return (steps balanced)",
         );
         for (e, (_, name)) in ESTIMATORS.iter().enumerate() {
             plot = plot.with(Series::line(

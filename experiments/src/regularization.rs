@@ -142,9 +142,9 @@ fn penalty_path(report: &mut Report, d: &Dataset<f64>, engine: Engine, show: boo
         report.plot(
             Plot::new(
                 "zeros.svg",
-                "Exactly-zero weights against penalty strength",
-                "log10 α",
-                "weights exactly 0",
+                "Exactly-zero weights against penalty strength (first seed)",
+                "log10 α (lasso α; ridge λ = 2mα)",
+                &format!("weights exactly 0 (of {})", d.n_features()),
             )
             .with(Series::line("L1 (lasso)", lasso_pts))
             .with(Series::line("L2 (ridge)", ridge_pts)),

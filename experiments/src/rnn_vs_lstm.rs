@@ -17,6 +17,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 use rand_distr::{Distribution, StandardNormal};
 
+use crate::mean_se_points;
+
 /// The `rnn-vs-lstm` experiment.
 pub struct RnnVsLstm;
 
@@ -137,21 +139,26 @@ fn linear_rnn(ctx: &Context, report: &mut Report) {
     let mut plot = Plot::new(
         "linear_rnn_gradients.svg",
         &format!(
-            "Linear RNN (n = {LINEAR_HIDDEN}), seed {}: gradient with respect to h₀ against the distance T",
-            seeds[0]
+            "Linear RNN (n = {LINEAR_HIDDEN}): gradient with respect to h₀ against the distance T (mean ± SE over {} seeds)",
+            seeds.len()
         ),
-        "T (steps)",
+        "distance T (steps)",
         "ln ‖∂L/∂h₀‖",
     );
+    let distances: Vec<f64> = (1..=DISTANCES[DISTANCES.len() - 1])
+        .map(|t| t as f64)
+        .collect();
     for (k, &scale) in SCALES.iter().enumerate() {
+        // per_seed[i]: ln ‖∂L/∂h₀‖ at every distance, seed i
+        let mut per_seed: Vec<Vec<f64>> = vec![];
         for &seed in &seeds {
             let curve = linear_rnn_gradients(seed, scale);
             let fitted: Vec<(f64, f64)> = DISTANCES.iter().map(|&t| curve[t - 1]).collect();
             slopes[k].push(slope(&fitted));
-            if seed == seeds[0] {
-                plot = plot.with(Series::line(&format!("scale {scale}"), curve));
-            }
+            per_seed.push(curve.iter().map(|p| p.1).collect());
         }
+        let (points, errors) = mean_se_points(&distances, &per_seed);
+        plot = plot.with(Series::line(&format!("scale {scale}"), points).with_errors(errors));
     }
     report.plot(plot);
     let mut table = Table::new(
@@ -273,9 +280,12 @@ impl Experiment for RnnVsLstm {
         let (t_min, t_max) = (lengths[0] as f64, lengths[lengths.len() - 1] as f64);
         let mut plot = Plot::new(
             "adding_mse.svg",
-            "Adding problem: test MSE against sequence length (mean ± SE over seeds)",
-            "T",
-            "MSE",
+            &format!(
+                "Adding problem: test MSE against sequence length (mean ± SE over {} seeds)",
+                seeds.len()
+            ),
+            "sequence length T (steps)",
+            "test MSE",
         );
         for series in curves {
             plot = plot.with(series);

@@ -21,7 +21,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::StandardNormal;
 
-use crate::{boundary_points, class_points, f4};
+use crate::{ZeroOneDecomposition, boundary_points, class_points, f4, zero_one_decomposition};
 
 /// Linear kernel on two overlapping blobs: the C of the sweep, and the small and large C
 /// compared on every seed.
@@ -39,6 +39,8 @@ const MOONS_HELD_OUT: usize = 1000;
 const RBF_CS: [f64; 6] = [0.01, 0.1, 1.0, 10.0, 100.0, 1000.0];
 const RBF_SMALL: usize = 1;
 const RBF_LARGE: usize = 5;
+/// Independent training sets per seed for the small and large C (full, quick).
+const RBF_TRAINING_SETS: (usize, usize) = (5, 3);
 /// Hard margin: C, and how close to 1 the smallest `y·f(x)` must be on separable data.
 const HARD_C: f64 = 1000.0;
 const HARD_TOLERANCE: f64 = 0.01;
@@ -224,6 +226,7 @@ struct RbfFit {
     training_error: f64,
     held_out_error: f64,
     support_vectors: usize,
+    held_out_predictions: Array1<usize>,
 }
 
 /// Fit the RBF machine (γ = [`RBF_GAMMA`]) with `c` on `train`, score it on `held_out`.
@@ -231,86 +234,117 @@ fn rbf_fit(ctx: &Context, train: &Dataset, held_out: &Dataset, c: f64) -> Result
     let model = KernelSvm::new(c, Kernel::Rbf(Gamma::Value(RBF_GAMMA)))
         .with_engine(ctx.engine)
         .fit(train)?;
-    let error = |d: &Dataset| -> Result<f64> {
-        Ok(1.0 - accuracy(d.targets().view(), model.predict(d.x())?.view())?)
-    };
+    let held_out_predictions = model.predict(held_out.x())?;
     Ok(RbfFit {
-        training_error: error(train)?,
-        held_out_error: error(held_out)?,
+        training_error: 1.0 - accuracy(train.targets().view(), model.predict(train.x())?.view())?,
+        held_out_error: 1.0 - accuracy(held_out.targets().view(), held_out_predictions.view())?,
         support_vectors: model.n_support(),
+        held_out_predictions,
     })
 }
 
-/// 2. Bias and variance: RBF kernel on small noisy-moons training sets; the full C sweep on
-///    the first seed, the small and large C on every seed.
+/// One seed's small or large C over [`RBF_TRAINING_SETS`] training sets: mean training error
+/// and the 0-1 loss's bias and variance on the held-out set.
+struct RbfSpread {
+    training_error: f64,
+    gap: f64,
+    decomposition: ZeroOneDecomposition,
+}
+
+fn spread(fits: &[RbfFit], held_out: &Dataset) -> RbfSpread {
+    let mean = |f: fn(&RbfFit) -> f64| fits.iter().map(f).sum::<f64>() / fits.len() as f64;
+    let predictions: Vec<Array1<usize>> = fits
+        .iter()
+        .map(|f| f.held_out_predictions.clone())
+        .collect();
+    RbfSpread {
+        training_error: mean(|f| f.training_error),
+        gap: mean(|f| f.held_out_error - f.training_error),
+        decomposition: zero_one_decomposition(&predictions, held_out.targets().view()),
+    }
+}
+
+/// 2. Bias and variance: RBF kernel on small noisy-moons training sets, several independent
+///    ones per seed; the full C sweep on the first training set of the first seed.
 fn bias_and_variance(ctx: &Context, report: &mut Report) -> Result<()> {
     let (mut small, mut large) = (vec![], vec![]);
+    let sets = ctx.size(RBF_TRAINING_SETS.0, RBF_TRAINING_SETS.1);
     for (s, seed) in ctx.seeds().into_iter().enumerate() {
-        let train = generate::moons(ctx.size(120, 80), MOONS_NOISE, member_seed(seed, 0))?;
         let held_out = generate::moons(MOONS_HELD_OUT, MOONS_NOISE, member_seed(seed, 1))?;
-        if s > 0 {
-            small.push(rbf_fit(ctx, &train, &held_out, RBF_CS[RBF_SMALL])?);
-            large.push(rbf_fit(ctx, &train, &held_out, RBF_CS[RBF_LARGE])?);
-            continue;
-        }
-        let mut t = Table::new(
-            &format!(
-                "RBF kernel (γ = {RBF_GAMMA}) on noisy moons (first seed): C against training and validation error"
-            ),
-            &["C", "training error", "validation error", "support vectors"],
-        );
-        let (mut tr, mut va) = (vec![], vec![]);
-        for (i, &c) in RBF_CS.iter().enumerate() {
-            let fit = rbf_fit(ctx, &train, &held_out, c)?;
-            t.row(vec![
-                c.to_string(),
-                f4(fit.training_error),
-                f4(fit.held_out_error),
-                fit.support_vectors.to_string(),
-            ]);
-            tr.push((c.log10(), fit.training_error));
-            va.push((c.log10(), fit.held_out_error));
-            if i == RBF_SMALL {
-                small.push(fit);
-            } else if i == RBF_LARGE {
-                large.push(fit);
+        let (mut small_fits, mut large_fits) = (vec![], vec![]);
+        for r in 0..sets as u64 {
+            let set = if r == 0 { 0 } else { 100 + r };
+            let train = generate::moons(ctx.size(120, 80), MOONS_NOISE, member_seed(seed, set))?;
+            small_fits.push(rbf_fit(ctx, &train, &held_out, RBF_CS[RBF_SMALL])?);
+            large_fits.push(rbf_fit(ctx, &train, &held_out, RBF_CS[RBF_LARGE])?);
+            if s == 0 && r == 0 {
+                c_sweep(ctx, report, &train, &held_out)?;
             }
         }
-        report.table(t);
-        report.plot(
-            Plot::new(
-                "error_vs_c.svg",
-                "RBF SVM on noisy moons (first seed)",
-                "log10 C",
-                "error",
-            )
-            .with(Series::line("training", tr))
-            .with(Series::line("validation", va)),
-        );
+        small.push(spread(&small_fits, &held_out));
+        large.push(spread(&large_fits, &held_out));
     }
     let (small_c, large_c) = (RBF_CS[RBF_SMALL], RBF_CS[RBF_LARGE]);
-    let training =
-        |fits: &[RbfFit]| -> Vec<f64> { fits.iter().map(|f| f.training_error).collect() };
-    let gap = |fits: &[RbfFit]| -> Vec<f64> {
-        fits.iter()
-            .map(|f| f.held_out_error - f.training_error)
-            .collect()
-    };
+    let col = |v: &[RbfSpread], f: fn(&RbfSpread) -> f64| v.iter().map(f).collect::<Vec<f64>>();
     report.claim(
         "large-c-low-bias-high-variance",
-        "Large C: lower bias, higher variance (training error falls, the validation gap grows)",
+        "Large C: lower bias, higher variance (training error falls, predictions vary more between training sets)",
         Verdict::paired_gain(
             &format!("training error, C = {small_c} − C = {large_c}"),
-            &training(&small),
-            &training(&large),
+            &col(&small, |s| s.training_error),
+            &col(&large, |s| s.training_error),
             0.0,
         )
         .and(Verdict::paired_gain(
-            &format!("validation − training error, C = {large_c} − C = {small_c}"),
-            &gap(&large),
-            &gap(&small),
+            &format!(
+                "variance of the 0-1 loss over {sets} training sets per seed (share of held-out predictions that differ from the main one), C = {large_c} − C = {small_c}"
+            ),
+            &col(&large, |s| s.decomposition.variance),
+            &col(&small, |s| s.decomposition.variance),
             0.0,
+        ))
+        .with(format!(
+            "mean bias (error of the main prediction) C = {small_c}: {}, C = {large_c}: {}; mean held-out − training error {} and {}",
+            num(mean_se(&col(&small, |s| s.decomposition.bias)).0),
+            num(mean_se(&col(&large, |s| s.decomposition.bias)).0),
+            num(mean_se(&col(&small, |s| s.gap)).0),
+            num(mean_se(&col(&large, |s| s.gap)).0)
         )),
+    );
+    Ok(())
+}
+
+/// Every C of [`RBF_CS`] on one training set: the table and the plot of training and
+/// validation error.
+fn c_sweep(ctx: &Context, report: &mut Report, train: &Dataset, held_out: &Dataset) -> Result<()> {
+    let mut t = Table::new(
+        &format!(
+            "RBF kernel (γ = {RBF_GAMMA}) on noisy moons (first seed): C against training and validation error"
+        ),
+        &["C", "training error", "validation error", "support vectors"],
+    );
+    let (mut tr, mut va) = (vec![], vec![]);
+    for &c in &RBF_CS {
+        let fit = rbf_fit(ctx, train, held_out, c)?;
+        t.row(vec![
+            c.to_string(),
+            f4(fit.training_error),
+            f4(fit.held_out_error),
+            fit.support_vectors.to_string(),
+        ]);
+        tr.push((c.log10(), fit.training_error));
+        va.push((c.log10(), fit.held_out_error));
+    }
+    report.table(t);
+    report.plot(
+        Plot::new(
+            "error_vs_c.svg",
+            "RBF SVM on noisy moons (first seed)",
+            "log10 C",
+            "0-1 error rate",
+        )
+        .with(Series::line("training", tr))
+        .with(Series::line("validation", va)),
     );
     Ok(())
 }

@@ -210,8 +210,11 @@ impl Experiment for TransferLearning {
         report.table(table);
         let mut plot = Plot::new(
             "few_shot.svg",
-            "Digits 5–9: test accuracy against training examples per class (mean ± SE over seeds)",
-            "examples per class",
+            &format!(
+                "Digits 5–9: test accuracy against training examples per class (mean ± SE over {} seeds)",
+                seeds.len()
+            ),
+            "training examples per class",
             "test accuracy",
         );
         for (k, name) in KINDS.iter().enumerate() {

@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use mlnotes::Result;
 use mlnotes::experiment::{
-    Context, Experiment, MIN_TIMING_REPEATS, Plot, Report, Series, Table, Verdict, median, num,
+    Context, Experiment, MIN_TIMING_REPEATS, Plot, Report, Series, Table, Verdict, half_iqr,
+    median, num,
 };
 use mlnotes::rl::{Mdp, Transition, evaluate_policy, frozen_lake, grid_world, value_iteration};
 
@@ -101,6 +102,8 @@ struct SweepCost {
     sweeps: usize,
     /// Median seconds per sweep over the timed runs.
     seconds: f64,
+    /// Half the interquartile range of the timed runs' seconds per sweep.
+    spread: f64,
 }
 
 /// A ring of `states` states with `actions` deterministic actions: action `a` moves from `s`
@@ -137,6 +140,7 @@ fn sweep_cost(mdp: &Mdp) -> Result<SweepCost> {
         pairs: mdp.n_states() * mdp.n_actions(),
         sweeps,
         seconds: median(&per_sweep),
+        spread: half_iqr(&per_sweep),
     })
 }
 
@@ -221,8 +225,8 @@ fn convergence(report: &mut Report) -> Result<()> {
         Plot::new(
             "sweeps_vs_gamma.svg",
             "Value iteration on FrozenLake",
-            "γ",
-            "sweeps",
+            "discount factor γ",
+            "sweeps to converge (max change < 1e-8)",
         )
         .with(Series::line("sweeps", curve)),
     );
@@ -255,8 +259,8 @@ fn discounting(report: &mut Report) -> Result<()> {
                 "Corridor: optimal first move (0 = near reward {} at {} steps, 1 = far reward {} at {} steps)",
                 NEAR.1, NEAR.0, FAR.1, FAR.0
             ),
-            "γ",
-            "first move heads for the far reward",
+            "discount factor γ",
+            "first move heads for the far reward (1 = yes)",
         )
         .with(Series::line("optimal first move", curve)),
     );
@@ -293,7 +297,8 @@ fn sweep_costs(ctx: &Context, report: &mut Report) -> Result<()> {
         &["grid", "|S|·|A|", "sweeps", "µs per sweep", "ns per state-action pair"],
     )
     .timed();
-    let mut points = vec![];
+    // (|S|·|A|, median seconds per sweep), and half the interquartile range of the runs
+    let (mut points, mut spread) = (vec![], vec![]);
     for &side in sides {
         let cost = sweep_cost(&grid_world(side, side, STEP_COST, TIMING_GAMMA)?)?;
         table.row(vec![
@@ -304,16 +309,19 @@ fn sweep_costs(ctx: &Context, report: &mut Report) -> Result<()> {
             format!("{:.2}", cost.seconds * 1e9 / cost.pairs as f64),
         ]);
         points.push((cost.pairs as f64, cost.seconds));
+        spread.push(cost.spread);
     }
     report.table(table);
     report.plot(
         Plot::new(
             "seconds_per_sweep.svg",
-            "Value iteration: time per sweep against the number of state-action pairs",
-            "|S|·|A|",
-            "seconds per sweep",
+            &format!(
+                "Value iteration: time per sweep on grid worlds (median ± half IQR of {TIMING_REPEATS} runs)"
+            ),
+            "state-action pairs |S|·|A|",
+            "time per sweep (s)",
         )
-        .with(Series::line("median time per sweep", points.clone()))
+        .with(Series::line("median time per sweep", points.clone()).with_errors(spread))
         .timed(),
     );
     // |A| alone: rings of a fixed number of states with more and more actions

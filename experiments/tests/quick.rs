@@ -129,6 +129,47 @@ fn every_claim_has_an_id_a_rule_and_n() {
     assert!(total >= 120, "{total} claims in quick mode");
 }
 
+/// Every plot names both axes; a timing plot's vertical axis states its unit; a plot with
+/// error bars says in its title what they are (an SE over seeds, or half an interquartile range
+/// of repeats), and has one half-width per point.
+#[test]
+fn every_plot_names_its_axes_and_its_error_bars() {
+    let mut with_errors = 0;
+    for experiment in mlnotes_experiments::all() {
+        let name = experiment.name();
+        let r = Report::read(&quick_run().out.join(name)).unwrap();
+        for p in &r.plots {
+            let what = format!("{name}/{}", p.file);
+            assert!(
+                !p.x_label.trim().is_empty() && !p.y_label.trim().is_empty(),
+                "{what}"
+            );
+            if p.timed {
+                assert!(
+                    ["(s)", "(ms)"].iter().any(|u| p.y_label.ends_with(u)),
+                    "{what}: a time axis without its unit: {}",
+                    p.y_label
+                );
+            }
+            for s in p.series.iter().filter(|s| !s.errors.is_empty()) {
+                with_errors += 1;
+                assert_eq!(s.errors.len(), s.points.len(), "{what}: {}", s.name);
+                assert!(
+                    s.errors.iter().all(|e| e.is_finite() && *e >= 0.0),
+                    "{what}: {}",
+                    s.name
+                );
+                assert!(
+                    p.title.contains("SE") || p.title.contains("IQR"),
+                    "{what}: error bars not named in '{}'",
+                    p.title
+                );
+            }
+        }
+    }
+    assert!(with_errors >= 20, "{with_errors} series with error bars");
+}
+
 /// The gallery that `all` wrote loads in a headless browser and every figure it links decodes
 /// (the page counts them after loading). Needs Debian's `chromium`: `.ci/run` installs it and
 /// sets `MLNOTES_REQUIRE_CHROMIUM`, under which a missing browser fails the test.
@@ -636,9 +677,14 @@ fn transformer_experiment() {
         assert_held(&r, id);
     }
     assert!(r.metrics["transformer_adding_mse_longest"] < 0.05);
+    // Timed on a GPU when one is present, and it says on which hardware.
+    let parallel = r
+        .claim_by_id("transformer-parallel")
+        .expect("parallel claim");
+    assert!(parallel.timed && parallel.n >= 4, "{parallel:?}");
     assert!(
-        r.claim_by_id("transformer-parallel")
-            .is_some_and(|c| c.timed)
+        parallel.evidence.contains("timed on the") && parallel.rule.contains("2·SE"),
+        "{parallel:?}"
     );
 }
 
@@ -677,10 +723,12 @@ fn gradient_descent_experiment() {
             "learning-rate-too-small",
             "learning-rate-too-large",
             "sgd-escapes-local-optima",
-            "momentum-damps-oscillations",
             "adam-per-parameter-rates",
         ],
     );
+    // decided either way by the measurement: momentum reverses less often along the steep
+    // direction, but at its best rate swings further (β = 0.9 is underdamped there)
+    assert_measured(&r, &["momentum-damps-oscillations"]);
     // decided either way by the measurement: 3 seeds (each the mean of 3 problems), paired
     assert!(r.claim_by_id("adam-best-default").is_some_and(|c| c.n == 3));
 }

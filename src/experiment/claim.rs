@@ -120,6 +120,29 @@ pub fn median(v: &[f64]) -> f64 {
     }
 }
 
+/// Half the interquartile range of `v`, `(Q₃ − Q₁)/2` with quartiles interpolated linearly
+/// between order statistics: the half-width of an error bar around a median of repeated
+/// timings (NaN when empty).
+///
+/// ```
+/// use mlnotes::experiment::half_iqr;
+/// // Q₁ = 2, Q₃ = 4 for 1..=5.
+/// assert_eq!(half_iqr(&[5.0, 1.0, 3.0, 2.0, 4.0]), 1.0);
+/// ```
+pub fn half_iqr(v: &[f64]) -> f64 {
+    let mut s: Vec<f64> = v.to_vec();
+    s.sort_by(f64::total_cmp);
+    if s.is_empty() {
+        return f64::NAN;
+    }
+    let quantile = |q: f64| {
+        let at = q * (s.len() - 1) as f64;
+        let (lo, hi) = (at.floor() as usize, at.ceil() as usize);
+        s[lo] + (at - lo as f64) * (s[hi] - s[lo])
+    };
+    0.5 * (quantile(0.75) - quantile(0.25))
+}
+
 impl Verdict {
     fn single(what: &str, value: f64, threshold: f64, held: bool, op: (&str, &str)) -> Self {
         Verdict {
@@ -332,6 +355,50 @@ impl Verdict {
         }
     }
 
+    /// Two growth rates: the log-log slope of `slower` (its cost against size) is below the
+    /// slope of `faster` by more than `margin` plus two standard errors of the difference,
+    /// `√(SE₁² + SE₂²)`, each slope fitted over at least [`MIN_SIZES`] sizes.
+    pub fn slope_below(
+        what: &str,
+        slower: &[(f64, f64)],
+        faster: &[(f64, f64)],
+        margin: f64,
+    ) -> Self {
+        let n = slower.len().min(faster.len());
+        let (b1, b2) = (
+            crate::metrics::log_log_slope(slower),
+            crate::metrics::log_log_slope(faster),
+        );
+        let se = slope_se(slower, b1)
+            .zip(slope_se(faster, b2))
+            .map(|(s1, s2)| s1.hypot(s2));
+        let gap = b2 - b1;
+        let bound = se.map_or(f64::NAN, |se| gap - 2.0 * se);
+        let held = n >= MIN_SIZES && bound > margin;
+        Verdict {
+            held,
+            rule: format!(
+                "log-log slope of {what}: the second slope − the first − 2·SE of the difference > {} over at least {MIN_SIZES} sizes",
+                num(margin)
+            ),
+            n,
+            effect: gap,
+            uncertainty: se,
+            threshold: margin,
+            evidence: format!(
+                "slopes {} and {} over {n} sizes: difference {}{}, minus 2·SE = {} {} {}",
+                num(b1),
+                num(b2),
+                num(gap),
+                se.map(|s| format!(" ± {}", num(s))).unwrap_or_default(),
+                num(bound),
+                if held { ">" } else { "≤" },
+                num(margin)
+            ),
+            timed: true,
+        }
+    }
+
     /// Both verdicts: held when both hold; the first gives the effect and threshold.
     pub fn and(mut self, other: Verdict) -> Self {
         self.held &= other.held;
@@ -430,6 +497,10 @@ mod tests {
         assert_eq!(mean_se(&[3.0]).1, None);
         assert_eq!(median(&[3.0, 1.0, 2.0]), 2.0);
         assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), 2.5);
+        // numpy.percentile([1, 2, 3, 4], [25, 75]) = [1.75, 3.25].
+        assert_eq!(half_iqr(&[4.0, 1.0, 2.0, 3.0]), 0.75);
+        assert_eq!(half_iqr(&[7.0]), 0.0);
+        assert!(half_iqr(&[]).is_nan());
     }
 
     #[test]
@@ -470,6 +541,32 @@ mod tests {
             "3 sizes"
         );
         assert!(!Verdict::slope("cost", &cubic, 0.8, 1.3).held());
+    }
+
+    #[test]
+    fn slope_below_counts_both_errors() {
+        let sizes = [10.0f64, 20.0, 40.0, 80.0];
+        let power = |p: f64, wobble: f64| -> Vec<(f64, f64)> {
+            sizes
+                .iter()
+                .enumerate()
+                .map(|(i, &n)| (n, n.powf(p) * (1.0 + wobble * (i % 2) as f64)))
+                .collect()
+        };
+        // Exact n¹ against n²: a gap of 1 with no error.
+        let v = Verdict::slope_below("cost", &power(1.0, 0.0), &power(2.0, 0.0), 0.5);
+        assert!(v.held() && v.timed && (v.effect - 1.0).abs() < 1e-12);
+        assert!(!Verdict::slope_below("cost", &power(2.0, 0.0), &power(1.0, 0.0), 0.0).held());
+        // The same gap, with the faster curve's points alternating ×1, ×3: its SE sinks it.
+        let noisy = Verdict::slope_below("cost", &power(1.0, 0.0), &power(2.0, 2.0), 0.5);
+        assert!(
+            noisy.uncertainty.unwrap() > 0.3 && !noisy.held(),
+            "{}",
+            noisy.evidence()
+        );
+        assert!(
+            !Verdict::slope_below("cost", &power(1.0, 0.0)[..3], &power(2.0, 0.0)[..3], 0.5).held()
+        );
     }
 
     #[test]

@@ -22,7 +22,9 @@ mod json;
 mod plot;
 mod report;
 
-pub use claim::{Claim, MIN_SIZES, MIN_TIMING_REPEATS, Verdict, is_slug, mean_se, median, num};
+pub use claim::{
+    Claim, MIN_SIZES, MIN_TIMING_REPEATS, Verdict, half_iqr, is_slug, mean_se, median, num,
+};
 pub use gallery::write_gallery;
 pub use plot::{ImageGrid, Plot, Series, SeriesStyle};
 pub use report::{Report, Table, reproducible};

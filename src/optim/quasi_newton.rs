@@ -215,6 +215,39 @@ impl Bfgs {
         obj: &impl Objective,
         theta0: ArrayView1<f64>,
     ) -> Result<(Array1<f64>, History)> {
+        self.minimize_with_estimate(obj, theta0)
+            .map(|(theta, history, _)| (theta, history))
+    }
+
+    /// [`Bfgs::minimize`], also returning BFGS's final estimate `H ≈ ∇²J⁻¹` of the inverse
+    /// Hessian, built from `H₀ = I` by the update
+    /// `H ← (I − ρ s yᵀ) H (I − ρ y sᵀ) + ρ s sᵀ`, `ρ = 1/(yᵀs)`, after each step `s` with
+    /// gradient change `y`.
+    ///
+    /// ```
+    /// use mlnotes::optim::{Bfgs, Objective, Rows};
+    /// use ndarray::{Array1, ArrayView1, array};
+    /// // J(θ) = ½ (θ₁² + 4 θ₂²): Hessian diag(1, 4).
+    /// struct Bowl;
+    /// impl Objective for Bowl {
+    ///     fn n_params(&self) -> usize { 2 }
+    ///     fn n_samples(&self) -> usize { 1 }
+    ///     fn loss_grad(&self, t: ArrayView1<f64>, _: Rows, g: &mut Array1<f64>) -> f64 {
+    ///         *g = array![t[0], 4.0 * t[1]];
+    ///         0.5 * (t[0] * t[0] + 4.0 * t[1] * t[1])
+    ///     }
+    /// }
+    /// let bfgs = Bfgs { max_iter: 20, tol: 1e-10 };
+    /// let (theta, _, h) = bfgs.minimize_with_estimate(&Bowl, array![1.0, 1.0].view()).unwrap();
+    /// assert!(theta.iter().all(|v| v.abs() < 1e-8));
+    /// // Two steps along independent directions recover the inverse Hessian diag(1, 1/4).
+    /// assert!((h[[0, 0]] - 1.0).abs() < 1e-6 && (h[[1, 1]] - 0.25).abs() < 1e-6);
+    /// ```
+    pub fn minimize_with_estimate(
+        &self,
+        obj: &impl Objective,
+        theta0: ArrayView1<f64>,
+    ) -> Result<(Array1<f64>, History, Array2<f64>)> {
         super::prepare(self, obj, theta0)?;
         let solver = BFGS::new(MoreThuenteLineSearch::new())
             .with_tolerance_grad(self.tol)
@@ -222,7 +255,7 @@ impl Bfgs {
             .with_tolerance_cost(0.0)
             .map_err(wrapped)?;
         let n = theta0.len();
-        let res = Executor::new(Problem::new(obj, self.max_iter), solver)
+        let mut res = Executor::new(Problem::new(obj, self.max_iter), solver)
             .configure(|s| {
                 s.param(theta0.to_owned())
                     .inv_hessian(Array2::eye(n))
@@ -230,7 +263,12 @@ impl Bfgs {
             })
             .run()
             .map_err(wrapped)?;
-        finish(obj, theta0, &res.state, self.tol)
+        let (theta, history) = finish(obj, theta0, &res.state, self.tol)?;
+        let estimate = res
+            .state
+            .take_inv_hessian()
+            .unwrap_or_else(|| Array2::eye(n));
+        Ok((theta, history, estimate))
     }
 }
 
