@@ -60,6 +60,9 @@ fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: usize) ->
     (batch * steps) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Hidden widths of the recurrent models (the Transformer runs at the first).
+const SEQUENCE_WIDTHS: [usize; 2] = [32, 128];
+
 /// Training sequences per second on the adding problem at T = 100 (batches of 64).
 fn sequences_per_sec(config: &SequenceModelConfig, device: &Device, steps: usize) -> f64 {
     let task = Task::Adding { length: 100 };
@@ -114,19 +117,31 @@ fn main() {
         sequences.push((backend, device));
     }
     println!(
-        "\nAdding problem, T = 100, batches of 64, training sequences/s (width 32)\n{:<8} {:>10} {:>10} {:>12}",
-        "backend", "RNN", "LSTM", "Transformer"
+        "\nAdding problem, T = 100, batches of 64, training sequences/s\n{:<8} {:>6} {:>10} {:>10} {:>12}",
+        "backend", "width", "RNN", "LSTM", "Transformer"
     );
     for (backend, device) in sequences {
         let steps = if backend == Backend::Wgpu { 2 } else { 10 };
-        let rate =
-            |arch| sequences_per_sec(&SequenceModelConfig::new(2, 32, 1, arch), &device, steps);
-        println!(
-            "{:<8} {:>10.0} {:>10.0} {:>12.0}",
-            backend.name(),
-            rate(Architecture::Rnn),
-            rate(Architecture::Lstm),
-            rate(Architecture::Transformer(TransformerConfig::new(2)))
-        );
+        for width in SEQUENCE_WIDTHS {
+            let rate = |arch| {
+                sequences_per_sec(&SequenceModelConfig::new(2, width, 1, arch), &device, steps)
+            };
+            let transformer = if width == SEQUENCE_WIDTHS[0] {
+                format!(
+                    "{:.0}",
+                    rate(Architecture::Transformer(TransformerConfig::new(2)))
+                )
+            } else {
+                "-".into()
+            };
+            println!(
+                "{:<8} {:>6} {:>10.0} {:>10.0} {:>12}",
+                backend.name(),
+                width,
+                rate(Architecture::Rnn),
+                rate(Architecture::Lstm),
+                transformer
+            );
+        }
     }
 }

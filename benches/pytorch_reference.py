@@ -29,16 +29,16 @@ class Cnn(nn.Module):
 class Sequence(nn.Module):
     """Encoder over [batch, T, 2] and a linear read-out of the last step (adding problem)."""
 
-    def __init__(self, kind):
+    def __init__(self, kind, width=32):
         super().__init__()
         self.kind = kind
         if kind == "transformer":
-            self.embed = nn.Linear(2, 32)
-            layer = nn.TransformerEncoderLayer(32, 4, 64, dropout=0.0, batch_first=True)
+            self.embed = nn.Linear(2, width)
+            layer = nn.TransformerEncoderLayer(width, 4, 2 * width, dropout=0.0, batch_first=True)
             self.encoder = nn.TransformerEncoder(layer, 2)
         else:
-            self.encoder = (nn.RNN if kind == "rnn" else nn.LSTM)(2, 32, batch_first=True)
-        self.head = nn.Linear(32, 1)
+            self.encoder = (nn.RNN if kind == "rnn" else nn.LSTM)(2, width, batch_first=True)
+        self.head = nn.Linear(width, 1)
 
     def forward(self, x):
         if self.kind == "transformer":
@@ -71,6 +71,6 @@ if __name__ == "__main__":
     print(f"MLP 64-256-256-10 samples/s: {samples_per_sec(mlp()):.0f}")
     print(f"digits CNN samples/s: {samples_per_sec(Cnn()):.0f}")
     x, y = torch.rand(64, 100, 2), torch.rand(64)
-    for kind in ["rnn", "lstm", "transformer"]:
-        rate = samples_per_sec(Sequence(kind), steps=20, x=x, y=y, loss_fn=nn.MSELoss())
-        print(f"adding problem T = 100, {kind} sequences/s: {rate:.0f}")
+    for kind, width in [("rnn", 32), ("lstm", 32), ("transformer", 32), ("rnn", 128), ("lstm", 128)]:
+        rate = samples_per_sec(Sequence(kind, width), steps=20, x=x, y=y, loss_fn=nn.MSELoss())
+        print(f"adding problem T = 100, width {width}, {kind} sequences/s: {rate:.0f}")

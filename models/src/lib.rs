@@ -6,6 +6,8 @@
 #![warn(missing_docs)]
 
 pub mod attention;
+#[cfg(feature = "flex")]
+mod bptt;
 pub mod cnn;
 pub mod mlp;
 pub mod rnn;

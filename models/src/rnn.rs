@@ -11,6 +11,10 @@
 //! The four gates share one matrix product (their weights side by side, in the order f, i, c̃,
 //! o), and the input projections `W_x x_t` of all time steps are computed in one product before
 //! the recurrence: only `W_h h_{t-1}` is left inside the loop.
+//!
+//! `forward` runs the recurrence as one operation with a hand-written backward pass through time
+//! when training on flex (`crate::bptt`); `forward_unrolled` is the step-by-step reference,
+//! written from the equations above, which every other backend runs.
 
 use burn::config::Config;
 use burn::module::{Module, Param};
@@ -86,11 +90,26 @@ impl RnnCell {
         activation::tanh(xw_t + self.hidden.forward(h))
     }
 
-    /// Unrolled over `x: [batch, time, d_input]` from `h_0 = 0`: every `h_t` as
-    /// `[batch, time, hidden]`.
+    /// Over `x: [batch, time, d_input]` from `h_0 = 0`: every `h_t` as `[batch, time, hidden]`
+    /// (as [`RnnCell::forward_unrolled`], fused on flex).
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let [batch, time, _] = x.dims();
         let xw = self.input.forward(x);
+        #[cfg(feature = "flex")]
+        if let Some(hs) =
+            crate::bptt::recurrence(crate::bptt::Cell::Rnn, &xw, &self.hidden.weight.val())
+        {
+            return hs;
+        }
+        self.unrolled(xw)
+    }
+
+    /// The reference: unrolled step by step over `x: [batch, time, d_input]` from `h_0 = 0`.
+    pub fn forward_unrolled(&self, x: Tensor<3>) -> Tensor<3> {
+        self.unrolled(self.input.forward(x))
+    }
+
+    fn unrolled(&self, xw: Tensor<3>) -> Tensor<3> {
+        let [batch, time, _] = xw.dims();
         let mut h = Tensor::zeros([batch, self.d_hidden()], &xw.device());
         let mut hs = Vec::with_capacity(time);
         for t in 0..time {
@@ -141,11 +160,38 @@ impl LstmCell {
         LstmState { c, h }
     }
 
-    /// Unrolled over `x: [batch, time, d_input]` from zero states: every `h_t` as
-    /// `[batch, time, hidden]`, and the final state.
+    /// Over `x: [batch, time, d_input]` from zero states: every `h_t` as `[batch, time, hidden]`,
+    /// and the final state (as [`LstmCell::forward_unrolled`], fused on flex).
     pub fn forward(&self, x: Tensor<3>) -> (Tensor<3>, LstmState) {
-        let [batch, time, _] = x.dims();
         let xw = self.input.forward(x);
+        #[cfg(feature = "flex")]
+        if let Some(hc) =
+            crate::bptt::recurrence(crate::bptt::Cell::Lstm, &xw, &self.hidden.weight.val())
+        {
+            let [batch, time, both] = hc.dims();
+            let h = both / 2;
+            let hs = hc.clone().slice([0..batch, 0..time, 0..h]);
+            let last = |from: usize| {
+                hc.clone()
+                    .slice([0..batch, time - 1..time, from..from + h])
+                    .reshape([batch, h])
+            };
+            let state = LstmState {
+                c: last(h),
+                h: last(0),
+            };
+            return (hs, state);
+        }
+        self.unrolled(xw)
+    }
+
+    /// The reference: unrolled step by step over `x: [batch, time, d_input]` from zero states.
+    pub fn forward_unrolled(&self, x: Tensor<3>) -> (Tensor<3>, LstmState) {
+        self.unrolled(self.input.forward(x))
+    }
+
+    fn unrolled(&self, xw: Tensor<3>) -> (Tensor<3>, LstmState) {
+        let [batch, time, _] = xw.dims();
         let zeros = Tensor::zeros([batch, self.d_hidden()], &xw.device());
         let mut state = LstmState {
             c: zeros.clone(),
@@ -193,6 +239,97 @@ mod tests {
             (h[0] - h1).abs() < 1e-6 && (h[1] - h2).abs() < 1e-6,
             "{h:?}"
         );
+    }
+
+    /// Largest absolute difference between two tensors' values.
+    fn gap<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
+        values(a)
+            .iter()
+            .zip(values(b))
+            .map(|(p, q)| (p - q).abs())
+            .fold(0.0, f32::max)
+    }
+
+    /// A weighted sum of the outputs (weights of both signs), its inputs and the gradients of
+    /// both weight matrices, through `forward`.
+    fn outputs_and_gradients(
+        forward: impl Fn(Tensor<3>) -> Tensor<3>,
+        x: &Tensor<3>,
+        weights: [&Param<Tensor<2>>; 2],
+    ) -> [Tensor<3>; 2] {
+        let x = x.clone().require_grad();
+        let out = forward(x.clone());
+        let [b, t, w] = out.dims();
+        let readout: Vec<f32> = (0..b * t * w)
+            .map(|i| ((i * 5) % 11) as f32 / 5.0 - 1.0)
+            .collect();
+        let readout = Tensor::<3>::from_data(TensorData::new(readout, [b, t, w]), &x.device());
+        let grads = (out.clone() * readout).sum().backward();
+        let flat = |g: Tensor<2>| {
+            let [r, c] = g.dims();
+            g.reshape([1, r, c])
+        };
+        let [wi, wh] = weights.map(|p| flat(p.val().grad(&grads).expect("weight gradient")));
+        let gx = x.grad(&grads).expect("input gradient");
+        let [b, t, d] = gx.dims();
+        let all = Tensor::cat(
+            vec![
+                gx.reshape([1, b * t, d]).reshape([1, 1, b * t * d]),
+                wi.clone().reshape([1, 1, wi.dims().iter().product()]),
+                wh.clone().reshape([1, 1, wh.dims().iter().product()]),
+            ],
+            2,
+        );
+        [out, all]
+    }
+
+    #[test]
+    fn fused_recurrences_equal_the_unrolled_cells_forward_and_backward() {
+        let device = Device::flex().autodiff();
+        device.seed(3);
+        let (d_in, h) = (3, 5);
+        let x: Vec<f32> = (0..4 * 7 * d_in)
+            .map(|i| ((i * 7) % 13) as f32 / 6.0 - 1.0)
+            .collect();
+        let x = Tensor::<3>::from_data(TensorData::new(x, [4, 7, d_in]), &device);
+        let rnn = RecurrentConfig::new(d_in, h).init_rnn(&device);
+        let lstm = RecurrentConfig::new(d_in, h).init_lstm(&device);
+        // The fused operation is what `forward` runs here.
+        for (cell, input, hidden) in [
+            (crate::bptt::Cell::Rnn, &rnn.input, &rnn.hidden),
+            (crate::bptt::Cell::Lstm, &lstm.input, &lstm.hidden),
+        ] {
+            let xw = input.forward(x.clone());
+            assert!(crate::bptt::recurrence(cell, &xw, &hidden.weight.val()).is_some());
+        }
+        let weights = [&rnn.input.weight, &rnn.hidden.weight];
+        let [fused, fused_grads] = outputs_and_gradients(|x| rnn.forward(x), &x, weights);
+        let [unrolled, unrolled_grads] =
+            outputs_and_gradients(|x| rnn.forward_unrolled(x), &x, weights);
+        assert!(gap(fused, unrolled) < 1e-6, "RNN outputs");
+        assert!(gap(fused_grads, unrolled_grads) < 1e-5, "RNN gradients");
+
+        let weights = [&lstm.input.weight, &lstm.hidden.weight];
+        // Both the outputs h_t and the final cell state c_T carry the loss.
+        let with_state = |(hs, state): (Tensor<3>, LstmState)| {
+            let [b, _, h] = hs.dims();
+            Tensor::cat(vec![hs, state.c.reshape([b, 1, h])], 1)
+        };
+        let [fused, fused_grads] =
+            outputs_and_gradients(|x| with_state(lstm.forward(x)), &x, weights);
+        let [unrolled, unrolled_grads] =
+            outputs_and_gradients(|x| with_state(lstm.forward_unrolled(x)), &x, weights);
+        assert!(gap(fused, unrolled) < 1e-6, "LSTM outputs");
+        assert!(gap(fused_grads, unrolled_grads) < 1e-5, "LSTM gradients");
+    }
+
+    #[test]
+    fn fused_recurrence_without_autodiff_is_the_reference() {
+        // Inference on flex without autodiff takes the reference loop: same numbers.
+        let device = Device::flex();
+        let cell = RecurrentConfig::new(2, 3).init_lstm(&device);
+        let x = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 12], [2, 3, 2]), &device);
+        assert!(gap(cell.forward(x.clone()).0, cell.forward_unrolled(x).0) == 0.0);
     }
 
     #[test]
