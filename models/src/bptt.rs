@@ -23,8 +23,9 @@ use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, Flex};
-use burn::tensor::{Device, Tensor, TensorData};
+use burn::tensor::{DType, Tensor, TensorData};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 
@@ -69,7 +70,8 @@ impl Cell {
 /// The recurrence of `cell` over the input projections `xw: [batch, time, gates·hidden]` with the
 /// recurrent weights `w: [hidden, gates·hidden]`, from zero states, as one autodiff operation:
 /// `[batch, time, outputs·hidden]`. `None` (the caller runs its reference loop) unless both
-/// tensors are `f32` on flex with autodiff.
+/// tensors are `f32` on flex with autodiff (without gradient checkpointing, which the fused
+/// operation does not take part in), or a size is zero.
 pub(crate) fn recurrence(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<Tensor<3>> {
     let xw = xw.clone().try_into_primitive::<Trained>().ok()?;
     let w = w.clone().try_into_primitive::<Trained>().ok()?;
@@ -77,22 +79,17 @@ pub(crate) fn recurrence(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<Te
     let (w, w_node) = w.into_parts();
     let [b, t, width] = Tensor::<3>::from_primitive::<Flex>(xw.clone()).dims();
     let [h, w_width] = Tensor::<2>::from_primitive::<Flex>(w.clone()).dims();
-    if width != cell.gates() * h || w_width != width || t == 0 {
+    if width != cell.gates() * h || w_width != width || t == 0 || b == 0 || h == 0 {
         return None;
     }
     let dims = Dims { t, b, h };
-    let xw = swap_outer(
-        &values(Tensor::<3>::from_primitive::<Flex>(xw))?,
-        b,
-        t,
-        width,
-    );
-    let w = values(Tensor::<2>::from_primitive::<Flex>(w))?;
+    let xw = swap_outer(&values(xw)?, b, t, width);
+    let w = values(w)?;
     let saved = Saved::forward(cell, dims, xw, w);
     let output = flex(
         swap_outer(&saved.output(), t, b, cell.outputs() * h),
         [b, t, cell.outputs() * h],
-    )?;
+    );
     let out = match Fused
         .prepare::<NoCheckpointing>([xw_node, w_node])
         .compute_bound()
@@ -104,19 +101,17 @@ pub(crate) fn recurrence(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<Te
     Some(Tensor::from_primitive::<Trained>(out))
 }
 
-/// A tensor's values, when they are `f32`.
-fn values<const D: usize>(t: Tensor<D>) -> Option<Vec<f32>> {
+/// A flex tensor's values (row-major), when they are `f32`.
+fn values(t: FlexTensor) -> Option<Vec<f32>> {
+    if t.dtype() != DType::F32 {
+        return None;
+    }
     t.into_data().try_into_vec::<f32>().ok()
 }
 
-/// A flex tensor of `shape` from row-major values.
-fn flex<const D: usize>(
-    values: Vec<f32>,
-    shape: [usize; D],
-) -> Option<<Flex as burn::backend::BackendTypes>::FloatTensorPrimitive> {
-    Tensor::<D>::from_data(TensorData::new(values, shape), &Device::flex())
-        .try_into_primitive::<Flex>()
-        .ok()
+/// An `f32` flex tensor of `shape` from row-major values.
+fn flex<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
 }
 
 /// Swap the two outer axes: `[n, m, w]` to `[m, n, w]` (batch-major to time-major and back).
@@ -139,6 +134,7 @@ fn matrix_mut(v: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_, f32>
     ArrayViewMut2::from_shape((rows, cols), v).expect("a buffer sized for its matrix")
 }
 
+/// The logistic function `σ(x) = 1 / (1 + e^{−x})`.
 fn sigmoid(x: f32) -> f32 {
     1.0 / (1.0 + (-x).exp())
 }
@@ -217,13 +213,18 @@ impl Saved {
                 }
             }
         }
+        // The RNN's activated pre-activations are its hidden states: no second copy.
+        let gates = match cell {
+            Cell::Rnn => vec![],
+            Cell::Lstm => z,
+        };
         Saved {
             cell,
             dims,
             w,
             hs,
             cs,
-            gates: z,
+            gates,
         }
     }
 
@@ -276,15 +277,17 @@ impl Saved {
                     }
                 }
             }
-            // δh = ∂L/∂z_t Wᵀ, for step t − 1.
-            let w_t = matrix(&self.w, h, g).reversed_axes();
-            general_mat_mul(
-                1.0,
-                &matrix(dzs, b, g),
-                &w_t,
-                0.0,
-                &mut matrix_mut(&mut dh, b, h),
-            );
+            // δh = ∂L/∂z_t Wᵀ, for step t − 1 (none before the first step).
+            if s > 0 {
+                let w_t = matrix(&self.w, h, g).reversed_axes();
+                general_mat_mul(
+                    1.0,
+                    &matrix(dzs, b, g),
+                    &w_t,
+                    0.0,
+                    &mut matrix_mut(&mut dh, b, h),
+                );
+            }
         }
         // ∂L/∂W = Σ_t h_{t-1}ᵀ ∂L/∂z_t, one product over every step after the first.
         let rows = (t - 1) * b;
@@ -308,15 +311,18 @@ impl Backward<Flex, 2> for Fused {
         let Dims { t, b, h } = saved.dims;
         let (g, out) = (saved.cell.gates() * h, saved.cell.outputs() * h);
         let grad = grads.consume::<Flex>(&ops.node);
-        let grad = values(Tensor::<3>::from_primitive::<Flex>(grad))
-            .expect("the gradient of an f32 flex output is f32");
+        // The output is f32; a gradient of another precision is brought back to it.
+        let grad = grad
+            .into_data()
+            .convert::<f32>()
+            .try_into_vec::<f32>()
+            .expect("converted to f32");
         let (dz, dw) = saved.backward(&swap_outer(&grad, b, t, out));
         if let Some(node) = xw_node {
-            let dxw = flex(swap_outer(&dz, t, b, g), [b, t, g]).expect("an f32 flex tensor");
-            grads.register::<Flex>(node.id, dxw);
+            grads.register::<Flex>(node.id, flex(swap_outer(&dz, t, b, g), [b, t, g]));
         }
         if let Some(node) = w_node {
-            grads.register::<Flex>(node.id, flex(dw, [h, g]).expect("an f32 flex tensor"));
+            grads.register::<Flex>(node.id, flex(dw, [h, g]));
         }
     }
 }

@@ -13,8 +13,9 @@
 //! the recurrence: only `W_h h_{t-1}` is left inside the loop.
 //!
 //! `forward` runs the recurrence as one operation with a hand-written backward pass through time
-//! when training on flex (`crate::bptt`); `forward_unrolled` is the step-by-step reference,
-//! written from the equations above, which every other backend runs.
+//! when training on flex in `f32` (`crate::bptt`); `forward_unrolled` is the step-by-step
+//! reference, written from the equations above, which `forward` also runs everywhere else: other
+//! backends, flex without autodiff or in another precision, and a `hidden` layer given a bias.
 
 use burn::config::Config;
 use burn::module::{Module, Param};
@@ -95,8 +96,9 @@ impl RnnCell {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let xw = self.input.forward(x);
         #[cfg(feature = "flex")]
-        if let Some(hs) =
-            crate::bptt::recurrence(crate::bptt::Cell::Rnn, &xw, &self.hidden.weight.val())
+        if self.hidden.bias.is_none()
+            && let Some(hs) =
+                crate::bptt::recurrence(crate::bptt::Cell::Rnn, &xw, &self.hidden.weight.val())
         {
             return hs;
         }
@@ -165,8 +167,9 @@ impl LstmCell {
     pub fn forward(&self, x: Tensor<3>) -> (Tensor<3>, LstmState) {
         let xw = self.input.forward(x);
         #[cfg(feature = "flex")]
-        if let Some(hc) =
-            crate::bptt::recurrence(crate::bptt::Cell::Lstm, &xw, &self.hidden.weight.val())
+        if self.hidden.bias.is_none()
+            && let Some(hc) =
+                crate::bptt::recurrence(crate::bptt::Cell::Lstm, &xw, &self.hidden.weight.val())
         {
             let [batch, time, both] = hc.dims();
             let h = both / 2;
@@ -241,13 +244,31 @@ mod tests {
         );
     }
 
-    /// Largest absolute difference between two tensors' values.
+    /// Largest absolute difference between two tensors' values: infinite where either is NaN;
+    /// the shapes must agree.
     fn gap<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
-        values(a)
-            .iter()
-            .zip(values(b))
-            .map(|(p, q)| (p - q).abs())
+        assert_eq!(a.dims(), b.dims(), "shapes");
+        largest_difference(&values(a), &values(b))
+    }
+
+    fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+        assert_eq!(a.len(), b.len(), "lengths");
+        a.iter()
+            .zip(b)
+            .map(|(p, q)| {
+                let d = (p - q).abs();
+                if d.is_nan() { f32::INFINITY } else { d }
+            })
             .fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn the_gap_sees_nan() {
+        assert_eq!(largest_difference(&[1.0, 2.0], &[1.5, 2.0]), 0.5);
+        assert_eq!(
+            largest_difference(&[1.0, f32::NAN], &[1.0, 2.0]),
+            f32::INFINITY
+        );
     }
 
     /// A weighted sum of the outputs (weights of both signs), its inputs and the gradients of
@@ -266,32 +287,35 @@ mod tests {
         let readout = Tensor::<3>::from_data(TensorData::new(readout, [b, t, w]), &x.device());
         let grads = (out.clone() * readout).sum().backward();
         let flat = |g: Tensor<2>| {
-            let [r, c] = g.dims();
-            g.reshape([1, r, c])
+            let n = g.dims().iter().product();
+            g.reshape([1, 1, n])
         };
         let [wi, wh] = weights.map(|p| flat(p.val().grad(&grads).expect("weight gradient")));
         let gx = x.grad(&grads).expect("input gradient");
-        let [b, t, d] = gx.dims();
-        let all = Tensor::cat(
-            vec![
-                gx.reshape([1, b * t, d]).reshape([1, 1, b * t * d]),
-                wi.clone().reshape([1, 1, wi.dims().iter().product()]),
-                wh.clone().reshape([1, 1, wh.dims().iter().product()]),
-            ],
-            2,
-        );
-        [out, all]
+        let n = gx.dims().iter().product();
+        [out, Tensor::cat(vec![gx.reshape([1, 1, n]), wi, wh], 2)]
+    }
+
+    /// Inputs `[batch, time, d_in]` with values of both signs.
+    fn inputs(batch: usize, time: usize, d_in: usize, device: &Device) -> Tensor<3> {
+        let x: Vec<f32> = (0..batch * time * d_in)
+            .map(|i| ((i * 7) % 13) as f32 / 6.0 - 1.0)
+            .collect();
+        Tensor::from_data(TensorData::new(x, [batch, time, d_in]), device)
     }
 
     #[test]
     fn fused_recurrences_equal_the_unrolled_cells_forward_and_backward() {
+        for (batch, time) in [(4, 7), (1, 1), (1, 6), (3, 1)] {
+            fused_equals_unrolled(batch, time);
+        }
+    }
+
+    fn fused_equals_unrolled(batch: usize, time: usize) {
         let device = Device::flex().autodiff();
         device.seed(3);
         let (d_in, h) = (3, 5);
-        let x: Vec<f32> = (0..4 * 7 * d_in)
-            .map(|i| ((i * 7) % 13) as f32 / 6.0 - 1.0)
-            .collect();
-        let x = Tensor::<3>::from_data(TensorData::new(x, [4, 7, d_in]), &device);
+        let x = inputs(batch, time, d_in, &device);
         let rnn = RecurrentConfig::new(d_in, h).init_rnn(&device);
         let lstm = RecurrentConfig::new(d_in, h).init_lstm(&device);
         // The fused operation is what `forward` runs here.
@@ -306,8 +330,11 @@ mod tests {
         let [fused, fused_grads] = outputs_and_gradients(|x| rnn.forward(x), &x, weights);
         let [unrolled, unrolled_grads] =
             outputs_and_gradients(|x| rnn.forward_unrolled(x), &x, weights);
-        assert!(gap(fused, unrolled) < 1e-6, "RNN outputs");
-        assert!(gap(fused_grads, unrolled_grads) < 1e-5, "RNN gradients");
+        assert!(gap(fused, unrolled) < 1e-6, "RNN outputs, {batch} × {time}");
+        assert!(
+            gap(fused_grads, unrolled_grads) < 1e-5,
+            "RNN gradients, {batch} × {time}"
+        );
 
         let weights = [&lstm.input.weight, &lstm.hidden.weight];
         // Both the outputs h_t and the final cell state c_T carry the loss.
@@ -319,17 +346,82 @@ mod tests {
             outputs_and_gradients(|x| with_state(lstm.forward(x)), &x, weights);
         let [unrolled, unrolled_grads] =
             outputs_and_gradients(|x| with_state(lstm.forward_unrolled(x)), &x, weights);
-        assert!(gap(fused, unrolled) < 1e-6, "LSTM outputs");
-        assert!(gap(fused_grads, unrolled_grads) < 1e-5, "LSTM gradients");
+        assert!(
+            gap(fused, unrolled) < 1e-6,
+            "LSTM outputs, {batch} × {time}"
+        );
+        assert!(
+            gap(fused_grads, unrolled_grads) < 1e-5,
+            "LSTM gradients, {batch} × {time}"
+        );
     }
 
     #[test]
-    fn fused_recurrence_without_autodiff_is_the_reference() {
+    fn a_frozen_recurrent_weight_gets_no_gradient_and_the_rest_theirs() {
+        let device = Device::flex().autodiff();
+        device.seed(4);
+        let mut lstm = RecurrentConfig::new(3, 4).init_lstm(&device);
+        lstm.hidden.weight = lstm.hidden.weight.clone().set_require_grad(false);
+        let x = inputs(2, 5, 3, &device).require_grad();
+        let xw = lstm.input.forward(x.clone());
+        assert!(
+            crate::bptt::recurrence(crate::bptt::Cell::Lstm, &xw, &lstm.hidden.weight.val())
+                .is_some()
+        );
+        let grads_of = |hs: Tensor<3>| {
+            let grads = hs.sum().backward();
+            let input = lstm.input.weight.val().grad(&grads).expect("input weight");
+            assert!(lstm.hidden.weight.val().grad(&grads).is_none());
+            (input, x.grad(&grads).expect("input gradient"))
+        };
+        let (fused_w, fused_x) = grads_of(lstm.forward(x.clone()).0);
+        let (unrolled_w, unrolled_x) = grads_of(lstm.forward_unrolled(x.clone()).0);
+        assert!(gap(fused_w, unrolled_w) < 1e-5);
+        assert!(gap(fused_x, unrolled_x) < 1e-5);
+    }
+
+    #[test]
+    fn untracked_inputs_on_autodiff_give_the_reference_outputs() {
+        // Nothing requires a gradient: the fused operation runs untracked.
+        let device = Device::flex().autodiff();
+        device.seed(6);
+        let rnn = RecurrentConfig::new(2, 3).init_rnn(&device).no_grad();
+        let x = inputs(2, 4, 2, &device);
+        let xw = rnn.input.forward(x.clone());
+        assert!(
+            crate::bptt::recurrence(crate::bptt::Cell::Rnn, &xw, &rnn.hidden.weight.val())
+                .is_some()
+        );
+        assert!(gap(rnn.forward(x.clone()), rnn.forward_unrolled(x)) < 1e-6);
+    }
+
+    #[test]
+    fn without_autodiff_or_with_a_hidden_bias_the_reference_runs() {
         // Inference on flex without autodiff takes the reference loop: same numbers.
         let device = Device::flex();
         let cell = RecurrentConfig::new(2, 3).init_lstm(&device);
         let x = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 12], [2, 3, 2]), &device);
+        let xw = cell.input.forward(x.clone());
+        assert!(
+            crate::bptt::recurrence(crate::bptt::Cell::Lstm, &xw, &cell.hidden.weight.val())
+                .is_none()
+        );
         assert!(gap(cell.forward(x.clone()).0, cell.forward_unrolled(x).0) == 0.0);
+        // A bias on the recurrent layer, which the fused operation has no place for, is used.
+        let device = Device::flex().autodiff();
+        device.seed(8);
+        let mut rnn = RecurrentConfig::new(2, 3).init_rnn(&device);
+        rnn.hidden = LinearConfig::new(3, 3).init(&device);
+        let x = inputs(2, 4, 2, &device);
+        let unbiased = RnnCell {
+            input: rnn.input.clone(),
+            hidden: Linear {
+                bias: None,
+                ..rnn.hidden.clone()
+            },
+        };
+        assert!(gap(rnn.forward(x.clone()), rnn.forward_unrolled(x.clone())) < 1e-6);
+        assert!(gap(rnn.forward(x.clone()), unbiased.forward(x)) > 1e-3);
     }
 
     #[test]
@@ -369,13 +461,7 @@ mod tests {
         let x = Tensor::<3>::from_data(TensorData::new(x, [2, 5, d_in]), &device);
         let (expected, expected_state) = burn_lstm.forward(x.clone(), None);
         let (got, state) = ours.forward(x);
-        let diff = |a: Vec<f32>, b: Vec<f32>| {
-            a.iter()
-                .zip(&b)
-                .map(|(p, q)| (p - q).abs())
-                .fold(0.0f32, f32::max)
-        };
-        assert!(diff(values(expected), values(got)) < 1e-6);
-        assert!(diff(values(expected_state.cell), values(state.c)) < 1e-6);
+        assert!(gap(expected, got) < 1e-6);
+        assert!(gap(expected_state.cell, state.c) < 1e-6);
     }
 }
