@@ -3,7 +3,8 @@
 //! 3×3×16, pool, conv 3×3×32, pool, 64, 10); training sequences/s of the RNN, LSTM and
 //! Transformer on the adding problem at T = 100. This is the measurement behind the default backend;
 //! `benches/pytorch_reference.py` times the same models in PyTorch.
-//! Run: `cargo bench --bench backends --all-features`.
+//! Run: `cargo bench --bench backends --all-features`; names after `--` (`matmul`, `mlp`, `cnn`,
+//! `rnn`, `lstm`, `transformer`) run only those models (the others print as `-`).
 
 use std::time::Instant;
 
@@ -84,7 +85,26 @@ fn sequences_per_sec(config: &SequenceModelConfig, device: &Device, steps: usize
     (64 * steps) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// Whether `model` is asked for: every model when no name is given after `--`.
+fn wanted(model: &str) -> bool {
+    let names: Vec<String> = std::env::args()
+        .skip(1)
+        .filter(|a| !a.starts_with("--"))
+        .collect();
+    names.is_empty() || names.iter().any(|n| n.eq_ignore_ascii_case(model))
+}
+
+/// `rate` formatted when `model` is asked for, `-` otherwise.
+fn measured(model: &str, rate: impl FnOnce() -> f64, decimals: usize) -> String {
+    if wanted(model) {
+        format!("{:.*}", decimals, rate())
+    } else {
+        "-".into()
+    }
+}
+
 fn main() {
+    mlnotes::memory::keep_freed_memory();
     println!(
         "{:<8} {:>18} {:>28} {:>24}",
         "backend", "matmul 512 GFLOP/s", "MLP 64-256-256-10 samples/s", "digits CNN samples/s"
@@ -99,16 +119,26 @@ fn main() {
             }
         };
         let iters = if backend == Backend::Wgpu { 3 } else { 20 };
-        let gflops = matmul_gflops(&device, 512, iters);
         let steps = if backend == Backend::Wgpu { 5 } else { 50 };
-        let mlp = train_samples_per_sec(
-            MlpConfig::new(64, vec![256, 256], 10).init(&device),
-            64,
-            steps,
+        let gflops = measured("matmul", || matmul_gflops(&device, 512, iters), 1);
+        let mlp = measured(
+            "mlp",
+            || {
+                train_samples_per_sec(
+                    MlpConfig::new(64, vec![256, 256], 10).init(&device),
+                    64,
+                    steps,
+                )
+            },
+            0,
         );
-        let cnn = train_samples_per_sec(CnnConfig::digits().init(&device), 64, steps);
+        let cnn = measured(
+            "cnn",
+            || train_samples_per_sec(CnnConfig::digits().init(&device), 64, steps),
+            0,
+        );
         println!(
-            "{:<8} {:>18.1} {:>28.0} {:>24.0}",
+            "{:<8} {:>18} {:>28} {:>24}",
             backend.name(),
             gflops,
             mlp,
@@ -121,25 +151,26 @@ fn main() {
         "backend", "width", "RNN", "LSTM", "Transformer"
     );
     for (backend, device) in sequences {
-        let steps = if backend == Backend::Wgpu { 2 } else { 10 };
+        let steps = if backend == Backend::Wgpu { 2 } else { 30 };
         for width in SEQUENCE_WIDTHS {
             let rate = |arch| {
                 sequences_per_sec(&SequenceModelConfig::new(2, width, 1, arch), &device, steps)
             };
             let transformer = if width == SEQUENCE_WIDTHS[0] {
-                format!(
-                    "{:.0}",
-                    rate(Architecture::Transformer(TransformerConfig::new(2)))
+                measured(
+                    "transformer",
+                    || rate(Architecture::Transformer(TransformerConfig::new(2))),
+                    0,
                 )
             } else {
                 "-".into()
             };
             println!(
-                "{:<8} {:>6} {:>10.0} {:>10.0} {:>12}",
+                "{:<8} {:>6} {:>10} {:>10} {:>12}",
                 backend.name(),
                 width,
-                rate(Architecture::Rnn),
-                rate(Architecture::Lstm),
+                measured("rnn", || rate(Architecture::Rnn), 0),
+                measured("lstm", || rate(Architecture::Lstm), 0),
                 transformer
             );
         }

@@ -60,6 +60,7 @@ fn bench(name: &str, unit: &str, scale: f64, min_secs: f64, f: impl FnMut()) {
 }
 
 fn main() {
+    mlnotes::memory::keep_freed_memory();
     println!("{:<56} {:>12}", "workload", "throughput");
     for (n, p) in [(10_000, 100), (100_000, 10)] {
         let (reg, cls) = synthetic(n, p, 1);

@@ -43,6 +43,7 @@ fn write(path: &std::path::Path, rows: usize) -> std::io::Result<()> {
 }
 
 fn main() {
+    mlnotes::memory::keep_freed_memory();
     let rows: usize = std::env::args()
         .skip(1)
         .find_map(|a| a.parse().ok())

@@ -205,6 +205,7 @@ fn families() -> Vec<Family> {
 }
 
 fn main() {
+    mlnotes::memory::keep_freed_memory();
     let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let data: Vec<(usize, Dataset<f64>, Dataset<usize>)> = SIZES
         .iter()

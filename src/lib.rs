@@ -30,6 +30,7 @@
 //! | Linear algebra the models share (Cholesky, symmetric eigenvalues) | [`linalg`] |
 //! | Errors: one typed [`Error`] for the whole library | [`error`] |
 //! | Progress bars on long work | [`progress`] |
+//! | Memory: freed buffers kept for reuse by the programs that train | [`memory`] |
 //! | What every training loop returns (model and typed history) | [`training`] |
 //! | Checkpoints: training loops that survive interruption | [`checkpoint`] |
 //! | Experiments (claims measured, reports, plots) | [`experiment`] |
@@ -54,6 +55,7 @@ pub mod gan;
 pub mod knn;
 pub mod linalg;
 pub mod linear;
+pub mod memory;
 pub mod metrics;
 pub mod optim;
 pub mod pca;

@@ -114,16 +114,41 @@ impl SelfAttention {
             .swap_dims(1, 2)
     }
 
+    /// The projections `Q, K, V` of `x`, each `[batch, time, d_model]`.
+    fn projections(&self, x: Tensor<3>) -> [Tensor<3>; 3] {
+        [&self.query, &self.key, &self.value].map(|layer| layer.forward(x.clone()))
+    }
+
+    /// The reference: heads split, each attended by [`scaled_dot_product_attention`], merged
+    /// again: the context `[batch, time, d_model]` and the weights `[batch, heads, time, time]`.
+    fn heads_attention(&self, [q, k, v]: [Tensor<3>; 3]) -> (Tensor<3>, Tensor<4>) {
+        let [b, t, d] = q.dims();
+        let (context, weights) = scaled_dot_product_attention(
+            self.split_heads(q),
+            self.split_heads(k),
+            self.split_heads(v),
+        );
+        (context.swap_dims(1, 2).reshape([b, t, d]), weights)
+    }
+
     /// Self-attention of `x: [batch, time, d_model]`: the output `[batch, time, d_model]` and
-    /// the attention weights `[batch, heads, time, time]`.
+    /// the attention weights `[batch, heads, time, time]`, by the reference
+    /// [`scaled_dot_product_attention`] in every head.
     pub fn forward(&self, x: Tensor<3>) -> (Tensor<3>, Tensor<4>) {
-        let [b, t, d] = x.dims();
-        let q = self.split_heads(self.query.forward(x.clone()));
-        let k = self.split_heads(self.key.forward(x.clone()));
-        let v = self.split_heads(self.value.forward(x));
-        let (context, weights) = scaled_dot_product_attention(q, k, v);
-        let context = context.swap_dims(1, 2).reshape([b, t, d]);
+        let (context, weights) = self.heads_attention(self.projections(x));
         (self.output.forward(context), weights)
+    }
+
+    /// The output of [`SelfAttention::forward`] without the weights: when training on flex in
+    /// `f32`, every head's attention runs as one operation with a hand-written backward pass
+    /// (`crate::fused_attention`, checked against `forward`); elsewhere as `forward`.
+    pub fn attend(&self, x: Tensor<3>) -> Tensor<3> {
+        let [q, k, v] = self.projections(x);
+        #[cfg(feature = "flex")]
+        if let Some(context) = crate::fused_attention::attention(&q, &k, &v, self.n_heads) {
+            return self.output.forward(context);
+        }
+        self.output.forward(self.heads_attention([q, k, v]).0)
     }
 }
 
@@ -167,7 +192,7 @@ pub struct EncoderLayer {
 impl EncoderLayer {
     /// `[batch, time, d_model] -> [batch, time, d_model]`.
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
-        let (a, _) = self.attention.forward(x.clone());
+        let a = self.attention.attend(x.clone());
         let x = self.norm1.forward(x + a);
         let f = self
             .ff2
@@ -264,10 +289,15 @@ mod tests {
         t.into_data().try_to_vec().unwrap()
     }
 
+    /// Largest absolute difference: infinite where either is NaN; the lengths must agree.
     fn max_diff(a: Vec<f32>, b: Vec<f32>) -> f32 {
+        assert_eq!(a.len(), b.len(), "lengths");
         a.iter()
             .zip(&b)
-            .map(|(p, q)| (p - q).abs())
+            .map(|(p, q)| {
+                let d = (p - q).abs();
+                if d.is_nan() { f32::INFINITY } else { d }
+            })
             .fold(0.0, f32::max)
     }
 
@@ -309,6 +339,74 @@ mod tests {
         let (out, weights) = ours.forward(x);
         assert!(max_diff(values(expected.context), values(out)) < 1e-5);
         assert!(max_diff(values(expected.weights), values(weights)) < 1e-6);
+    }
+
+    /// Outputs of `attend` and `forward` and, through a loss with weights of both signs, the
+    /// gradients of the input and of the four projections' weights.
+    fn fused_against_reference(b: usize, t: usize, d: usize, heads: usize) {
+        let device = Device::flex().autodiff();
+        device.seed(11);
+        let attention = SelfAttentionConfig::new(d, heads).init(&device);
+        let x: Vec<f32> = (0..b * t * d)
+            .map(|i| ((i * 11) % 17) as f32 / 8.0 - 1.0)
+            .collect();
+        let x = Tensor::<3>::from_data(TensorData::new(x, [b, t, d]), &device).require_grad();
+        let readout: Vec<f32> = (0..b * t * d)
+            .map(|i| ((i * 5) % 11) as f32 / 5.0 - 1.0)
+            .collect();
+        let readout = Tensor::<3>::from_data(TensorData::new(readout, [b, t, d]), &device);
+        let run = |out: Tensor<3>| {
+            let grads = (out.clone() * readout.clone()).sum().backward();
+            let mut all = values(x.grad(&grads).expect("input gradient"));
+            for layer in [
+                &attention.query,
+                &attention.key,
+                &attention.value,
+                &attention.output,
+            ] {
+                all.extend(values(layer.weight.val().grad(&grads).expect("weight")));
+            }
+            (values(out), all)
+        };
+        let (fused, fused_grads) = run(attention.attend(x.clone()));
+        let (reference, reference_grads) = run(attention.forward(x.clone()).0);
+        let shape = format!("b {b}, t {t}, d {d}, heads {heads}");
+        assert!(max_diff(fused, reference) < 1e-5, "outputs, {shape}");
+        assert!(
+            max_diff(fused_grads, reference_grads) < 1e-4,
+            "gradients, {shape}"
+        );
+    }
+
+    #[test]
+    fn fused_attention_equals_the_reference_forward_and_backward() {
+        for (b, t, d, heads) in [(3, 5, 8, 2), (1, 1, 4, 1), (2, 7, 12, 3), (20, 4, 8, 4)] {
+            fused_against_reference(b, t, d, heads);
+        }
+    }
+
+    #[test]
+    fn fused_attention_runs_only_where_it_can() {
+        let device = Device::flex().autodiff();
+        device.seed(12);
+        let q = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 24], [2, 3, 4]), &device);
+        assert!(crate::fused_attention::attention(&q, &q, &q, 2).is_some());
+        // Heads that do not divide the width, shapes that differ, no autodiff: the reference.
+        assert!(crate::fused_attention::attention(&q, &q, &q, 3).is_none());
+        let other = q.clone().slice([0..2, 0..2, 0..4]);
+        assert!(crate::fused_attention::attention(&q, &other, &q, 2).is_none());
+        let plain = Device::flex();
+        let q = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 24], [2, 3, 4]), &plain);
+        assert!(crate::fused_attention::attention(&q, &q, &q, 2).is_none());
+        // Untracked on autodiff (nothing requires a gradient): same numbers as the reference.
+        let attention = SelfAttentionConfig::new(4, 2).init(&device).no_grad();
+        let x: Vec<f32> = (0..24).map(|i| (i % 5) as f32 / 2.0 - 1.0).collect();
+        let x = Tensor::<3>::from_data(TensorData::new(x, [2, 3, 4]), &device);
+        let d = max_diff(
+            values(attention.attend(x.clone())),
+            values(attention.forward(x).0),
+        );
+        assert!(d < 1e-5, "{d}");
     }
 
     #[test]

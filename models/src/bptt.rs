@@ -7,9 +7,11 @@
 //! live on flex with autodiff in `f32`; anything else (other backends, other precisions) takes
 //! the reference loop.
 //!
-//! Time-major buffers `[T, B, ·]` keep each step's rows contiguous; the products go through
-//! ndarray (matrixmultiply's kernels). With `a_t` the step's
-//! pre-activation and `G_t = ∂L/∂(output t)`:
+//! The buffers stay batch-major `[B, T, ·]` as Burn holds them: the input projections are
+//! overwritten in place by the activated gates, the output is built once and shared with the
+//! saved state, and each step's rows are read as a strided matrix by the products (ndarray over
+//! matrixmultiply's kernels). The activations are vectorized (`crate::elementwise`). With `a_t`
+//! the step's pre-activation and `G_t = ∂L/∂(output t)`:
 //!
 //! - RNN, `h_t = tanh(a_t)`, `a_t = xw_t + h_{t-1} W`: with `δh` carried from step `t + 1`,
 //!   `∂L/∂a_t = (G_t + δh) ⊙ (1 − h_t²)`, `∂L/∂W += h_{t-1}ᵀ ∂L/∂a_t`,
@@ -22,12 +24,16 @@
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, NodeGuard, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, Flex};
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
+use rayon::prelude::*;
+
+use crate::elementwise::{sigmoid_in_place, tanh_in_place};
+use crate::flex_buffers::{f32s, f32s_mut, flex, matrix, matrix_mut};
 
 /// Flex with autodiff, as `Device::flex().autodiff()` trains.
 type Trained = Autodiff<Flex>;
@@ -69,27 +75,30 @@ impl Cell {
 
 /// The recurrence of `cell` over the input projections `xw: [batch, time, gates·hidden]` with the
 /// recurrent weights `w: [hidden, gates·hidden]`, from zero states, as one autodiff operation:
-/// `[batch, time, outputs·hidden]`. `None` (the caller runs its reference loop) unless both
-/// tensors are `f32` on flex with autodiff (without gradient checkpointing, which the fused
-/// operation does not take part in), or a size is zero.
-pub(crate) fn recurrence(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<Tensor<3>> {
-    let xw = xw.clone().try_into_primitive::<Trained>().ok()?;
-    let w = w.clone().try_into_primitive::<Trained>().ok()?;
-    let (xw, xw_node) = xw.into_parts();
-    let (w, w_node) = w.into_parts();
-    let [b, t, width] = Tensor::<3>::from_primitive::<Flex>(xw.clone()).dims();
-    let [h, w_width] = Tensor::<2>::from_primitive::<Flex>(w.clone()).dims();
-    if width != cell.gates() * h || w_width != width || t == 0 || b == 0 || h == 0 {
-        return None;
-    }
-    let dims = Dims { t, b, h };
-    let xw = swap_outer(&values(xw)?, b, t, width);
-    let w = values(w)?;
-    let saved = Saved::forward(cell, dims, xw, w);
-    let output = flex(
-        swap_outer(&saved.output(), t, b, cell.outputs() * h),
-        [b, t, cell.outputs() * h],
-    );
+/// `[batch, time, outputs·hidden]`. `Err(xw)` (the caller runs its reference loop on it) unless
+/// both tensors are `f32` on flex with autodiff (without gradient checkpointing, which the fused
+/// operation does not take part in) and no size is zero.
+// The error hands the caller's own tensor back, as large as any Burn tensor held by value.
+#[allow(clippy::result_large_err)]
+pub(crate) fn recurrence(cell: Cell, xw: Tensor<3>, w: &Tensor<2>) -> Result<Tensor<3>, Tensor<3>> {
+    let Some(((xw_flex, xw_node), (w_flex, w_node), dims)) = fusable(cell, &xw, w) else {
+        return Err(xw);
+    };
+    // The caller's handle goes, so that the projections are usually ours to overwrite.
+    drop(xw);
+    let Dims { t, b, h } = dims;
+    let out = cell.outputs() * h;
+    let w = f32s(&w_flex).into_owned();
+    drop(w_flex);
+    let (gates, output) = forward(cell, dims, xw_flex, &w);
+    let output = flex(output, [b, t, out]);
+    let saved = Saved {
+        cell,
+        dims,
+        w,
+        output: output.clone(),
+        gates,
+    };
     let out = match Fused
         .prepare::<NoCheckpointing>([xw_node, w_node])
         .compute_bound()
@@ -98,203 +107,246 @@ pub(crate) fn recurrence(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<Te
         OpsKind::Tracked(prep) => prep.finish(saved, output),
         OpsKind::UnTracked(prep) => prep.finish(output),
     };
-    Some(Tensor::from_primitive::<Trained>(out))
+    Ok(Tensor::from_primitive::<Trained>(out))
 }
 
-/// A flex tensor's values (row-major), when they are `f32`.
-fn values(t: FlexTensor) -> Option<Vec<f32>> {
-    if t.dtype() != DType::F32 {
+/// A tensor on flex with autodiff, split into its value and its graph node.
+type Parts = (FlexTensor, NodeGuard);
+
+/// Both inputs as flex tensors with their nodes and the sizes, when the fused operation applies.
+fn fusable(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<(Parts, Parts, Dims)> {
+    let [b, t, width] = xw.dims();
+    let [h, w_width] = w.dims();
+    let shapes_fit = width == cell.gates() * h && w_width == width;
+    if !shapes_fit || t == 0 || b == 0 || h == 0 {
         return None;
     }
-    t.into_data().try_into_vec::<f32>().ok()
+    let xw = xw
+        .clone()
+        .try_into_primitive::<Trained>()
+        .ok()?
+        .into_parts();
+    let w = w.clone().try_into_primitive::<Trained>().ok()?.into_parts();
+    let f32_inputs = xw.0.dtype() == DType::F32 && w.0.dtype() == DType::F32;
+    f32_inputs.then_some((xw, w, Dims { t, b, h }))
 }
 
-/// An `f32` flex tensor of `shape` from row-major values.
-fn flex<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
+/// The `rows × cols` matrix of step `s` in a batch-major buffer `[rows, t, width]` whose step
+/// rows start at column `from`.
+fn step_rows(
+    v: &[f32],
+    d: Dims,
+    width: usize,
+    s: usize,
+    from: usize,
+    cols: usize,
+) -> ArrayView2<'_, f32> {
+    matrix(&v[s * width + from..], d.b, cols, d.t * width)
 }
 
-/// Swap the two outer axes: `[n, m, w]` to `[m, n, w]` (batch-major to time-major and back).
-fn swap_outer(v: &[f32], n: usize, m: usize, w: usize) -> Vec<f32> {
-    let mut out = vec![0.0; v.len()];
-    for (i, row) in v.chunks_exact(w).enumerate() {
-        let (ni, mi) = (i / m, i % m);
-        out[(mi * n + ni) * w..][..w].copy_from_slice(row);
+/// The same, writable, all `width` columns.
+fn step_rows_mut(v: &mut [f32], d: Dims, width: usize, s: usize) -> ArrayViewMut2<'_, f32> {
+    matrix_mut(&mut v[s * width..], d.b, width, d.t * width)
+}
+
+/// Sequences per parallel block: the batch splits into blocks of this many sequences, each
+/// block's recurrence run on its own (sequences do not interact). The blocks do not depend on the
+/// number of threads, and their `∂L/∂W` are summed in order, so results are the same whatever
+/// the thread count.
+const BLOCK_ROWS: usize = 16;
+
+/// Run the recurrence over the batch-major `f32` input projections `z` (`[b, t, gates·h]`,
+/// activated in place): the activated gates (kept for the LSTM's backward pass) and the output
+/// `[b, t, outputs·h]`.
+fn forward(cell: Cell, d: Dims, mut z: FlexTensor, w: &[f32]) -> (Option<FlexTensor>, Vec<f32>) {
+    let Dims { t, b, h } = d;
+    let (g, ow) = (cell.gates() * h, cell.outputs() * h);
+    let mut out = vec![0.0; b * t * ow];
+    let rows = BLOCK_ROWS;
+    f32s_mut(&mut z)
+        .par_chunks_mut(rows * t * g)
+        .zip(out.par_chunks_mut(rows * t * ow))
+        .for_each(|(z, out)| {
+            let block = Dims {
+                b: out.len() / (t * ow),
+                ..d
+            };
+            forward_block(cell, block, z, out, w);
+        });
+    let gates = match cell {
+        // The RNN's activated pre-activations are its output: not kept twice.
+        Cell::Rnn => None,
+        Cell::Lstm => Some(z),
+    };
+    (gates, out)
+}
+
+/// [`forward`] over one block of `d.b` sequences.
+fn forward_block(cell: Cell, d: Dims, z: &mut [f32], out: &mut [f32], w: &[f32]) {
+    let Dims { t, b, h } = d;
+    let (g, ow) = (cell.gates() * h, cell.outputs() * h);
+    let w = matrix(w, h, g, g);
+    for s in 0..t {
+        if s > 0 {
+            let h_prev = step_rows(out, d, ow, s - 1, 0, h);
+            general_mat_mul(1.0, &h_prev, &w, 1.0, &mut step_rows_mut(z, d, g, s));
+        }
+        for r in 0..b {
+            let row = (r * t + s) * g;
+            let zr = &mut z[row..row + g];
+            let (prev, now) = out.split_at_mut((r * t + s) * ow);
+            let now = &mut now[..ow];
+            match cell {
+                Cell::Rnn => {
+                    tanh_in_place(zr);
+                    now.copy_from_slice(zr);
+                }
+                Cell::Lstm => {
+                    sigmoid_in_place(&mut zr[..2 * h]);
+                    tanh_in_place(&mut zr[2 * h..3 * h]);
+                    sigmoid_in_place(&mut zr[3 * h..]);
+                    let (f, rest) = zr.split_at(h);
+                    let (i, rest) = rest.split_at(h);
+                    let (cand, o) = rest.split_at(h);
+                    let (h_now, c_now) = now.split_at_mut(h);
+                    match s {
+                        0 => {
+                            for j in 0..h {
+                                c_now[j] = i[j] * cand[j];
+                            }
+                        }
+                        _ => {
+                            let c_prev = &prev[prev.len() - h..];
+                            for j in 0..h {
+                                c_now[j] = f[j] * c_prev[j] + i[j] * cand[j];
+                            }
+                        }
+                    }
+                    h_now.copy_from_slice(c_now);
+                    tanh_in_place(h_now);
+                    for (hj, oj) in h_now.iter_mut().zip(o) {
+                        *hj *= oj;
+                    }
+                }
+            }
+        }
     }
-    out
 }
 
-/// A row-major `rows × cols` matrix over `v` (the callers size every buffer from [`Dims`]).
-fn matrix(v: &[f32], rows: usize, cols: usize) -> ArrayView2<'_, f32> {
-    ArrayView2::from_shape((rows, cols), v).expect("a buffer sized for its matrix")
-}
-
-/// The same, writable.
-fn matrix_mut(v: &mut [f32], rows: usize, cols: usize) -> ArrayViewMut2<'_, f32> {
-    ArrayViewMut2::from_shape((rows, cols), v).expect("a buffer sized for its matrix")
-}
-
-/// The logistic function `σ(x) = 1 / (1 + e^{−x})`.
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// What the forward pass keeps for the backward pass (time-major).
+/// What the forward pass keeps for the backward pass.
 #[derive(Debug, Clone)]
 struct Saved {
     cell: Cell,
     dims: Dims,
     /// Recurrent weights `[h, gates·h]`.
     w: Vec<f32>,
-    /// Hidden states `h_t`, `[t, b, h]`.
-    hs: Vec<f32>,
-    /// LSTM only: cell states `c_t` `[t, b, h]` and activated gates `f, i, c̃, o`
-    /// `[t, b, 4h]`.
-    cs: Vec<f32>,
-    gates: Vec<f32>,
+    /// The operation's output `[b, t, outputs·h]`: `h_t` (and `c_t` beside it), shared with the
+    /// graph.
+    output: FlexTensor,
+    /// LSTM only: the activated gates `f, i, c̃, o`, `[b, t, 4h]`.
+    gates: Option<FlexTensor>,
 }
 
 impl Saved {
-    /// Run the recurrence over the time-major input projections `xw`.
-    fn forward(cell: Cell, dims: Dims, xw: Vec<f32>, w: Vec<f32>) -> Saved {
-        let Dims { t, b, h } = dims;
-        let g = cell.gates() * h;
-        let step = b * h;
-        let mut z = xw;
-        let mut hs = vec![0.0; t * step];
-        let mut cs = match cell {
-            Cell::Rnn => vec![],
-            Cell::Lstm => vec![0.0; t * step],
-        };
-        for s in 0..t {
-            let (before, now) = hs.split_at_mut(s * step);
-            let zs = &mut z[s * b * g..][..b * g];
-            if s > 0 {
-                let h_prev = matrix(&before[(s - 1) * step..], b, h);
-                general_mat_mul(
-                    1.0,
-                    &h_prev,
-                    &matrix(&w, h, g),
-                    1.0,
-                    &mut matrix_mut(zs, b, g),
-                );
-            }
-            let h_now = &mut now[..step];
-            match cell {
-                Cell::Rnn => {
-                    for (a, out) in zs.iter_mut().zip(h_now) {
-                        *a = a.tanh();
-                        *out = *a;
-                    }
-                }
-                Cell::Lstm => {
-                    let (c_before, c_now) = cs.split_at_mut(s * step);
-                    for r in 0..b {
-                        let zr = &mut zs[r * g..][..g];
+    /// Gradients of the loss with respect to `xw` and `w` (batch-major as the inputs), from the
+    /// gradient `grad` with respect to the output; the batch's blocks in parallel, their `∂L/∂W`
+    /// summed in order.
+    fn backward(&self, grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
+        let d = self.dims;
+        let Dims { t, b, h } = d;
+        let (g, ow) = (self.cell.gates() * h, self.cell.outputs() * h);
+        let out = f32s(&self.output);
+        let gates = self.gates.as_ref().map(f32s);
+        let mut dz = vec![0.0; b * t * g];
+        let rows = BLOCK_ROWS;
+        let dw = dz
+            .par_chunks_mut(rows * t * g)
+            .enumerate()
+            .map(|(k, dz)| {
+                let block = Dims {
+                    b: dz.len() / (t * g),
+                    ..d
+                };
+                let first = k * rows * t;
+                let span = |width: usize| first * width..(first + block.b * t) * width;
+                let gates = gates.as_ref().map_or(&[][..], |v| &v[span(g)]);
+                let (grad, out) = (&grad[span(ow)], &out[span(ow)]);
+                self.backward_block(block, grad, out, gates, dz)
+            })
+            .collect::<Vec<_>>()
+            .into_iter()
+            .reduce(|mut sum, dw| {
+                sum.iter_mut().zip(dw).for_each(|(s, x)| *s += x);
+                sum
+            })
+            .unwrap_or_else(|| vec![0.0; h * g]);
+        (dz, dw)
+    }
+
+    /// [`Saved::backward`] over one block of `d.b` sequences, writing `∂L/∂xw` into `dz` and
+    /// returning the block's `∂L/∂W`.
+    fn backward_block(
+        &self,
+        d: Dims,
+        grad: &[f32],
+        out: &[f32],
+        gates: &[f32],
+        dz: &mut [f32],
+    ) -> Vec<f32> {
+        let Dims { t, b, h } = d;
+        let (g, ow) = (self.cell.gates() * h, self.cell.outputs() * h);
+        let mut dw = vec![0.0; h * g];
+        let (mut dh, mut dc) = (vec![0.0; b * h], vec![0.0; b * h]);
+        let mut tanh_c = vec![0.0; h];
+        let w_t = matrix(&self.w, h, g, g).reversed_axes();
+        for s in (0..t).rev() {
+            for r in 0..b {
+                let at = (r * t + s) * ow;
+                let (gr, now) = (&grad[at..at + ow], &out[at..at + ow]);
+                let dzr = &mut dz[(r * t + s) * g..][..g];
+                let (dhr, dcr) = (&mut dh[r * h..][..h], &mut dc[r * h..][..h]);
+                match self.cell {
+                    Cell::Rnn => {
                         for j in 0..h {
-                            let f = sigmoid(zr[j]);
-                            let i = sigmoid(zr[h + j]);
-                            let cand = zr[2 * h + j].tanh();
-                            let o = sigmoid(zr[3 * h + j]);
-                            let c_prev = if s > 0 {
-                                c_before[(s - 1) * step + r * h + j]
-                            } else {
-                                0.0
-                            };
-                            let c = f * c_prev + i * cand;
-                            c_now[r * h + j] = c;
-                            h_now[r * h + j] = o * c.tanh();
-                            zr[j] = f;
-                            zr[h + j] = i;
-                            zr[2 * h + j] = cand;
-                            zr[3 * h + j] = o;
+                            dzr[j] = (gr[j] + dhr[j]) * (1.0 - now[j] * now[j]);
                         }
                     }
-                }
-            }
-        }
-        // The RNN's activated pre-activations are its hidden states: no second copy.
-        let gates = match cell {
-            Cell::Rnn => vec![],
-            Cell::Lstm => z,
-        };
-        Saved {
-            cell,
-            dims,
-            w,
-            hs,
-            cs,
-            gates,
-        }
-    }
-
-    /// The operation's output, time-major: `h_t`, or `[h_t, c_t]` side by side.
-    fn output(&self) -> Vec<f32> {
-        let Dims { h, .. } = self.dims;
-        match self.cell {
-            Cell::Rnn => self.hs.clone(),
-            Cell::Lstm => self
-                .hs
-                .chunks_exact(h)
-                .zip(self.cs.chunks_exact(h))
-                .flat_map(|(hr, cr)| hr.iter().chain(cr).copied())
-                .collect(),
-        }
-    }
-
-    /// Gradients of the loss with respect to `xw` (time-major) and `w`, from the gradient `grad`
-    /// with respect to the output (time-major).
-    fn backward(&self, grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
-        let Dims { t, b, h } = self.dims;
-        let (g, out) = (self.cell.gates() * h, self.cell.outputs() * h);
-        let step = b * h;
-        let mut dz = vec![0.0; t * b * g];
-        let mut dw = vec![0.0; h * g];
-        let (mut dh, mut dc) = (vec![0.0; step], vec![0.0; step]);
-        for s in (0..t).rev() {
-            let dzs = &mut dz[s * b * g..][..b * g];
-            for r in 0..b {
-                let gr = &grad[(s * b + r) * out..][..out];
-                let dzr = &mut dzs[r * g..][..g];
-                for j in 0..h {
-                    let k = s * step + r * h + j;
-                    let dh_total = gr[j] + dh[r * h + j];
-                    match self.cell {
-                        Cell::Rnn => dzr[j] = dh_total * (1.0 - self.hs[k] * self.hs[k]),
-                        Cell::Lstm => {
-                            let gates = &self.gates[(s * b + r) * g..][..g];
-                            let (f, i, cand, o) =
-                                (gates[j], gates[h + j], gates[2 * h + j], gates[3 * h + j]);
-                            let tc = self.cs[k].tanh();
-                            let c_prev = if s > 0 { self.cs[k - step] } else { 0.0 };
-                            let dct = gr[h + j] + dc[r * h + j] + dh_total * o * (1.0 - tc * tc);
-                            dc[r * h + j] = dct * f;
-                            dzr[j] = dct * c_prev * f * (1.0 - f);
-                            dzr[h + j] = dct * cand * i * (1.0 - i);
-                            dzr[2 * h + j] = dct * i * (1.0 - cand * cand);
-                            dzr[3 * h + j] = dh_total * tc * o * (1.0 - o);
+                    Cell::Lstm => {
+                        let gates = &gates[(r * t + s) * g..][..g];
+                        let (f, i) = (&gates[..h], &gates[h..2 * h]);
+                        let (cand, o) = (&gates[2 * h..3 * h], &gates[3 * h..]);
+                        tanh_c.copy_from_slice(&now[h..]);
+                        tanh_in_place(&mut tanh_c);
+                        let c_prev = |j: usize| if s > 0 { out[at - ow + h + j] } else { 0.0 };
+                        for j in 0..h {
+                            let dh_total = gr[j] + dhr[j];
+                            let tc = tanh_c[j];
+                            let dct = gr[h + j] + dcr[j] + dh_total * o[j] * (1.0 - tc * tc);
+                            dcr[j] = dct * f[j];
+                            dzr[j] = dct * c_prev(j) * f[j] * (1.0 - f[j]);
+                            dzr[h + j] = dct * cand[j] * i[j] * (1.0 - i[j]);
+                            dzr[2 * h + j] = dct * i[j] * (1.0 - cand[j] * cand[j]);
+                            dzr[3 * h + j] = dh_total * tc * o[j] * (1.0 - o[j]);
                         }
                     }
                 }
             }
             // δh = ∂L/∂z_t Wᵀ, for step t − 1 (none before the first step).
             if s > 0 {
-                let w_t = matrix(&self.w, h, g).reversed_axes();
-                general_mat_mul(
-                    1.0,
-                    &matrix(dzs, b, g),
-                    &w_t,
-                    0.0,
-                    &mut matrix_mut(&mut dh, b, h),
-                );
+                let dzs = step_rows(dz, d, g, s, 0, g);
+                let mut dh_view = matrix_mut(&mut dh, b, h, h);
+                general_mat_mul(1.0, &dzs, &w_t, 0.0, &mut dh_view);
             }
         }
-        // ∂L/∂W = Σ_t h_{t-1}ᵀ ∂L/∂z_t, one product over every step after the first.
-        let rows = (t - 1) * b;
-        let h_prev = matrix(&self.hs[..rows * h], rows, h).reversed_axes();
-        let dz_next = matrix(&dz[b * g..], rows, g);
-        general_mat_mul(1.0, &h_prev, &dz_next, 0.0, &mut matrix_mut(&mut dw, h, g));
-        (dz, dw)
+        // ∂L/∂W = Σ_t h_{t-1}ᵀ ∂L/∂z_t: for each sequence, one product over its steps after the
+        // first.
+        let mut dw_view = matrix_mut(&mut dw, h, g, g);
+        for r in (0..b).filter(|_| t > 1) {
+            let h_prev = matrix(&out[r * t * ow..], t - 1, h, ow).reversed_axes();
+            let dz_next = matrix(&dz[(r * t + 1) * g..], t - 1, g, g);
+            general_mat_mul(1.0, &h_prev, &dz_next, 1.0, &mut dw_view);
+        }
+        dw
     }
 }
 
@@ -309,17 +361,11 @@ impl Backward<Flex, 2> for Fused {
         let [xw_node, w_node] = ops.parents;
         let saved = ops.state;
         let Dims { t, b, h } = saved.dims;
-        let (g, out) = (saved.cell.gates() * h, saved.cell.outputs() * h);
+        let g = saved.cell.gates() * h;
         let grad = grads.consume::<Flex>(&ops.node);
-        // The output is f32; a gradient of another precision is brought back to it.
-        let grad = grad
-            .into_data()
-            .convert::<f32>()
-            .try_into_vec::<f32>()
-            .expect("converted to f32");
-        let (dz, dw) = saved.backward(&swap_outer(&grad, b, t, out));
+        let (dz, dw) = saved.backward(&f32s(&grad));
         if let Some(node) = xw_node {
-            grads.register::<Flex>(node.id, flex(swap_outer(&dz, t, b, g), [b, t, g]));
+            grads.register::<Flex>(node.id, flex(dz, [b, t, g]));
         }
         if let Some(node) = w_node {
             grads.register::<Flex>(node.id, flex(dw, [h, g]));

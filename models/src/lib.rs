@@ -9,6 +9,12 @@ pub mod attention;
 #[cfg(feature = "flex")]
 mod bptt;
 pub mod cnn;
+#[cfg(feature = "flex")]
+mod elementwise;
+#[cfg(feature = "flex")]
+mod flex_buffers;
+#[cfg(feature = "flex")]
+mod fused_attention;
 pub mod mlp;
 pub mod rnn;
 pub mod sequence;

@@ -96,12 +96,16 @@ impl RnnCell {
     pub fn forward(&self, x: Tensor<3>) -> Tensor<3> {
         let xw = self.input.forward(x);
         #[cfg(feature = "flex")]
-        if self.hidden.bias.is_none()
-            && let Some(hs) =
-                crate::bptt::recurrence(crate::bptt::Cell::Rnn, &xw, &self.hidden.weight.val())
-        {
-            return hs;
-        }
+        let xw = match self.hidden.bias {
+            None => {
+                match crate::bptt::recurrence(crate::bptt::Cell::Rnn, xw, &self.hidden.weight.val())
+                {
+                    Ok(hs) => return hs,
+                    Err(xw) => xw,
+                }
+            }
+            Some(_) => xw,
+        };
         self.unrolled(xw)
     }
 
@@ -167,25 +171,35 @@ impl LstmCell {
     pub fn forward(&self, x: Tensor<3>) -> (Tensor<3>, LstmState) {
         let xw = self.input.forward(x);
         #[cfg(feature = "flex")]
-        if self.hidden.bias.is_none()
-            && let Some(hc) =
-                crate::bptt::recurrence(crate::bptt::Cell::Lstm, &xw, &self.hidden.weight.val())
-        {
-            let [batch, time, both] = hc.dims();
-            let h = both / 2;
-            let hs = hc.clone().slice([0..batch, 0..time, 0..h]);
-            let last = |from: usize| {
-                hc.clone()
-                    .slice([0..batch, time - 1..time, from..from + h])
-                    .reshape([batch, h])
-            };
-            let state = LstmState {
-                c: last(h),
-                h: last(0),
-            };
-            return (hs, state);
-        }
+        let xw = match self.hidden.bias {
+            None => match crate::bptt::recurrence(
+                crate::bptt::Cell::Lstm,
+                xw,
+                &self.hidden.weight.val(),
+            ) {
+                Ok(hc) => return Self::split(hc),
+                Err(xw) => xw,
+            },
+            Some(_) => xw,
+        };
         self.unrolled(xw)
+    }
+
+    /// The fused operation's `[h_t, c_t]` side by side: every `h_t` and the final state.
+    #[cfg(feature = "flex")]
+    fn split(hc: Tensor<3>) -> (Tensor<3>, LstmState) {
+        let [batch, time, both] = hc.dims();
+        let h = both / 2;
+        let last = |from: usize| {
+            hc.clone()
+                .slice([0..batch, time - 1..time, from..from + h])
+                .reshape([batch, h])
+        };
+        let state = LstmState {
+            c: last(h),
+            h: last(0),
+        };
+        (hc.slice([0..batch, 0..time, 0..h]), state)
     }
 
     /// The reference: unrolled step by step over `x: [batch, time, d_input]` from zero states.
@@ -306,7 +320,8 @@ mod tests {
 
     #[test]
     fn fused_recurrences_equal_the_unrolled_cells_forward_and_backward() {
-        for (batch, time) in [(4, 7), (1, 1), (1, 6), (3, 1)] {
+        // 20 sequences make two parallel blocks (see `bptt::BLOCK_ROWS`).
+        for (batch, time) in [(4, 7), (1, 1), (1, 6), (3, 1), (20, 5)] {
             fused_equals_unrolled(batch, time);
         }
     }
@@ -324,7 +339,7 @@ mod tests {
             (crate::bptt::Cell::Lstm, &lstm.input, &lstm.hidden),
         ] {
             let xw = input.forward(x.clone());
-            assert!(crate::bptt::recurrence(cell, &xw, &hidden.weight.val()).is_some());
+            assert!(crate::bptt::recurrence(cell, xw, &hidden.weight.val()).is_ok());
         }
         let weights = [&rnn.input.weight, &rnn.hidden.weight];
         let [fused, fused_grads] = outputs_and_gradients(|x| rnn.forward(x), &x, weights);
@@ -365,8 +380,7 @@ mod tests {
         let x = inputs(2, 5, 3, &device).require_grad();
         let xw = lstm.input.forward(x.clone());
         assert!(
-            crate::bptt::recurrence(crate::bptt::Cell::Lstm, &xw, &lstm.hidden.weight.val())
-                .is_some()
+            crate::bptt::recurrence(crate::bptt::Cell::Lstm, xw, &lstm.hidden.weight.val()).is_ok()
         );
         let grads_of = |hs: Tensor<3>| {
             let grads = hs.sum().backward();
@@ -389,8 +403,7 @@ mod tests {
         let x = inputs(2, 4, 2, &device);
         let xw = rnn.input.forward(x.clone());
         assert!(
-            crate::bptt::recurrence(crate::bptt::Cell::Rnn, &xw, &rnn.hidden.weight.val())
-                .is_some()
+            crate::bptt::recurrence(crate::bptt::Cell::Rnn, xw, &rnn.hidden.weight.val()).is_ok()
         );
         assert!(gap(rnn.forward(x.clone()), rnn.forward_unrolled(x)) < 1e-6);
     }
@@ -403,8 +416,8 @@ mod tests {
         let x = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 12], [2, 3, 2]), &device);
         let xw = cell.input.forward(x.clone());
         assert!(
-            crate::bptt::recurrence(crate::bptt::Cell::Lstm, &xw, &cell.hidden.weight.val())
-                .is_none()
+            crate::bptt::recurrence(crate::bptt::Cell::Lstm, xw, &cell.hidden.weight.val())
+                .is_err()
         );
         assert!(gap(cell.forward(x.clone()).0, cell.forward_unrolled(x).0) == 0.0);
         // A bias on the recurrent layer, which the fused operation has no place for, is used.

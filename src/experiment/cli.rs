@@ -112,6 +112,7 @@ pub fn run_one(experiment: &dyn Experiment, ctx: &mut Context) -> Result<Report>
 
 /// `main` of a one-experiment binary.
 pub fn main(experiment: &dyn Experiment) -> ExitCode {
+    crate::memory::keep_freed_memory();
     let cli = Cli::parse_for(
         experiment.name(),
         format!(
@@ -145,6 +146,7 @@ pub fn main(experiment: &dyn Experiment) -> ExitCode {
 /// `main` of the `all` binary: run every experiment, then write `<out>/README.md` with each
 /// claim's verdict and the HTML gallery `<out>/index.html`. A failing experiment is reported and the others still run.
 pub fn main_all(experiments: &[&dyn Experiment]) -> ExitCode {
+    crate::memory::keep_freed_memory();
     let cli = Cli::parse_for(
         "all",
         "Runs every experiment of mlnotes and writes a summary of every claim (held / not held)."

@@ -464,6 +464,7 @@ fn with_flags(message: String) -> String {
 }
 
 fn main() -> ExitCode {
+    mlnotes::memory::keep_freed_memory();
     let command = Command::parse();
     // A panic is a bug (or a model file edited by hand): one line, like every other error.
     let message = std::sync::Arc::new(std::sync::Mutex::new(String::new()));

@@ -1,0 +1,56 @@
+//! The flex backend's tensors as plain `f32` buffers and strided matrices, for the operations
+//! with hand-written backward passes (`crate::bptt`, `crate::fused_attention`).
+
+use std::borrow::Cow;
+
+use burn::backend::flex::FlexTensor;
+use burn::tensor::TensorData;
+use ndarray::{ArrayView2, ArrayViewMut2, ShapeBuilder};
+
+/// A tensor's values as `f32`, row-major: borrowed where they are `f32` laid out so, else
+/// copied (and converted).
+pub(crate) fn f32s(t: &FlexTensor) -> Cow<'_, [f32]> {
+    match t.as_slice::<f32>() {
+        Some(v) => Cow::Borrowed(v),
+        None => Cow::Owned(
+            t.clone()
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .unwrap_or_else(|_| unreachable!("converted to f32")),
+        ),
+    }
+}
+
+/// An `f32` tensor's values, row-major and writable: in place when the tensor is laid out so and
+/// not shared, else after a copy. (Burn's buffers are aligned for any device, so a `Vec<f32>`
+/// cannot take them over without a copy; their storage is written directly instead.)
+pub(crate) fn f32s_mut(t: &mut FlexTensor) -> &mut [f32] {
+    if t.layout().contiguous_offsets().is_none() {
+        *t = FlexTensor::from_data(t.clone().into_data());
+    }
+    let (start, end) = t.layout().contiguous_offsets().unwrap_or_default();
+    &mut t.storage_mut::<f32>()[start..end]
+}
+
+/// An `f32` flex tensor of `shape` over row-major values (no copy).
+pub(crate) fn flex<const D: usize>(values: Vec<f32>, shape: [usize; D]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape))
+}
+
+/// The `rows × cols` matrix starting at `v[0]`, rows `stride` apart.
+pub(crate) fn matrix(v: &[f32], rows: usize, cols: usize, stride: usize) -> ArrayView2<'_, f32> {
+    ArrayView2::from_shape((rows, cols).strides((stride, 1)), v)
+        .unwrap_or_else(|_| unreachable!("a buffer sized for its matrix"))
+}
+
+/// The same, writable.
+pub(crate) fn matrix_mut(
+    v: &mut [f32],
+    rows: usize,
+    cols: usize,
+    stride: usize,
+) -> ArrayViewMut2<'_, f32> {
+    ArrayViewMut2::from_shape((rows, cols).strides((stride, 1)), v)
+        .unwrap_or_else(|_| unreachable!("a buffer sized for its matrix"))
+}
