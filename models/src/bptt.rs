@@ -297,7 +297,7 @@ impl Saved {
         let (g, ow) = (self.cell.gates() * h, self.cell.outputs() * h);
         let mut dw = vec![0.0; h * g];
         let (mut dh, mut dc) = (vec![0.0; b * h], vec![0.0; b * h]);
-        let mut tanh_c = vec![0.0; h];
+        let (mut tanh_c, zeros) = (vec![0.0; h], vec![0.0; h]);
         let w_t = matrix(&self.w, h, g, g).reversed_axes();
         for s in (0..t).rev() {
             for r in 0..b {
@@ -305,8 +305,12 @@ impl Saved {
                 let (gr, now) = (&grad[at..at + ow], &out[at..at + ow]);
                 let dzr = &mut dz[(r * t + s) * g..][..g];
                 let (dhr, dcr) = (&mut dh[r * h..][..h], &mut dc[r * h..][..h]);
+                // Every slice cut to length h, so that the loops run without bounds checks
+                // and vectorize.
+                let (dhr, dcr) = (&mut dhr[..h], &mut dcr[..h]);
                 match self.cell {
                     Cell::Rnn => {
+                        let (gr, now, dzr) = (&gr[..h], &now[..h], &mut dzr[..h]);
                         for j in 0..h {
                             dzr[j] = (gr[j] + dhr[j]) * (1.0 - now[j] * now[j]);
                         }
@@ -314,19 +318,27 @@ impl Saved {
                     Cell::Lstm => {
                         let gates = &gates[(r * t + s) * g..][..g];
                         let (f, i) = (&gates[..h], &gates[h..2 * h]);
-                        let (cand, o) = (&gates[2 * h..3 * h], &gates[3 * h..]);
-                        tanh_c.copy_from_slice(&now[h..]);
+                        let (cand, o) = (&gates[2 * h..3 * h], &gates[3 * h..4 * h]);
+                        tanh_c.copy_from_slice(&now[h..2 * h]);
                         tanh_in_place(&mut tanh_c);
-                        let c_prev = |j: usize| if s > 0 { out[at - ow + h + j] } else { 0.0 };
+                        let tc = &tanh_c[..h];
+                        let c_prev = match s {
+                            0 => &zeros[..h],
+                            _ => &out[at - ow + h..at - ow + 2 * h],
+                        };
+                        let (gh, gc) = (&gr[..h], &gr[h..2 * h]);
+                        let (dzf, rest) = dzr.split_at_mut(h);
+                        let (dzi, rest) = rest.split_at_mut(h);
+                        let (dzc, dzo) = rest.split_at_mut(h);
+                        let (dzi, dzc, dzo) = (&mut dzi[..h], &mut dzc[..h], &mut dzo[..h]);
                         for j in 0..h {
-                            let dh_total = gr[j] + dhr[j];
-                            let tc = tanh_c[j];
-                            let dct = gr[h + j] + dcr[j] + dh_total * o[j] * (1.0 - tc * tc);
+                            let dh_total = gh[j] + dhr[j];
+                            let dct = gc[j] + dcr[j] + dh_total * o[j] * (1.0 - tc[j] * tc[j]);
                             dcr[j] = dct * f[j];
-                            dzr[j] = dct * c_prev(j) * f[j] * (1.0 - f[j]);
-                            dzr[h + j] = dct * cand[j] * i[j] * (1.0 - i[j]);
-                            dzr[2 * h + j] = dct * i[j] * (1.0 - cand[j] * cand[j]);
-                            dzr[3 * h + j] = dh_total * tc * o[j] * (1.0 - o[j]);
+                            dzf[j] = dct * c_prev[j] * f[j] * (1.0 - f[j]);
+                            dzi[j] = dct * cand[j] * i[j] * (1.0 - i[j]);
+                            dzc[j] = dct * i[j] * (1.0 - cand[j] * cand[j]);
+                            dzo[j] = dh_total * tc[j] * o[j] * (1.0 - o[j]);
                         }
                     }
                 }

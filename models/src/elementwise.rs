@@ -76,19 +76,66 @@ pub(crate) fn tanh_in_place(xs: &mut [f32]) {
     }
 }
 
+/// Partial results kept side by side in a reduction, so that it vectorizes (a single running
+/// sum must add in order, one element at a time).
+const LANES: usize = 8;
+
+/// `Σ_j a_j b_j`, summed in [`LANES`] interleaved partial sums.
+pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: f32 = ca
+        .remainder()
+        .iter()
+        .zip(cb.remainder())
+        .map(|(x, y)| x * y)
+        .sum();
+    for (x, y) in ca.zip(cb) {
+        for k in 0..LANES {
+            acc[k] += x[k] * y[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// `Σ_j x_j`, summed in [`LANES`] interleaved partial sums.
+fn sum(xs: &[f32]) -> f32 {
+    let mut acc = [0.0f32; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for x in chunks {
+        for k in 0..LANES {
+            acc[k] += x[k];
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// The largest element (`−∞` for none), NaN ignored.
+fn max(xs: &[f32]) -> f32 {
+    let mut acc = [f32::NEG_INFINITY; LANES];
+    let chunks = xs.chunks_exact(LANES);
+    let tail = chunks
+        .remainder()
+        .iter()
+        .copied()
+        .fold(f32::NEG_INFINITY, f32::max);
+    for x in chunks {
+        for k in 0..LANES {
+            acc[k] = if x[k] > acc[k] { x[k] } else { acc[k] };
+        }
+    }
+    acc.into_iter().fold(tail, f32::max)
+}
+
 /// `softmax(x)_j = e^{x_j − max x} / Σ_k e^{x_k − max x}` of a row, in place (NaN anywhere
 /// makes the row NaN).
 pub(crate) fn softmax_in_place(xs: &mut [f32]) {
-    let max = xs
-        .iter()
-        .fold(f32::NEG_INFINITY, |m, &x| if x > m { x } else { m });
-    let mut sum = 0.0;
+    let max = max(xs);
     for x in xs.iter_mut() {
         *x = exp(*x - max);
-        sum += *x;
     }
-    let nan = xs.iter().any(|x| x.is_nan());
-    let inv = if nan { f32::NAN } else { 1.0 / sum };
+    let inv = 1.0 / sum(xs);
     for x in xs.iter_mut() {
         *x *= inv;
     }
@@ -171,6 +218,19 @@ mod tests {
         let mut with_nan = [0.0f32, f32::NAN, 1.0];
         softmax_in_place(&mut with_nan);
         assert!(with_nan.iter().all(|x| x.is_nan()));
+    }
+
+    #[test]
+    fn dot_and_max_by_lanes_equal_the_plain_sums() {
+        for n in [0usize, 1, 7, 8, 9, 100] {
+            let a: Vec<f32> = (0..n).map(|i| (i % 7) as f32 - 3.0).collect();
+            let b: Vec<f32> = (0..n).map(|i| (i % 5) as f32 * 0.5).collect();
+            let plain: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+            assert_eq!(dot(&a, &b), plain, "n = {n}");
+            assert_eq!(sum(&a), a.iter().sum::<f32>(), "n = {n}");
+            let largest = a.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            assert_eq!(max(&a), largest, "n = {n}");
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use ndarray::ArrayView2;
 use ndarray::linalg::general_mat_mul;
 use rayon::prelude::*;
 
-use crate::elementwise::softmax_in_place;
+use crate::elementwise::{dot, softmax_in_place};
 use crate::flex_buffers::{f32s, flex, matrix, matrix_mut};
 
 /// Flex with autodiff, as `Device::flex().autodiff()` trains.
@@ -169,7 +169,7 @@ impl Saved {
                     let mut ds_view = matrix_mut(&mut ds, t, t, t);
                     general_mat_mul(1.0, &g, &head(&v).t(), 0.0, &mut ds_view);
                     for (row, p_row) in ds.chunks_exact_mut(t).zip(p.chunks_exact(t)) {
-                        let dot: f32 = row.iter().zip(p_row).map(|(a, b)| a * b).sum();
+                        let dot = dot(row, p_row);
                         for (x, pj) in row.iter_mut().zip(p_row) {
                             *x = pj * (*x - dot);
                         }
