@@ -141,6 +141,15 @@ pub(crate) fn softmax_in_place(xs: &mut [f32]) {
     }
 }
 
+/// The softmax's backward pass over a row: from `∂L/∂p` (in `grad`, overwritten) and the
+/// softmax's output `p`, `∂L/∂x_j = p_j (∂L/∂p_j − Σ_k ∂L/∂p_k p_k)`.
+pub(crate) fn softmax_backward_in_place(grad: &mut [f32], p: &[f32]) {
+    let weighted = dot(grad, p);
+    for (g, pj) in grad.iter_mut().zip(p) {
+        *g = pj * (*g - weighted);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -230,6 +239,39 @@ mod tests {
             assert_eq!(sum(&a), a.iter().sum::<f32>(), "n = {n}");
             let largest = a.iter().copied().fold(f32::NEG_INFINITY, f32::max);
             assert_eq!(max(&a), largest, "n = {n}");
+        }
+    }
+
+    #[test]
+    fn softmax_backward_matches_finite_differences() {
+        // L = Σ_j w_j softmax(x)_j; ∂L/∂x by central differences in f64.
+        let x = [0.3f32, -1.2, 2.0, 0.0, 0.7];
+        let w = [1.0f32, -2.0, 0.5, 3.0, -0.25];
+        let loss = |x: &[f64]| {
+            let m = x.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+            let e: Vec<f64> = x.iter().map(|v| (v - m).exp()).collect();
+            let s: f64 = e.iter().sum();
+            e.iter()
+                .zip(&w)
+                .map(|(ei, wi)| ei / s * *wi as f64)
+                .sum::<f64>()
+        };
+        let mut p = x;
+        softmax_in_place(&mut p);
+        let mut grad = w;
+        softmax_backward_in_place(&mut grad, &p);
+        for j in 0..x.len() {
+            let h = 1e-5;
+            let mut up: Vec<f64> = x.iter().map(|&v| v as f64).collect();
+            let mut down = up.clone();
+            up[j] += h;
+            down[j] -= h;
+            let numeric = (loss(&up) - loss(&down)) / (2.0 * h);
+            assert!(
+                (grad[j] as f64 - numeric).abs() < 1e-5,
+                "{j}: {} vs {numeric}",
+                grad[j]
+            );
         }
     }
 

@@ -20,7 +20,7 @@ use ndarray::ArrayView2;
 use ndarray::linalg::general_mat_mul;
 use rayon::prelude::*;
 
-use crate::elementwise::{dot, softmax_in_place};
+use crate::elementwise::{softmax_backward_in_place, softmax_in_place};
 use crate::flex_buffers::{f32s, flex, matrix, matrix_mut};
 
 /// Flex with autodiff, as `Device::flex().autodiff()` trains.
@@ -168,12 +168,8 @@ impl Saved {
                     // ∂L/∂P = G Vᵀ, then ∂L/∂S = P ⊙ (∂L/∂P − rowsum(∂L/∂P ⊙ P)).
                     let mut ds_view = matrix_mut(&mut ds, t, t, t);
                     general_mat_mul(1.0, &g, &head(&v).t(), 0.0, &mut ds_view);
-                    for (row, p_row) in ds.chunks_exact_mut(t).zip(p.chunks_exact(t)) {
-                        let dot = dot(row, p_row);
-                        for (x, pj) in row.iter_mut().zip(p_row) {
-                            *x = pj * (*x - dot);
-                        }
-                    }
+                    let rows = ds.chunks_exact_mut(t).zip(p.chunks_exact(t));
+                    rows.for_each(|(row, p_row)| softmax_backward_in_place(row, p_row));
                     let ds_view = matrix(&ds, t, t, t);
                     // ∂L/∂Q = s ∂L/∂S K, ∂L/∂K = s ∂L/∂Sᵀ Q.
                     let mut dq_view = matrix_mut(&mut dq[h * d_k..], t, d_k, d);
