@@ -119,7 +119,7 @@ fn main() {
             }
         };
         let iters = if backend == Backend::Wgpu { 3 } else { 20 };
-        let steps = if backend == Backend::Wgpu { 5 } else { 50 };
+        let steps = if backend == Backend::Wgpu { 5 } else { 200 };
         let gflops = measured("matmul", || matmul_gflops(&device, 512, iters), 1);
         let mlp = measured(
             "mlp",
