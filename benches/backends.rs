@@ -85,12 +85,20 @@ fn sequences_per_sec(config: &SequenceModelConfig, device: &Device, steps: usize
     (64 * steps) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// Whether `model` is asked for: every model when no name is given after `--`.
-fn wanted(model: &str) -> bool {
-    let names: Vec<String> = std::env::args()
+/// The models this benchmark measures, as they are named after `--`.
+const MODELS: [&str; 6] = ["matmul", "mlp", "cnn", "rnn", "lstm", "transformer"];
+
+/// The model names given after `--`.
+fn names() -> Vec<String> {
+    std::env::args()
         .skip(1)
         .filter(|a| !a.starts_with("--"))
-        .collect();
+        .collect()
+}
+
+/// Whether `model` is asked for: every model when no name is given after `--`.
+fn wanted(model: &str) -> bool {
+    let names = names();
     names.is_empty() || names.iter().any(|n| n.eq_ignore_ascii_case(model))
 }
 
@@ -105,6 +113,14 @@ fn measured(model: &str, rate: impl FnOnce() -> f64, decimals: usize) -> String 
 
 fn main() {
     mlnotes::memory::keep_freed_memory();
+    let unknown: Vec<String> = names()
+        .into_iter()
+        .filter(|n| !MODELS.iter().any(|m| m.eq_ignore_ascii_case(n)))
+        .collect();
+    if !unknown.is_empty() {
+        eprintln!("unknown model {unknown:?}: the models are {MODELS:?}");
+        std::process::exit(2);
+    }
     println!(
         "{:<8} {:>18} {:>28} {:>24}",
         "backend", "matmul 512 GFLOP/s", "MLP 64-256-256-10 samples/s", "digits CNN samples/s"

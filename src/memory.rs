@@ -8,38 +8,41 @@
 //! with the defaults and 11 961 with freed memory kept, the Transformer 403 and 603. The cost is
 //! that the process keeps its peak heap until it exits.
 //!
-//! Programs opt in once at start; the library itself never changes the allocator's settings.
-//! The experiment binaries, the `mlnotes` command line and the benchmarks call
-//! [`keep_freed_memory`].
+//! Programs opt in once at start. The library's estimators and training loops leave the
+//! allocator alone; the programs' entry points call [`keep_freed_memory`]: the experiment
+//! runners [`crate::experiment::cli::main`] and [`crate::experiment::cli::main_all`] (each
+//! experiment binary's whole `main`), the `mlnotes` command line and the benchmarks.
 
 /// Largest block served from the heap rather than mapped on its own (glibc's own ceiling for its
 /// adaptive threshold): buffers up to this size are reused after they are freed.
 pub const HEAP_BLOCK_LIMIT: usize = 32 << 20;
 
 /// Asks the C allocator to keep freed memory for reuse: blocks up to [`HEAP_BLOCK_LIMIT`] come
-/// from the heap, and the heap is never trimmed. Returns whether the settings were applied:
-/// `true` on Linux with glibc; elsewhere the allocator is left as it is and `false` returned.
+/// from the heap (`M_MMAP_THRESHOLD`), the heap is never trimmed (`M_TRIM_THRESHOLD` = −1), and
+/// it grows by at least that much at a time (`M_TOP_PAD`). Returns whether every setting was
+/// applied: `true` on 64-bit Linux with glibc; elsewhere the allocator is left as it is (or
+/// with the settings it accepted) and `false` returned.
 ///
 /// ```
 /// let applied = mlnotes::memory::keep_freed_memory();
-/// assert_eq!(applied, cfg!(all(target_os = "linux", target_env = "gnu")));
+/// let glibc_64 = cfg!(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"));
+/// assert_eq!(applied, glibc_64);
 /// ```
 pub fn keep_freed_memory() -> bool {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    #[cfg(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64"))]
     {
-        // SAFETY: `mallopt` only sets allocator parameters; glibc documents it as callable at
-        // any time from any thread, and it returns 0 (changing nothing) for a value it rejects.
-        let set = |param: libc::c_int, value: usize| unsafe {
-            libc::mallopt(
-                param,
-                libc::c_int::try_from(value).unwrap_or(libc::c_int::MAX),
-            ) == 1
-        };
-        set(libc::M_MMAP_THRESHOLD, HEAP_BLOCK_LIMIT)
-            & set(libc::M_TRIM_THRESHOLD, usize::MAX)
-            & set(libc::M_TOP_PAD, HEAP_BLOCK_LIMIT)
+        let limit = libc::c_int::try_from(HEAP_BLOCK_LIMIT).unwrap_or(libc::c_int::MAX);
+        // SAFETY: `mallopt` takes plain integers and only sets the allocator's parameters, under
+        // the allocator's own lock; it returns 0, changing nothing, for a value it rejects.
+        // (glibc's manual marks it "MT-Unsafe init" for calls racing the allocator's first
+        // initialisation, which the Rust runtime has done before `main`.)
+        let set =
+            |param: libc::c_int, value: libc::c_int| unsafe { libc::mallopt(param, value) == 1 };
+        set(libc::M_MMAP_THRESHOLD, limit)
+            & set(libc::M_TRIM_THRESHOLD, -1)
+            & set(libc::M_TOP_PAD, limit)
     }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    #[cfg(not(all(target_os = "linux", target_env = "gnu", target_pointer_width = "64")))]
     {
         false
     }

@@ -282,24 +282,9 @@ impl Transformer {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
+    use crate::testing::{largest_difference, values};
     use burn::nn::attention::{MhaInput, MultiHeadAttentionConfig};
     use burn::nn::{PositionalEncodingConfig, generate_sinusoids};
-
-    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().try_to_vec().unwrap()
-    }
-
-    /// Largest absolute difference: infinite where either is NaN; the lengths must agree.
-    fn max_diff(a: Vec<f32>, b: Vec<f32>) -> f32 {
-        assert_eq!(a.len(), b.len(), "lengths");
-        a.iter()
-            .zip(&b)
-            .map(|(p, q)| {
-                let d = (p - q).abs();
-                if d.is_nan() { f32::INFINITY } else { d }
-            })
-            .fold(0.0, f32::max)
-    }
 
     #[test]
     fn attention_of_one_query_by_hand() {
@@ -313,7 +298,7 @@ mod tests {
             t(vec![10.0, 20.0], [1, 1, 2, 1]),
         );
         let w0 = (0.5f32.sqrt()).exp() / ((0.5f32.sqrt()).exp() + 1.0);
-        assert!(max_diff(values(w), vec![w0, 1.0 - w0]) < 1e-6);
+        assert!(largest_difference(&values(w), &[w0, 1.0 - w0]) < 1e-6);
         assert!((values(ctx)[0] - (10.0 * w0 + 20.0 * (1.0 - w0))).abs() < 1e-4);
     }
 
@@ -337,8 +322,8 @@ mod tests {
         let x = Tensor::<3>::from_data(TensorData::new(x, [3, 5, 8]), &device);
         let expected = theirs.forward(MhaInput::self_attn(x.clone()));
         let (out, weights) = ours.forward(x);
-        assert!(max_diff(values(expected.context), values(out)) < 1e-5);
-        assert!(max_diff(values(expected.weights), values(weights)) < 1e-6);
+        assert!(largest_difference(&values(expected.context), &values(out)) < 1e-5);
+        assert!(largest_difference(&values(expected.weights), &values(weights)) < 1e-6);
     }
 
     /// Outputs of `attend` and `forward` and, through a loss with weights of both signs, the
@@ -355,6 +340,9 @@ mod tests {
             .map(|i| ((i * 5) % 11) as f32 / 5.0 - 1.0)
             .collect();
         let readout = Tensor::<3>::from_data(TensorData::new(readout, [b, t, d]), &device);
+        // The fused operation is what `attend` runs here.
+        let [q, k, v] = attention.projections(x.clone());
+        assert!(crate::fused_attention::attention(&q, &k, &v, heads).is_some());
         let run = |out: Tensor<3>| {
             let grads = (out.clone() * readout.clone()).sum().backward();
             let mut all = values(x.grad(&grads).expect("input gradient"));
@@ -371,18 +359,53 @@ mod tests {
         let (fused, fused_grads) = run(attention.attend(x.clone()));
         let (reference, reference_grads) = run(attention.forward(x.clone()).0);
         let shape = format!("b {b}, t {t}, d {d}, heads {heads}");
-        assert!(max_diff(fused, reference) < 1e-5, "outputs, {shape}");
         assert!(
-            max_diff(fused_grads, reference_grads) < 1e-4,
+            largest_difference(&fused, &reference) < 1e-5,
+            "outputs, {shape}"
+        );
+        assert!(
+            largest_difference(&fused_grads, &reference_grads) < 1e-4,
             "gradients, {shape}"
         );
     }
 
     #[test]
     fn fused_attention_equals_the_reference_forward_and_backward() {
-        for (b, t, d, heads) in [(3, 5, 8, 2), (1, 1, 4, 1), (2, 7, 12, 3), (20, 4, 8, 4)] {
+        // Rows of 9 and 17 keys run the softmax's vector loops and their remainders.
+        let shapes = [
+            (3, 5, 8, 2),
+            (1, 1, 4, 1),
+            (2, 7, 12, 3),
+            (20, 4, 8, 4),
+            (2, 9, 8, 2),
+            (1, 17, 6, 3),
+        ];
+        for (b, t, d, heads) in shapes {
             fused_against_reference(b, t, d, heads);
         }
+    }
+
+    #[test]
+    fn fused_attention_gives_the_same_numbers_on_any_thread_count() {
+        // One model and one input (tests share the device's seed), run on one thread and on three.
+        let device = Device::flex().autodiff();
+        let attention = SelfAttentionConfig::new(8, 2).init(&device);
+        let x: Vec<f32> = (0..6 * 10 * 8)
+            .map(|i| ((i * 7) % 19) as f32 / 9.0 - 1.0)
+            .collect();
+        let x = Tensor::<3>::from_data(TensorData::new(x, [6, 10, 8]), &device).require_grad();
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            pool.install(|| {
+                let out = attention.attend(x.clone());
+                let grads = (out.clone() * out.clone()).sum().backward();
+                (values(out), values(x.grad(&grads).expect("input gradient")))
+            })
+        };
+        assert_eq!(run(1), run(3));
     }
 
     #[test]
@@ -402,9 +425,9 @@ mod tests {
         let attention = SelfAttentionConfig::new(4, 2).init(&device).no_grad();
         let x: Vec<f32> = (0..24).map(|i| (i % 5) as f32 / 2.0 - 1.0).collect();
         let x = Tensor::<3>::from_data(TensorData::new(x, [2, 3, 4]), &device);
-        let d = max_diff(
-            values(attention.attend(x.clone())),
-            values(attention.forward(x).0),
+        let d = largest_difference(
+            &values(attention.attend(x.clone())),
+            &values(attention.forward(x).0),
         );
         assert!(d < 1e-5, "{d}");
     }
@@ -418,7 +441,7 @@ mod tests {
         assert!((f64::from(pe[3 * 16 + 4]) - angle.sin()).abs() < 1e-6);
         assert!((f64::from(pe[3 * 16 + 5]) - angle.cos()).abs() < 1e-6);
         let burn = values(generate_sinusoids(50, 16, 10_000, &device));
-        assert!(max_diff(pe, burn) < 1e-4);
+        assert!(largest_difference(&pe, &burn) < 1e-4);
         assert_eq!(PositionalEncodingConfig::new(16).max_timescale, 10_000);
     }
 
@@ -439,7 +462,10 @@ mod tests {
                 .init(&device);
             let out = enc.forward(x.clone());
             assert_eq!(out.dims(), [1, 4, 32]);
-            let d = max_diff(values(out.flip([1])), values(enc.forward(reversed.clone())));
+            let d = largest_difference(
+                &values(out.flip([1])),
+                &values(enc.forward(reversed.clone())),
+            );
             assert_eq!(d < 1e-5, !positional, "positional {positional}: {d}");
         }
         assert!(TransformerConfig::new(3).with_n_heads(3).check().is_err());

@@ -21,22 +21,19 @@
 //!   `∂L/∂o = dh ⊙ tanh c_t`, `∂L/∂f = dc ⊙ c_{t-1}`, `∂L/∂i = dc ⊙ c̃`, `∂L/∂c̃ = dc ⊙ i`,
 //!   `δc = dc ⊙ f`, each gate through its own nonlinearity to `∂L/∂z_t`, then as for the RNN.
 
+use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, NodeGuard, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
-use burn::backend::{Autodiff, Flex};
-use burn::tensor::{DType, Tensor};
+use burn::tensor::Tensor;
 use ndarray::linalg::general_mat_mul;
 use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use crate::elementwise::{sigmoid_in_place, tanh_in_place};
-use crate::flex_buffers::{f32s, f32s_mut, flex, matrix, matrix_mut};
-
-/// Flex with autodiff, as `Device::flex().autodiff()` trains.
-type Trained = Autodiff<Flex>;
+use crate::flex_buffers::{Parts, Trained, f32s, f32s_mut, flex, matrix, matrix_mut, trained_f32};
 
 /// Which recurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -110,9 +107,6 @@ pub(crate) fn recurrence(cell: Cell, xw: Tensor<3>, w: &Tensor<2>) -> Result<Ten
     Ok(Tensor::from_primitive::<Trained>(out))
 }
 
-/// A tensor on flex with autodiff, split into its value and its graph node.
-type Parts = (FlexTensor, NodeGuard);
-
 /// Both inputs as flex tensors with their nodes and the sizes, when the fused operation applies.
 fn fusable(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<(Parts, Parts, Dims)> {
     let [b, t, width] = xw.dims();
@@ -121,27 +115,13 @@ fn fusable(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<(Parts, Parts, D
     if !shapes_fit || t == 0 || b == 0 || h == 0 {
         return None;
     }
-    let xw = xw
-        .clone()
-        .try_into_primitive::<Trained>()
-        .ok()?
-        .into_parts();
-    let w = w.clone().try_into_primitive::<Trained>().ok()?.into_parts();
-    let f32_inputs = xw.0.dtype() == DType::F32 && w.0.dtype() == DType::F32;
-    f32_inputs.then_some((xw, w, Dims { t, b, h }))
+    Some((trained_f32(xw)?, trained_f32(w)?, Dims { t, b, h }))
 }
 
-/// The `rows × cols` matrix of step `s` in a batch-major buffer `[rows, t, width]` whose step
-/// rows start at column `from`.
-fn step_rows(
-    v: &[f32],
-    d: Dims,
-    width: usize,
-    s: usize,
-    from: usize,
-    cols: usize,
-) -> ArrayView2<'_, f32> {
-    matrix(&v[s * width + from..], d.b, cols, d.t * width)
+/// The `d.b × cols` matrix of step `s` in a batch-major buffer `[d.b, d.t, width]`: the first
+/// `cols` columns of each sequence's row for that step.
+fn step_rows(v: &[f32], d: Dims, width: usize, s: usize, cols: usize) -> ArrayView2<'_, f32> {
+    matrix(&v[s * width..], d.b, cols, d.t * width)
 }
 
 /// The same, writable, all `width` columns.
@@ -188,7 +168,7 @@ fn forward_block(cell: Cell, d: Dims, z: &mut [f32], out: &mut [f32], w: &[f32])
     let w = matrix(w, h, g, g);
     for s in 0..t {
         if s > 0 {
-            let h_prev = step_rows(out, d, ow, s - 1, 0, h);
+            let h_prev = step_rows(out, d, ow, s - 1, h);
             general_mat_mul(1.0, &h_prev, &w, 1.0, &mut step_rows_mut(z, d, g, s));
         }
         for r in 0..b {
@@ -304,10 +284,9 @@ impl Saved {
                 let at = (r * t + s) * ow;
                 let (gr, now) = (&grad[at..at + ow], &out[at..at + ow]);
                 let dzr = &mut dz[(r * t + s) * g..][..g];
-                let (dhr, dcr) = (&mut dh[r * h..][..h], &mut dc[r * h..][..h]);
                 // Every slice cut to length h, so that the loops run without bounds checks
                 // and vectorize.
-                let (dhr, dcr) = (&mut dhr[..h], &mut dcr[..h]);
+                let (dhr, dcr) = (&mut dh[r * h..][..h], &mut dc[r * h..][..h]);
                 match self.cell {
                     Cell::Rnn => {
                         let (gr, now, dzr) = (&gr[..h], &now[..h], &mut dzr[..h]);
@@ -345,7 +324,7 @@ impl Saved {
             }
             // δh = ∂L/∂z_t Wᵀ, for step t − 1 (none before the first step).
             if s > 0 {
-                let dzs = step_rows(dz, d, g, s, 0, g);
+                let dzs = step_rows(dz, d, g, s, g);
                 let mut dh_view = matrix_mut(&mut dh, b, h, h);
                 general_mat_mul(1.0, &dzs, &w_t, 0.0, &mut dh_view);
             }

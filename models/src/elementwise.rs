@@ -1,8 +1,8 @@
 //! The activations of the fused operations (`crate::bptt`, `crate::fused_attention`),
-//! `σ(x) = 1 / (1 + e^{−x})`, `softmax` and
-//! `tanh x = (e^{2x} − 1) / (e^{2x} + 1)`, over slices, written without branches or library
-//! calls so that the compiler turns each loop into vector instructions. The C library's scalar
-//! `expf`/`tanhf` calls were most of the recurrences' forward time.
+//! `σ(x) = 1 / (1 + e^{−x})`, `tanh x = (e^{2x} − 1) / (e^{2x} + 1)` and the softmax, over
+//! slices, written without library calls and with only selects for branches, so that the
+//! compiler turns each loop into vector instructions. The C library's scalar `expf`/`tanhf`
+//! calls were most of the recurrences' forward time.
 //!
 //! Both rest on one exponential: with `n = round(x / ln 2)` and `r = x − n ln 2 ∈
 //! [−ln 2 / 2, ln 2 / 2]`, `e^x = 2^n · e^r`, and `e^r − 1` is summed from its Taylor series to

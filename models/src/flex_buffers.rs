@@ -3,9 +3,24 @@
 
 use std::borrow::Cow;
 
+use burn::backend::autodiff::ops::NodeGuard;
 use burn::backend::flex::FlexTensor;
-use burn::tensor::TensorData;
+use burn::backend::{Autodiff, Flex};
+use burn::tensor::{DType, Tensor, TensorData};
 use ndarray::{ArrayView2, ArrayViewMut2, ShapeBuilder};
+
+/// Flex with autodiff, as `Device::flex().autodiff()` trains.
+pub(crate) type Trained = Autodiff<Flex>;
+
+/// A tensor on flex with autodiff, split into its value and its graph node.
+pub(crate) type Parts = (FlexTensor, NodeGuard);
+
+/// `x`'s value and node when it is an `f32` tensor on flex with autodiff; `None` for any other
+/// backend (including autodiff with gradient checkpointing) or precision.
+pub(crate) fn trained_f32<const D: usize>(x: &Tensor<D>) -> Option<Parts> {
+    let (value, node) = x.clone().try_into_primitive::<Trained>().ok()?.into_parts();
+    (value.dtype() == DType::F32).then_some((value, node))
+}
 
 /// A tensor's values as `f32`, row-major: borrowed where they are `f32` laid out so, else
 /// copied (and converted).

@@ -9,22 +9,19 @@
 //! `∂L/∂Q = s ∂L/∂S K`, `∂L/∂K = s ∂L/∂Sᵀ Q`. The sequences run in parallel; `P` is kept for
 //! the backward pass (`T²` per sequence and head, as the reference keeps it).
 
+use burn::backend::Flex;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
 use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, NodeGuard, Ops, OpsKind};
+use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
-use burn::backend::{Autodiff, Flex};
-use burn::tensor::{DType, Tensor};
+use burn::tensor::Tensor;
 use ndarray::ArrayView2;
 use ndarray::linalg::general_mat_mul;
 use rayon::prelude::*;
 
 use crate::elementwise::{softmax_backward_in_place, softmax_in_place};
-use crate::flex_buffers::{f32s, flex, matrix, matrix_mut};
-
-/// Flex with autodiff, as `Device::flex().autodiff()` trains.
-type Trained = Autodiff<Flex>;
+use crate::flex_buffers::{Trained, f32s, flex, matrix, matrix_mut, trained_f32};
 
 /// Sizes: sequences, time steps, model width, heads.
 #[derive(Debug, Clone, Copy)]
@@ -78,11 +75,8 @@ pub(crate) fn attention(
     if !same || b == 0 || t == 0 || d == 0 || heads == 0 || !d.is_multiple_of(heads) {
         return None;
     }
-    let parts = |x: &Tensor<3>| -> Option<(FlexTensor, NodeGuard)> {
-        let (value, node) = x.clone().try_into_primitive::<Trained>().ok()?.into_parts();
-        (value.dtype() == DType::F32).then_some((value, node))
-    };
-    let ((q, q_node), (k, k_node), (v, v_node)) = (parts(q)?, parts(k)?, parts(v)?);
+    let ((q, q_node), (k, k_node), (v, v_node)) =
+        (trained_f32(q)?, trained_f32(k)?, trained_f32(v)?);
     let dims = Dims { b, t, d, heads };
     let (context, weights) = forward(dims, &f32s(&q), &f32s(&k), &f32s(&v));
     let output = flex(context, [b, t, d]);

@@ -18,6 +18,8 @@ mod fused_attention;
 pub mod mlp;
 pub mod rnn;
 pub mod sequence;
+#[cfg(test)]
+mod testing;
 
 pub use attention::{
     EncoderLayer, SelfAttention, SelfAttentionConfig, Transformer, TransformerConfig,

@@ -231,6 +231,7 @@ impl Mlp {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
+    use crate::testing::largest_difference;
     use burn::tensor::{Tensor, TensorData};
 
     #[test]
@@ -312,18 +313,12 @@ mod tests {
                 .try_to_vec()
                 .unwrap()
         };
-        let max_diff = |a: Vec<f32>, b: Vec<f32>| {
-            a.iter()
-                .zip(&b)
-                .map(|(p, q)| (p - q).abs())
-                .fold(0.0, f32::max)
-        };
         let bn = MlpConfig::new(4, vec![6], 3)
             .with_batch_norm(true)
             .init(&device);
-        assert!(max_diff(logits(&bn, 1.0), logits(&bn, 1000.0)) < 1e-3);
+        assert!(largest_difference(&logits(&bn, 1.0), &logits(&bn, 1000.0)) < 1e-3);
         let plain = MlpConfig::new(4, vec![6], 3).init(&device);
-        assert!(max_diff(logits(&plain, 1.0), logits(&plain, 1000.0)) > 1.0);
+        assert!(largest_difference(&logits(&plain, 1.0), &logits(&plain, 1000.0)) > 1.0);
         // The running statistics moved towards the batch's: inference now differs from training.
         let running: Vec<f32> = bn.norms[0]
             .running_mean

@@ -226,12 +226,9 @@ impl LstmCell {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
+    use crate::testing::{gap, values};
     use burn::nn::LstmConfig;
     use burn::tensor::TensorData;
-
-    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
-        t.into_data().try_to_vec().unwrap()
-    }
 
     #[test]
     fn one_rnn_step_by_hand() {
@@ -255,33 +252,6 @@ mod tests {
         assert!(
             (h[0] - h1).abs() < 1e-6 && (h[1] - h2).abs() < 1e-6,
             "{h:?}"
-        );
-    }
-
-    /// Largest absolute difference between two tensors' values: infinite where either is NaN;
-    /// the shapes must agree.
-    fn gap<const D: usize>(a: Tensor<D>, b: Tensor<D>) -> f32 {
-        assert_eq!(a.dims(), b.dims(), "shapes");
-        largest_difference(&values(a), &values(b))
-    }
-
-    fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
-        assert_eq!(a.len(), b.len(), "lengths");
-        a.iter()
-            .zip(b)
-            .map(|(p, q)| {
-                let d = (p - q).abs();
-                if d.is_nan() { f32::INFINITY } else { d }
-            })
-            .fold(0.0, f32::max)
-    }
-
-    #[test]
-    fn the_gap_sees_nan() {
-        assert_eq!(largest_difference(&[1.0, 2.0], &[1.5, 2.0]), 0.5);
-        assert_eq!(
-            largest_difference(&[1.0, f32::NAN], &[1.0, 2.0]),
-            f32::INFINITY
         );
     }
 
@@ -320,16 +290,24 @@ mod tests {
 
     #[test]
     fn fused_recurrences_equal_the_unrolled_cells_forward_and_backward() {
-        // 20 sequences make two parallel blocks (see `bptt::BLOCK_ROWS`).
-        for (batch, time) in [(4, 7), (1, 1), (1, 6), (3, 1), (20, 5)] {
-            fused_equals_unrolled(batch, time);
+        // 20 sequences make two parallel blocks (see `bptt::BLOCK_ROWS`); 19 hidden units run
+        // the vector loops and their remainders.
+        for (batch, time, h) in [
+            (4, 7, 5),
+            (1, 1, 5),
+            (1, 6, 5),
+            (3, 1, 5),
+            (20, 5, 5),
+            (3, 4, 19),
+        ] {
+            fused_equals_unrolled(batch, time, h);
         }
     }
 
-    fn fused_equals_unrolled(batch: usize, time: usize) {
+    fn fused_equals_unrolled(batch: usize, time: usize, h: usize) {
         let device = Device::flex().autodiff();
         device.seed(3);
-        let (d_in, h) = (3, 5);
+        let d_in = 3;
         let x = inputs(batch, time, d_in, &device);
         let rnn = RecurrentConfig::new(d_in, h).init_rnn(&device);
         let lstm = RecurrentConfig::new(d_in, h).init_lstm(&device);
@@ -369,6 +347,27 @@ mod tests {
             gap(fused_grads, unrolled_grads) < 1e-5,
             "LSTM gradients, {batch} × {time}"
         );
+    }
+
+    #[test]
+    fn fused_recurrences_give_the_same_numbers_on_any_thread_count() {
+        // 40 sequences make three blocks; one model and one input (tests share the device's
+        // seed), run on one thread and on three.
+        let device = Device::flex().autodiff();
+        let lstm = RecurrentConfig::new(3, 6).init_lstm(&device);
+        let x = inputs(40, 6, 3, &device);
+        let weights = [&lstm.input.weight, &lstm.hidden.weight];
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            pool.install(|| {
+                let [out, grads] = outputs_and_gradients(|x| lstm.forward(x).0, &x, weights);
+                (values(out), values(grads))
+            })
+        };
+        assert_eq!(run(1), run(3));
     }
 
     #[test]
