@@ -282,7 +282,7 @@ impl Transformer {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
-    use crate::testing::{largest_difference, values};
+    use crate::testing::{largest_difference, on_threads, values};
     use burn::nn::attention::{MhaInput, MultiHeadAttentionConfig};
     use burn::nn::{PositionalEncodingConfig, generate_sinusoids};
 
@@ -395,11 +395,7 @@ mod tests {
             .collect();
         let x = Tensor::<3>::from_data(TensorData::new(x, [6, 10, 8]), &device).require_grad();
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a thread pool");
-            pool.install(|| {
+            on_threads(threads, || {
                 let out = attention.attend(x.clone());
                 let grads = (out.clone() * out.clone()).sum().backward();
                 (values(out), values(x.grad(&grads).expect("input gradient")))

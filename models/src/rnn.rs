@@ -226,7 +226,7 @@ impl LstmCell {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
-    use crate::testing::{gap, values};
+    use crate::testing::{gap, on_threads, values};
     use burn::nn::LstmConfig;
     use burn::tensor::TensorData;
 
@@ -358,11 +358,7 @@ mod tests {
         let x = inputs(40, 6, 3, &device);
         let weights = [&lstm.input.weight, &lstm.hidden.weight];
         let run = |threads: usize| {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(threads)
-                .build()
-                .expect("a thread pool");
-            pool.install(|| {
+            on_threads(threads, || {
                 let [out, grads] = outputs_and_gradients(|x| lstm.forward(x).0, &x, weights);
                 (values(out), values(grads))
             })

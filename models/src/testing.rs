@@ -27,6 +27,15 @@ pub(crate) fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
         .fold(0.0, f32::max)
 }
 
+/// `f()` run in a pool of `threads` threads (what the fused operations' parallel loops use).
+pub(crate) fn on_threads<R: Send>(threads: usize, f: impl FnOnce() -> R + Send) -> R {
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool")
+        .install(f)
+}
+
 #[test]
 fn the_largest_difference_sees_nan() {
     assert_eq!(largest_difference(&[1.0, 2.0], &[1.5, 2.0]), 0.5);
