@@ -139,9 +139,9 @@ impl SelfAttention {
         (self.output.forward(context), weights)
     }
 
-    /// The output of [`SelfAttention::forward`] without the weights: when training on flex in
-    /// `f32`, every head's attention runs as one operation with a hand-written backward pass
-    /// (`crate::fused_attention`, checked against `forward`); elsewhere as `forward`.
+    /// The output of [`SelfAttention::forward`] without the weights: on flex in `f32`, every
+    /// head's attention runs as one operation (`crate::fused_attention`, checked against
+    /// `forward`), with a hand-written backward pass when training; elsewhere as `forward`.
     pub fn attend(&self, x: Tensor<3>) -> Tensor<3> {
         let [q, k, v] = self.projections(x);
         #[cfg(feature = "flex")]
@@ -410,13 +410,22 @@ mod tests {
         device.seed(12);
         let q = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 24], [2, 3, 4]), &device);
         assert!(crate::fused_attention::attention(&q, &q, &q, 2).is_some());
-        // Heads that do not divide the width, shapes that differ, no autodiff: the reference.
+        // Heads that do not divide the width, shapes that differ: the reference.
         assert!(crate::fused_attention::attention(&q, &q, &q, 3).is_none());
         let other = q.clone().slice([0..2, 0..2, 0..4]);
         assert!(crate::fused_attention::attention(&q, &other, &q, 2).is_none());
+        // Inference without autodiff: fused, the reference's numbers.
         let plain = Device::flex();
-        let q = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 24], [2, 3, 4]), &plain);
-        assert!(crate::fused_attention::attention(&q, &q, &q, 2).is_none());
+        let attention = SelfAttentionConfig::new(4, 2).init(&plain);
+        let x: Vec<f32> = (0..2 * 9 * 4).map(|i| (i % 7) as f32 / 3.0 - 1.0).collect();
+        let x = Tensor::<3>::from_data(TensorData::new(x, [2, 9, 4]), &plain);
+        let [q, k, v] = attention.projections(x.clone());
+        assert!(crate::fused_attention::attention(&q, &k, &v, 2).is_some());
+        let d = largest_difference(
+            &values(attention.attend(x.clone())),
+            &values(attention.forward(x).0),
+        );
+        assert!(d < 1e-5, "inference: {d}");
         // Untracked on autodiff (nothing requires a gradient): same numbers as the reference.
         let attention = SelfAttentionConfig::new(4, 2).init(&device).no_grad();
         let x: Vec<f32> = (0..24).map(|i| (i % 5) as f32 / 2.0 - 1.0).collect();

@@ -33,7 +33,9 @@ use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use crate::elementwise::{sigmoid_in_place, tanh_in_place};
-use crate::flex_buffers::{Parts, Trained, f32s, f32s_mut, flex, matrix, matrix_mut, trained_f32};
+use crate::flex_buffers::{
+    Trained, f32s, f32s_mut, flex, matrix, matrix_mut, plain_f32, trained_f32,
+};
 
 /// Which recurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,51 +73,57 @@ impl Cell {
 }
 
 /// The recurrence of `cell` over the input projections `xw: [batch, time, gates·hidden]` with the
-/// recurrent weights `w: [hidden, gates·hidden]`, from zero states, as one autodiff operation:
-/// `[batch, time, outputs·hidden]`. `Err(xw)` (the caller runs its reference loop on it) unless
-/// both tensors are `f32` on flex with autodiff (without gradient checkpointing, which the fused
-/// operation does not take part in) and no size is zero.
+/// recurrent weights `w: [hidden, gates·hidden]`, from zero states: `[batch, time,
+/// outputs·hidden]`, as one autodiff operation when training, or computed directly for
+/// inference. `Err(xw)` (the caller runs its reference loop on it) unless both tensors are `f32`
+/// on flex (with autodiff without gradient checkpointing, which the fused operation does not
+/// take part in, or without autodiff) and no size is zero.
 // The error hands the caller's own tensor back, as large as any Burn tensor held by value.
 #[allow(clippy::result_large_err)]
 pub(crate) fn recurrence(cell: Cell, xw: Tensor<3>, w: &Tensor<2>) -> Result<Tensor<3>, Tensor<3>> {
-    let Some(((xw_flex, xw_node), (w_flex, w_node), dims)) = fusable(cell, &xw, w) else {
+    let Some(dims) = dims(cell, &xw, w) else {
         return Err(xw);
     };
-    // The caller's handle goes, so that the projections are usually ours to overwrite.
-    drop(xw);
     let Dims { t, b, h } = dims;
-    let out = cell.outputs() * h;
-    let w = f32s(&w_flex).into_owned();
-    drop(w_flex);
-    let (gates, output) = forward(cell, dims, xw_flex, &w);
-    let output = flex(output, [b, t, out]);
-    let saved = Saved {
-        cell,
-        dims,
-        w,
-        output: output.clone(),
-        gates,
-    };
-    let out = match Fused
-        .prepare::<NoCheckpointing>([xw_node, w_node])
-        .compute_bound()
-        .stateful()
-    {
-        OpsKind::Tracked(prep) => prep.finish(saved, output),
-        OpsKind::UnTracked(prep) => prep.finish(output),
-    };
-    Ok(Tensor::from_primitive::<Trained>(out))
+    let shape = [b, t, cell.outputs() * h];
+    if let (Some((xw_flex, xw_node)), Some((w_flex, w_node))) = (trained_f32(&xw), trained_f32(w)) {
+        // The caller's handle goes, so that the projections are usually ours to overwrite.
+        drop(xw);
+        let w = f32s(&w_flex).into_owned();
+        drop(w_flex);
+        let (gates, output) = forward(cell, dims, xw_flex, &w);
+        let output = flex(output, shape);
+        let saved = Saved {
+            cell,
+            dims,
+            w,
+            output: output.clone(),
+            gates,
+        };
+        let out = match Fused
+            .prepare::<NoCheckpointing>([xw_node, w_node])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish(saved, output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        };
+        return Ok(Tensor::from_primitive::<Trained>(out));
+    }
+    if let (Some(xw_flex), Some(w_flex)) = (plain_f32(&xw), plain_f32(w)) {
+        drop(xw);
+        let (_, output) = forward(cell, dims, xw_flex, &f32s(&w_flex));
+        return Ok(Tensor::from_primitive::<Flex>(flex(output, shape)));
+    }
+    Err(xw)
 }
 
-/// Both inputs as flex tensors with their nodes and the sizes, when the fused operation applies.
-fn fusable(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<(Parts, Parts, Dims)> {
+/// The sizes, when the shapes fit `cell` and none is zero.
+fn dims(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<Dims> {
     let [b, t, width] = xw.dims();
     let [h, w_width] = w.dims();
     let shapes_fit = width == cell.gates() * h && w_width == width;
-    if !shapes_fit || t == 0 || b == 0 || h == 0 {
-        return None;
-    }
-    Some((trained_f32(xw)?, trained_f32(w)?, Dims { t, b, h }))
+    (shapes_fit && t > 0 && b > 0 && h > 0).then_some(Dims { t, b, h })
 }
 
 /// The `d.b × cols` matrix of step `s` in a batch-major buffer `[d.b, d.t, width]`: the first

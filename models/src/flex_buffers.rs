@@ -22,6 +22,12 @@ pub(crate) fn trained_f32<const D: usize>(x: &Tensor<D>) -> Option<Parts> {
     (value.dtype() == DType::F32).then_some((value, node))
 }
 
+/// `x`'s value when it is an `f32` tensor on flex without autodiff (inference).
+pub(crate) fn plain_f32<const D: usize>(x: &Tensor<D>) -> Option<FlexTensor> {
+    let value = x.clone().try_into_primitive::<Flex>().ok()?;
+    (value.dtype() == DType::F32).then_some(value)
+}
+
 /// A tensor's values as `f32`, row-major: borrowed where they are `f32` laid out so, else
 /// copied (and converted).
 pub(crate) fn f32s(t: &FlexTensor) -> Cow<'_, [f32]> {

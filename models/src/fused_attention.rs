@@ -21,7 +21,7 @@ use ndarray::linalg::general_mat_mul;
 use rayon::prelude::*;
 
 use crate::elementwise::{softmax_backward_in_place, softmax_in_place};
-use crate::flex_buffers::{Trained, f32s, flex, matrix, matrix_mut, trained_f32};
+use crate::flex_buffers::{Trained, f32s, flex, matrix, matrix_mut, plain_f32, trained_f32};
 
 /// Sizes: sequences, time steps, model width, heads.
 #[derive(Debug, Clone, Copy)]
@@ -61,9 +61,10 @@ fn head(x: &[f32], dims: Dims, n: usize, h: usize) -> ArrayView2<'_, f32> {
 
 /// Multi-head attention of the projections `q, k, v: [batch, time, d_model]` (heads side by side,
 /// `d_k = d_model / heads` columns each): the heads' contexts side by side, `[batch, time,
-/// d_model]`, as one autodiff operation. `None` (the caller runs the reference) unless all three
-/// are `f32` on flex with autodiff, of one shape, `d_model` a multiple of `heads` and no size
-/// zero.
+/// d_model]`, as one autodiff operation when training, or computed directly for inference.
+/// `None` (the caller runs the reference) unless all three are `f32` on flex (with autodiff
+/// without gradient checkpointing, or without autodiff), of one shape, `d_model` a multiple of
+/// `heads` and no size zero.
 pub(crate) fn attention(
     q: &Tensor<3>,
     k: &Tensor<3>,
@@ -75,29 +76,34 @@ pub(crate) fn attention(
     if !same || b == 0 || t == 0 || d == 0 || heads == 0 || !d.is_multiple_of(heads) {
         return None;
     }
-    let ((q, q_node), (k, k_node), (v, v_node)) =
-        (trained_f32(q)?, trained_f32(k)?, trained_f32(v)?);
     let dims = Dims { b, t, d, heads };
-    let (context, weights) = forward(dims, &f32s(&q), &f32s(&k), &f32s(&v));
-    let output = flex(context, [b, t, d]);
-    let out = match Attention
-        .prepare::<NoCheckpointing>([q_node, k_node, v_node])
-        .compute_bound()
-        .stateful()
+    if let (Some((q, q_node)), Some((k, k_node)), Some((v, v_node))) =
+        (trained_f32(q), trained_f32(k), trained_f32(v))
     {
-        OpsKind::Tracked(prep) => prep.finish(
-            Saved {
-                dims,
-                q,
-                k,
-                v,
-                weights,
-            },
-            output,
-        ),
-        OpsKind::UnTracked(prep) => prep.finish(output),
-    };
-    Some(Tensor::from_primitive::<Trained>(out))
+        let (context, weights) = forward(dims, &f32s(&q), &f32s(&k), &f32s(&v));
+        let output = flex(context, [b, t, d]);
+        let out = match Attention
+            .prepare::<NoCheckpointing>([q_node, k_node, v_node])
+            .compute_bound()
+            .stateful()
+        {
+            OpsKind::Tracked(prep) => prep.finish(
+                Saved {
+                    dims,
+                    q,
+                    k,
+                    v,
+                    weights,
+                },
+                output,
+            ),
+            OpsKind::UnTracked(prep) => prep.finish(output),
+        };
+        return Some(Tensor::from_primitive::<Trained>(out));
+    }
+    let (q, k, v) = (plain_f32(q)?, plain_f32(k)?, plain_f32(v)?);
+    let (context, _) = forward(dims, &f32s(&q), &f32s(&k), &f32s(&v));
+    Some(Tensor::from_primitive::<Flex>(flex(context, [b, t, d])))
 }
 
 /// The contexts `[b, t, d]` and the attention weights `P`, `[b, heads, t, t]`.

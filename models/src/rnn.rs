@@ -12,10 +12,11 @@
 //! o), and the input projections `W_x x_t` of all time steps are computed in one product before
 //! the recurrence: only `W_h h_{t-1}` is left inside the loop.
 //!
-//! `forward` runs the recurrence as one operation with a hand-written backward pass through time
-//! when training on flex in `f32` (`crate::bptt`); `forward_unrolled` is the step-by-step
-//! reference, written from the equations above, which `forward` also runs everywhere else: other
-//! backends, flex without autodiff or in another precision, and a `hidden` layer given a bias.
+//! On flex in `f32`, `forward` runs the recurrence as one operation (`crate::bptt`): with a
+//! hand-written backward pass through time when training, directly for inference.
+//! `forward_unrolled` is the step-by-step reference, written from the equations above, which
+//! `forward` also runs everywhere else: other backends, another precision, and a `hidden` layer
+//! given a bias.
 
 use burn::config::Config;
 use burn::module::{Module, Param};
@@ -404,17 +405,24 @@ mod tests {
     }
 
     #[test]
-    fn without_autodiff_or_with_a_hidden_bias_the_reference_runs() {
-        // Inference on flex without autodiff takes the reference loop: same numbers.
+    fn inference_without_autodiff_is_fused_too_and_a_hidden_bias_takes_the_reference() {
+        // Inference on flex without autodiff runs the fused forward pass: the reference's
+        // numbers, for both cells, including the final state.
         let device = Device::flex();
-        let cell = RecurrentConfig::new(2, 3).init_lstm(&device);
-        let x = Tensor::<3>::from_data(TensorData::new(vec![0.5f32; 12], [2, 3, 2]), &device);
-        let xw = cell.input.forward(x.clone());
+        device.seed(9);
+        let lstm = RecurrentConfig::new(2, 3).init_lstm(&device);
+        let rnn = RecurrentConfig::new(2, 3).init_rnn(&device);
+        let x = inputs(3, 5, 2, &device);
+        let xw = lstm.input.forward(x.clone());
         assert!(
-            crate::bptt::recurrence(crate::bptt::Cell::Lstm, xw, &cell.hidden.weight.val())
-                .is_err()
+            crate::bptt::recurrence(crate::bptt::Cell::Lstm, xw, &lstm.hidden.weight.val()).is_ok()
         );
-        assert!(gap(cell.forward(x.clone()).0, cell.forward_unrolled(x).0) == 0.0);
+        let ((fused, fused_state), (unrolled, unrolled_state)) =
+            (lstm.forward(x.clone()), lstm.forward_unrolled(x.clone()));
+        assert!(gap(fused, unrolled) < 1e-6);
+        assert!(gap(fused_state.c, unrolled_state.c) < 1e-6);
+        assert!(gap(fused_state.h, unrolled_state.h) < 1e-6);
+        assert!(gap(rnn.forward(x.clone()), rnn.forward_unrolled(x)) < 1e-6);
         // A bias on the recurrent layer, which the fused operation has no place for, is used.
         let device = Device::flex().autodiff();
         device.seed(8);
