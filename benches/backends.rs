@@ -1,7 +1,8 @@
 //! Throughput of each compiled Burn backend: 512x512 f32 matmul (GFLOP/s) and training steps
 //! with Adam, batches of 64 (samples/s), of the MLP 64-256-256-10 and of the digits CNN (conv
 //! 3×3×16, pool, conv 3×3×32, pool, 64, 10); training sequences/s of the RNN, LSTM and
-//! Transformer on the adding problem at T = 100. This is the measurement behind the default backend;
+//! Transformer on the adding problem at T = 100 (the Transformer also at T = 200). This is the
+//! measurement behind the default backend;
 //! `benches/pytorch_reference.py` times the same models in PyTorch.
 //! Run: `cargo bench --bench backends --all-features`; names after `--` (`matmul`, `mlp`, `cnn`,
 //! `rnn`, `lstm`, `transformer`) run only those models (the others print as `-`).
@@ -64,9 +65,14 @@ fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: usize) ->
 /// Hidden widths of the recurrent models (the Transformer runs at the first).
 const SEQUENCE_WIDTHS: [usize; 2] = [32, 128];
 
-/// Training sequences per second on the adding problem at T = 100 (batches of 64).
-fn sequences_per_sec(config: &SequenceModelConfig, device: &Device, steps: usize) -> f64 {
-    let task = Task::Adding { length: 100 };
+/// Training sequences per second on the adding problem of `length` steps (batches of 64).
+fn sequences_per_sec(
+    config: &SequenceModelConfig,
+    device: &Device,
+    steps: usize,
+    length: usize,
+) -> f64 {
+    let task = Task::Adding { length };
     let trainer = |steps| SequenceTrainer {
         eval_every: usize::MAX,
         ..SequenceTrainer::new(steps)
@@ -163,31 +169,32 @@ fn main() {
         sequences.push((backend, device));
     }
     println!(
-        "\nAdding problem, T = 100, batches of 64, training sequences/s\n{:<8} {:>6} {:>10} {:>10} {:>12}",
-        "backend", "width", "RNN", "LSTM", "Transformer"
+        "\nAdding problem, T = 100 (the Transformer also at T = 200), batches of 64, training sequences/s\n{:<8} {:>6} {:>10} {:>10} {:>12} {:>18}",
+        "backend", "width", "RNN", "LSTM", "Transformer", "Transformer T=200"
     );
     for (backend, device) in sequences {
         let steps = if backend == Backend::Wgpu { 2 } else { 30 };
         for width in SEQUENCE_WIDTHS {
-            let rate = |arch| {
-                sequences_per_sec(&SequenceModelConfig::new(2, width, 1, arch), &device, steps)
+            let rate = |arch, length| {
+                let config = SequenceModelConfig::new(2, width, 1, arch);
+                sequences_per_sec(&config, &device, steps, length)
             };
-            let transformer = if width == SEQUENCE_WIDTHS[0] {
-                measured(
-                    "transformer",
-                    || rate(Architecture::Transformer(TransformerConfig::new(2))),
-                    0,
-                )
-            } else {
-                "-".into()
+            let transformer = |length| {
+                if width == SEQUENCE_WIDTHS[0] {
+                    let arch = || Architecture::Transformer(TransformerConfig::new(2));
+                    measured("transformer", || rate(arch(), length), 0)
+                } else {
+                    "-".into()
+                }
             };
             println!(
-                "{:<8} {:>6} {:>10} {:>10} {:>12}",
+                "{:<8} {:>6} {:>10} {:>10} {:>12} {:>18}",
                 backend.name(),
                 width,
-                measured("rnn", || rate(Architecture::Rnn), 0),
-                measured("lstm", || rate(Architecture::Lstm), 0),
-                transformer
+                measured("rnn", || rate(Architecture::Rnn, 100), 0),
+                measured("lstm", || rate(Architecture::Lstm, 100), 0),
+                transformer(100),
+                transformer(200)
             );
         }
     }

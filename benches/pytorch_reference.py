@@ -74,3 +74,6 @@ if __name__ == "__main__":
     for kind, width in [("rnn", 32), ("lstm", 32), ("transformer", 32), ("rnn", 128), ("lstm", 128)]:
         rate = samples_per_sec(Sequence(kind, width), steps=20, x=x, y=y, loss_fn=nn.MSELoss())
         print(f"adding problem T = 100, width {width}, {kind} sequences/s: {rate:.0f}")
+    x, y = torch.rand(64, 200, 2), torch.rand(64)
+    rate = samples_per_sec(Sequence("transformer", 32), steps=20, x=x, y=y, loss_fn=nn.MSELoss())
+    print(f"adding problem T = 200, width 32, transformer sequences/s: {rate:.0f}")
