@@ -4,8 +4,9 @@
 //! Transformer on the adding problem at T = 100 (the Transformer also at T = 200). This is the
 //! measurement behind the default backend;
 //! `benches/pytorch_reference.py` times the same models in PyTorch.
+//! The MLP's throughput is also swept over batch sizes and widths.
 //! Run: `cargo bench --bench backends --all-features`; names after `--` (`matmul`, `mlp`, `cnn`,
-//! `rnn`, `lstm`, `transformer`) run only those models (the others print as `-`).
+//! `rnn`, `lstm`, `transformer`, `sweep`) run only those (the others print as `-`).
 
 use std::time::Instant;
 
@@ -62,6 +63,26 @@ fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: usize) ->
     (batch * steps) as f64 / start.elapsed().as_secs_f64()
 }
 
+/// The MLP's training throughput against batch size and against width (50 steps each).
+fn sweep(backend: Backend, device: &Device) {
+    let steps = if backend == Backend::Wgpu { 5 } else { 50 };
+    let mlp = |width: usize| MlpConfig::new(64, vec![width, width], 10).init(device);
+    for batch in SWEEP_BATCHES {
+        let rate = train_samples_per_sec(mlp(256), batch, steps);
+        println!(
+            "{:<8} MLP 64-256-256-10, batch {batch:>4}: {rate:>10.0} samples/s",
+            backend.name()
+        );
+    }
+    for width in SWEEP_WIDTHS {
+        let rate = train_samples_per_sec(mlp(width), 64, steps);
+        println!(
+            "{:<8} MLP 64-{width}-{width}-10, batch 64: {rate:>10.0} samples/s",
+            backend.name()
+        );
+    }
+}
+
 /// Hidden widths of the recurrent models (the Transformer runs at the first).
 const SEQUENCE_WIDTHS: [usize; 2] = [32, 128];
 
@@ -92,7 +113,21 @@ fn sequences_per_sec(
 }
 
 /// The models this benchmark measures, as they are named after `--`.
-const MODELS: [&str; 6] = ["matmul", "mlp", "cnn", "rnn", "lstm", "transformer"];
+const MODELS: [&str; 7] = [
+    "matmul",
+    "mlp",
+    "cnn",
+    "rnn",
+    "lstm",
+    "transformer",
+    "sweep",
+];
+
+/// Batch sizes of the MLP 64-256-256-10 in the throughput sweep.
+const SWEEP_BATCHES: [usize; 4] = [16, 64, 256, 1024];
+
+/// Hidden widths `w` of the MLP 64-w-w-10 (batch 64) in the throughput sweep.
+const SWEEP_WIDTHS: [usize; 3] = [64, 256, 1024];
 
 /// The model names given after `--`.
 fn names() -> Vec<String> {
@@ -166,7 +201,10 @@ fn main() {
             mlp,
             cnn
         );
-        sequences.push((backend, device));
+        sequences.push((backend, device.clone()));
+        if wanted("sweep") {
+            sweep(backend, &device);
+        }
     }
     println!(
         "\nAdding problem, T = 100 (the Transformer also at T = 200), batches of 64, training sequences/s\n{:<8} {:>6} {:>10} {:>10} {:>12} {:>18}",

@@ -1,5 +1,6 @@
 """PyTorch CPU reference for `cargo bench --bench backends`: training samples/s (Adam,
-batches of 64) of the same two models, MLP 64-256-256-10 and the digits CNN.
+batches of 64) of the same models, MLP 64-256-256-10, the digits CNN, the RNN, LSTM and
+Transformer on the adding problem, and the MLP's throughput against batch size and width.
 
 Run: python3 benches/pytorch_reference.py   (needs `pip install torch`)
 """
@@ -9,8 +10,8 @@ import torch
 from torch import nn
 
 
-def mlp():
-    return nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(), nn.Linear(256, 10))
+def mlp(width=256):
+    return nn.Sequential(nn.Linear(64, width), nn.ReLU(), nn.Linear(width, width), nn.ReLU(), nn.Linear(width, 10))
 
 
 class Cnn(nn.Module):
@@ -77,3 +78,10 @@ if __name__ == "__main__":
     x, y = torch.rand(64, 200, 2), torch.rand(64)
     rate = samples_per_sec(Sequence("transformer", 32), steps=20, x=x, y=y, loss_fn=nn.MSELoss())
     print(f"adding problem T = 200, width 32, transformer sequences/s: {rate:.0f}")
+    # How throughput grows with the batch and the width (50 steps each).
+    for batch in [16, 64, 256, 1024]:
+        rate = samples_per_sec(mlp(), batch=batch, steps=50)
+        print(f"MLP 64-256-256-10, batch {batch} samples/s: {rate:.0f}")
+    for width in [64, 256, 1024]:
+        rate = samples_per_sec(mlp(width), steps=50)
+        print(f"MLP 64-{width}-{width}-10, batch 64 samples/s: {rate:.0f}")
