@@ -4,8 +4,8 @@
 //!
 //! The cells of [`crate::rnn`] stay the readable reference (their `forward_unrolled`); tests
 //! check that both give the same outputs and gradients. The fused path runs when the inputs
-//! live on flex with autodiff in `f32`; anything else (other backends, other precisions) takes
-//! the reference loop.
+//! are `f32` on flex, with autodiff (training) or without (inference: the forward pass alone);
+//! anything else (other backends, other precisions) takes the reference loop.
 //!
 //! The buffers stay batch-major `[B, T, ·]` as Burn holds them: the input projections are
 //! overwritten in place by the activated gates, the output is built once and shared with the
@@ -238,8 +238,8 @@ struct Saved {
 impl Saved {
     /// Gradients of the loss with respect to `xw` and `w` (batch-major as the inputs), from the
     /// gradient `grad` with respect to the output; the batch's blocks in parallel, their `∂L/∂W`
-    /// summed in order.
-    fn backward(&self, grad: &[f32]) -> (Vec<f32>, Vec<f32>) {
+    /// summed in order (left at zero, not computed, unless `with_dw`: a frozen `W`).
+    fn backward(&self, grad: &[f32], with_dw: bool) -> (Vec<f32>, Vec<f32>) {
         let d = self.dims;
         let Dims { t, b, h } = d;
         let (g, ow) = (self.cell.gates() * h, self.cell.outputs() * h);
@@ -259,7 +259,7 @@ impl Saved {
                 let span = |width: usize| first * width..(first + block.b * t) * width;
                 let gates = gates.as_ref().map_or(&[][..], |v| &v[span(g)]);
                 let (grad, out) = (&grad[span(ow)], &out[span(ow)]);
-                self.backward_block(block, grad, out, gates, dz)
+                self.backward_block(block, [grad, out, gates], dz, with_dw)
             })
             .collect::<Vec<_>>()
             .into_iter()
@@ -271,15 +271,15 @@ impl Saved {
         (dz, dw)
     }
 
-    /// [`Saved::backward`] over one block of `d.b` sequences, writing `∂L/∂xw` into `dz` and
-    /// returning the block's `∂L/∂W`.
+    /// [`Saved::backward`] over one block of `d.b` sequences, from its rows of the output's
+    /// gradient, of the output and of the gates: writes `∂L/∂xw` into `dz` and returns the
+    /// block's `∂L/∂W` (zero unless `with_dw`).
     fn backward_block(
         &self,
         d: Dims,
-        grad: &[f32],
-        out: &[f32],
-        gates: &[f32],
+        [grad, out, gates]: [&[f32]; 3],
         dz: &mut [f32],
+        with_dw: bool,
     ) -> Vec<f32> {
         let Dims { t, b, h } = d;
         let (g, ow) = (self.cell.gates() * h, self.cell.outputs() * h);
@@ -340,7 +340,7 @@ impl Saved {
         // ∂L/∂W = Σ_t h_{t-1}ᵀ ∂L/∂z_t: for each sequence, one product over its steps after the
         // first.
         let mut dw_view = matrix_mut(&mut dw, h, g, g);
-        for r in (0..b).filter(|_| t > 1) {
+        for r in (0..b).filter(|_| t > 1 && with_dw) {
             let h_prev = matrix(&out[r * t * ow..], t - 1, h, ow).reversed_axes();
             let dz_next = matrix(&dz[(r * t + 1) * g..], t - 1, g, g);
             general_mat_mul(1.0, &h_prev, &dz_next, 1.0, &mut dw_view);
@@ -362,7 +362,7 @@ impl Backward<Flex, 2> for Fused {
         let Dims { t, b, h } = saved.dims;
         let g = saved.cell.gates() * h;
         let grad = grads.consume::<Flex>(&ops.node);
-        let (dz, dw) = saved.backward(&f32s(&grad));
+        let (dz, dw) = saved.backward(&f32s(&grad), w_node.is_some());
         if let Some(node) = xw_node {
             grads.register::<Flex>(node.id, flex(dz, [b, t, g]));
         }
