@@ -9,9 +9,11 @@
 //!
 //! The buffers stay batch-major `[B, T, ·]` as Burn holds them: the input projections are
 //! overwritten in place by the activated gates, the output is built once and shared with the
-//! saved state, and each step's rows are read as a strided matrix by the products (ndarray over
-//! matrixmultiply's kernels). The activations are vectorized (`crate::elementwise`). With `a_t`
-//! the step's pre-activation and `G_t = ∂L/∂(output t)`:
+//! saved state, and each step's rows are read in place, `t·width` apart, by the per-step products
+//! (`crate::products`, which reads the recurrent weights as they lie instead of repacking them
+//! at every step; the once-per-pass `∂L/∂W` goes through ndarray over matrixmultiply). The
+//! activations are vectorized (`crate::elementwise`). With `a_t` the step's pre-activation and
+//! `G_t = ∂L/∂(output t)`:
 //!
 //! - RNN, `h_t = tanh(a_t)`, `a_t = xw_t + h_{t-1} W`: with `δh` carried from step `t + 1`,
 //!   `∂L/∂a_t = (G_t + δh) ⊙ (1 − h_t²)`, `∂L/∂W += h_{t-1}ᵀ ∂L/∂a_t`,
@@ -29,13 +31,13 @@ use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::tensor::Tensor;
 use ndarray::linalg::general_mat_mul;
-use ndarray::{ArrayView2, ArrayViewMut2};
 use rayon::prelude::*;
 
 use crate::elementwise::{sigmoid_in_place, tanh_in_place};
 use crate::flex_buffers::{
     Trained, f32s, f32s_mut, flex, matrix, matrix_mut, plain_f32, trained_f32,
 };
+use crate::products::{add_product, set_product};
 
 /// Which recurrence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -126,15 +128,11 @@ fn dims(cell: Cell, xw: &Tensor<3>, w: &Tensor<2>) -> Option<Dims> {
     (shapes_fit && t > 0 && b > 0 && h > 0).then_some(Dims { t, b, h })
 }
 
-/// The `d.b × cols` matrix of step `s` in a batch-major buffer `[d.b, d.t, width]`: the first
-/// `cols` columns of each sequence's row for that step.
-fn step_rows(v: &[f32], d: Dims, width: usize, s: usize, cols: usize) -> ArrayView2<'_, f32> {
-    matrix(&v[s * width..], d.b, cols, d.t * width)
-}
-
-/// The same, writable, all `width` columns.
-fn step_rows_mut(v: &mut [f32], d: Dims, width: usize, s: usize) -> ArrayViewMut2<'_, f32> {
-    matrix_mut(&mut v[s * width..], d.b, width, d.t * width)
+/// The `cols × rows` transpose of the row-major `rows × cols` matrix `m`, row-major.
+fn transposed(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    (0..cols)
+        .flat_map(|j| (0..rows).map(move |i| m[i * cols + j]))
+        .collect()
 }
 
 /// Sequences per parallel block: the batch splits into blocks of this many sequences, each
@@ -173,11 +171,16 @@ fn forward(cell: Cell, d: Dims, mut z: FlexTensor, w: &[f32]) -> (Option<FlexTen
 fn forward_block(cell: Cell, d: Dims, z: &mut [f32], out: &mut [f32], w: &[f32]) {
     let Dims { t, b, h } = d;
     let (g, ow) = (cell.gates() * h, cell.outputs() * h);
-    let w = matrix(w, h, g, g);
     for s in 0..t {
         if s > 0 {
-            let h_prev = step_rows(out, d, ow, s - 1, h);
-            general_mat_mul(1.0, &h_prev, &w, 1.0, &mut step_rows_mut(z, d, g, s));
+            // z_t += h_{t-1} W, each step's rows `t·width` apart.
+            let h_prev = &out[(s - 1) * ow..];
+            add_product(
+                (h_prev, t * ow),
+                (w, g),
+                (&mut z[s * g..], t * g),
+                [b, h, g],
+            );
         }
         for r in 0..b {
             let row = (r * t + s) * g;
@@ -246,6 +249,8 @@ impl Saved {
         let out = f32s(&self.output);
         let gates = self.gates.as_ref().map(f32s);
         let mut dz = vec![0.0; b * t * g];
+        // Wᵀ, for δh = ∂L/∂z_t Wᵀ, once per pass.
+        let w_t = transposed(&self.w, h, g);
         let rows = BLOCK_ROWS;
         let dw = dz
             .par_chunks_mut(rows * t * g)
@@ -259,7 +264,7 @@ impl Saved {
                 let span = |width: usize| first * width..(first + block.b * t) * width;
                 let gates = gates.as_ref().map_or(&[][..], |v| &v[span(g)]);
                 let (grad, out) = (&grad[span(ow)], &out[span(ow)]);
-                self.backward_block(block, [grad, out, gates], dz, with_dw)
+                self.backward_block(block, [grad, out, gates], &w_t, dz, with_dw)
             })
             .collect::<Vec<_>>()
             .into_iter()
@@ -272,12 +277,13 @@ impl Saved {
     }
 
     /// [`Saved::backward`] over one block of `d.b` sequences, from its rows of the output's
-    /// gradient, of the output and of the gates: writes `∂L/∂xw` into `dz` and returns the
-    /// block's `∂L/∂W` (zero unless `with_dw`).
+    /// gradient, of the output and of the gates, and `Wᵀ` (`[gates·h, h]`): writes `∂L/∂xw` into
+    /// `dz` and returns the block's `∂L/∂W` (zero unless `with_dw`).
     fn backward_block(
         &self,
         d: Dims,
         [grad, out, gates]: [&[f32]; 3],
+        w_t: &[f32],
         dz: &mut [f32],
         with_dw: bool,
     ) -> Vec<f32> {
@@ -286,7 +292,6 @@ impl Saved {
         let mut dw = vec![0.0; h * g];
         let (mut dh, mut dc) = (vec![0.0; b * h], vec![0.0; b * h]);
         let (mut tanh_c, zeros) = (vec![0.0; h], vec![0.0; h]);
-        let w_t = matrix(&self.w, h, g, g).reversed_axes();
         for s in (0..t).rev() {
             for r in 0..b {
                 let at = (r * t + s) * ow;
@@ -332,9 +337,7 @@ impl Saved {
             }
             // δh = ∂L/∂z_t Wᵀ, for step t − 1 (none before the first step).
             if s > 0 {
-                let dzs = step_rows(dz, d, g, s, g);
-                let mut dh_view = matrix_mut(&mut dh, b, h, h);
-                general_mat_mul(1.0, &dzs, &w_t, 0.0, &mut dh_view);
+                set_product((&dz[s * g..], t * g), (w_t, h), (&mut dh, h), [b, g, h]);
             }
         }
         // ∂L/∂W = Σ_t h_{t-1}ᵀ ∂L/∂z_t: for each sequence, one product over its steps after the

@@ -16,6 +16,8 @@ mod flex_buffers;
 #[cfg(feature = "flex")]
 mod fused_attention;
 pub mod mlp;
+#[cfg(feature = "flex")]
+mod products;
 pub mod rnn;
 pub mod sequence;
 #[cfg(test)]
