@@ -4,9 +4,12 @@
 //! Transformer on the adding problem at T = 100 (the Transformer also at T = 200). This is the
 //! measurement behind the default backend;
 //! `benches/pytorch_reference.py` times the same models in PyTorch.
-//! The MLP's throughput is also swept over batch sizes and widths.
+//! The MLP's throughput is also swept over batch sizes and widths (flex's recorded in
+//! `benches/measured/mlp-sweep-flex.csv`, which the gallery draws beside PyTorch's).
 //! Run: `cargo bench --bench backends --all-features`; names after `--` (`matmul`, `mlp`, `cnn`,
 //! `rnn`, `lstm`, `transformer`, `sweep`) run only those (the others print as `-`).
+
+mod recorded;
 
 use std::time::Instant;
 
@@ -67,18 +70,25 @@ fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: usize) ->
 fn sweep(backend: Backend, device: &Device) {
     let steps = if backend == Backend::Wgpu { 5 } else { 50 };
     let mlp = |width: usize| MlpConfig::new(64, vec![width, width], 10).init(device);
-    for batch in SWEEP_BATCHES {
-        let rate = train_samples_per_sec(mlp(256), batch, steps);
+    let shapes = SWEEP_BATCHES
+        .map(|batch| (batch, 256))
+        .into_iter()
+        .chain(SWEEP_WIDTHS.map(|width| (64, width)));
+    let mut record = Vec::new();
+    for (batch, width) in shapes {
+        let rate = train_samples_per_sec(mlp(width), batch, steps);
         println!(
-            "{:<8} MLP 64-256-256-10, batch {batch:>4}: {rate:>10.0} samples/s",
+            "{:<8} MLP 64-{width}-{width}-10, batch {batch:>4}: {rate:>10.0} samples/s",
             backend.name()
         );
+        record.push(format!("{batch},{width},{rate:.0}"));
     }
-    for width in SWEEP_WIDTHS {
-        let rate = train_samples_per_sec(mlp(width), 64, steps);
-        println!(
-            "{:<8} MLP 64-{width}-{width}-10, batch 64: {rate:>10.0} samples/s",
-            backend.name()
+    if backend == Backend::Flex {
+        recorded::record(
+            "mlp-sweep-flex.csv",
+            &recorded::provenance("flex", "cargo bench --bench backends -- sweep"),
+            "batch,width,samples_per_s",
+            &record,
         );
     }
 }
@@ -126,8 +136,9 @@ const MODELS: [&str; 7] = [
 /// Batch sizes of the MLP 64-256-256-10 in the throughput sweep.
 const SWEEP_BATCHES: [usize; 4] = [16, 64, 256, 1024];
 
-/// Hidden widths `w` of the MLP 64-w-w-10 (batch 64) in the throughput sweep.
-const SWEEP_WIDTHS: [usize; 3] = [64, 256, 1024];
+/// Hidden widths `w` of the MLP 64-w-w-10 (batch 64) in the throughput sweep (besides 256, run
+/// in the batch sweep).
+const SWEEP_WIDTHS: [usize; 2] = [64, 1024];
 
 /// The model names given after `--`.
 fn names() -> Vec<String> {

@@ -1,9 +1,11 @@
 """PyTorch CPU reference for `cargo bench --bench backends`: training samples/s (Adam,
 batches of 64) of the same models, MLP 64-256-256-10, the digits CNN, the RNN, LSTM and
-Transformer on the adding problem, and the MLP's throughput against batch size and width.
+Transformer on the adding problem, and the MLP's throughput against batch size and width
+(recorded in benches/measured/mlp-sweep-pytorch.csv, which the gallery draws beside flex's).
 
 Run: python3 benches/pytorch_reference.py   (needs `pip install torch`)
 """
+import pathlib
 import time
 
 import torch
@@ -78,10 +80,14 @@ if __name__ == "__main__":
     x, y = torch.rand(64, 200, 2), torch.rand(64)
     rate = samples_per_sec(Sequence("transformer", 32), steps=20, x=x, y=y, loss_fn=nn.MSELoss())
     print(f"adding problem T = 200, width 32, transformer sequences/s: {rate:.0f}")
-    # How throughput grows with the batch and the width (50 steps each).
-    for batch in [16, 64, 256, 1024]:
-        rate = samples_per_sec(mlp(), batch=batch, steps=50)
-        print(f"MLP 64-256-256-10, batch {batch} samples/s: {rate:.0f}")
-    for width in [64, 256, 1024]:
-        rate = samples_per_sec(mlp(width), steps=50)
-        print(f"MLP 64-{width}-{width}-10, batch 64 samples/s: {rate:.0f}")
+    # How throughput grows with the batch and the width (50 steps each), recorded for the gallery.
+    record = []
+    for batch, width in [(16, 256), (64, 256), (256, 256), (1024, 256), (64, 64), (64, 1024)]:
+        rate = samples_per_sec(mlp(width), batch=batch, steps=50)
+        print(f"MLP 64-{width}-{width}-10, batch {batch} samples/s: {rate:.0f}")
+        record.append(f"{batch},{width},{rate:.0f}")
+    path = pathlib.Path(__file__).parent / "measured" / "mlp-sweep-pytorch.csv"
+    header = (f"# PyTorch {torch.__version__}: python3 benches/pytorch_reference.py (on the CPU, "
+              f"{torch.get_num_threads()} threads)\nbatch,width,samples_per_s\n")
+    path.write_text(header + "\n".join(record) + "\n")
+    print(f"recorded {path}")

@@ -4,9 +4,12 @@
 //! took at least 1 ms (below that, fixed costs dominate). Peak memory is measured by a
 //! counting allocator: the most bytes held during the largest fit above those held before it.
 //! `python3 benches/sklearn_scaling.py` times scikit-learn on the same shapes.
-//! Run: `cargo bench --bench scaling` (`-- forest` for the families whose name matches).
+//! Run: `cargo bench --bench scaling` (`-- forest` for the families whose name matches). A run
+//! over every family records its times in `benches/measured/scaling-mlnotes.csv`, which the
+//! gallery draws beside scikit-learn's.
 
 mod common;
+mod recorded;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -73,31 +76,28 @@ fn measure(mut f: impl FnMut()) -> (f64, usize) {
     (times[times.len() / 2], peak)
 }
 
-/// The exponent of time against size over the sizes that took at least 1 ms (below that,
-/// fixed costs dominate).
-fn exponent(points: &[(usize, f64)]) -> Option<f64> {
-    let timed: Vec<(f64, f64)> = points
-        .iter()
-        .filter(|(_, t)| *t >= 0.001)
-        .map(|&(n, t)| (n as f64, t))
-        .collect();
-    (timed.len() >= 2).then(|| mlnotes::metrics::log_log_slope(&timed))
-}
-
 /// A fit on the regression and classification data of one size.
 type FitOn = Box<dyn Fn(&Dataset<f64>, &Dataset<usize>)>;
 
-/// One family: its name, the largest size it is run at, and its fit on the data of a size.
+/// One family: its key in the recorded measurements (the same in `sklearn_scaling.py`), its
+/// name, the largest size it is run at, and its fit on the data of a size.
 struct Family {
+    key: &'static str,
     name: &'static str,
     max_n: usize,
     fit: FitOn,
 }
 
 fn families() -> Vec<Family> {
-    let family = |name, max_n, fit: FitOn| Family { name, max_n, fit };
+    let family = |key, name, max_n, fit: FitOn| Family {
+        key,
+        name,
+        max_n,
+        fit,
+    };
     vec![
         family(
+            "linear-regression",
             "linear regression (normal equation)",
             1_000_000,
             Box::new(|r, _| {
@@ -105,6 +105,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "logistic-regression",
             "logistic regression (L-BFGS)",
             1_000_000,
             Box::new(|_, c| {
@@ -112,6 +113,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "lasso",
             "lasso (α = 0.01)",
             1_000_000,
             Box::new(|r, _| {
@@ -119,6 +121,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "k-means",
             "k-means (k = 8, one start)",
             1_000_000,
             Box::new(|r, _| {
@@ -131,6 +134,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "pca",
             "PCA (5 of 10 components)",
             1_000_000,
             Box::new(|r, _| {
@@ -138,6 +142,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "naive-bayes",
             "Gaussian naive Bayes",
             1_000_000,
             Box::new(|_, c| {
@@ -145,6 +150,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "decision-tree",
             "decision tree (CART)",
             1_000_000,
             Box::new(|_, c| {
@@ -152,6 +158,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "random-forest",
             "random forest (20 trees)",
             100_000,
             Box::new(|_, c| {
@@ -159,6 +166,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "gradient-boosting",
             "gradient boosting (20 depth-3 trees)",
             1_000_000,
             Box::new(|r, _| {
@@ -166,6 +174,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "knn",
             "5-NN, fit + 1000 queries (k-d tree)",
             1_000_000,
             Box::new(|_, c| {
@@ -177,6 +186,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "rbf-svm",
             "RBF SVM (SMO)",
             10_000,
             Box::new(|_, c| {
@@ -186,6 +196,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "linear-svm",
             "linear SVM (SGD, 100 epochs)",
             100_000,
             Box::new(|_, c| {
@@ -193,6 +204,7 @@ fn families() -> Vec<Family> {
             }),
         ),
         family(
+            "agglomerative",
             "agglomerative (average linkage)",
             10_000,
             Box::new(|r, _| {
@@ -218,6 +230,7 @@ fn main() {
         "{:<38} {:>10} {:>10} {:>10} {:>10}  {:>8}  {:>12}",
         "family (fit, 10 features)", "1e3 s", "1e4 s", "1e5 s", "1e6 s", "exponent", "peak MiB"
     );
+    let mut record = Vec::new();
     for family in families() {
         if filter
             .as_ref()
@@ -235,6 +248,7 @@ fn main() {
             }
             let (t, bytes) = measure(|| (family.fit)(r, c));
             points.push((*n, t));
+            record.push(format!("{},{n},{t:e}", family.key));
             peak = bytes;
             cells.push(format!("{t:.4}"));
         }
@@ -245,8 +259,18 @@ fn main() {
             cells[1],
             cells[2],
             cells[3],
-            exponent(&points).map_or("-".into(), |b| format!("{b:.2}")),
+            mlnotes::metrics::cost_exponent(&points, 0.001)
+                .map_or("-".into(), |b| format!("{b:.2}")),
             peak as f64 / 1_048_576.0
+        );
+    }
+    // Only a run over every family replaces the recorded measurements.
+    if filter.is_none() {
+        recorded::record(
+            "scaling-mlnotes.csv",
+            &recorded::provenance("mlnotes", "cargo bench --bench scaling"),
+            "family,rows,seconds",
+            &record,
         );
     }
 }

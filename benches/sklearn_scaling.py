@@ -4,7 +4,12 @@ sizes that took at least 1 ms, and the peak memory of the largest fit (tracemall
 allocations included; measured in a separate run, as tracing slows the fit).
 
     python3 benches/sklearn_scaling.py
+
+The fit times are recorded in benches/measured/scaling-scikit-learn.csv, which the gallery that
+`all` writes draws beside the Rust bench's.
 """
+import os
+import pathlib
 import time
 import tracemalloc
 
@@ -29,26 +34,36 @@ def synthetic(n):
     return x, s + 0.1 * rng.uniform(-1, 1, n), (s > 0).astype(int)
 
 
+def cpu():
+    """The processor's name and the thread count, for the recording's first line."""
+    try:
+        with open("/proc/cpuinfo") as f:
+            name = next(l.split(":", 1)[1].strip() for l in f if l.startswith("model name"))
+    except (OSError, StopIteration):
+        name = "unknown processor"
+    return f"{name}, {os.cpu_count()} threads"
+
+
 def knn(x, y):
     KNeighborsClassifier(5, algorithm="kd_tree").fit(x, y).predict(x[:1000])
 
 
 FAMILIES = [
-    ("linear regression", 10**6, lambda x, r, c: LinearRegression().fit(x, r)),
-    ("logistic regression (lbfgs)", 10**6, lambda x, r, c: LogisticRegression().fit(x, c)),
-    ("lasso (alpha = 0.01)", 10**6, lambda x, r, c: Lasso(alpha=0.01).fit(x, r)),
-    ("k-means (k = 8, one start)", 10**6, lambda x, r, c: KMeans(8, n_init=1).fit(x)),
-    ("PCA (5 of 10 components)", 10**6, lambda x, r, c: PCA(5).fit(x)),
-    ("Gaussian naive Bayes", 10**6, lambda x, r, c: GaussianNB().fit(x, c)),
-    ("decision tree (CART)", 10**6, lambda x, r, c: DecisionTreeClassifier().fit(x, c)),
-    ("random forest (20 trees)", 10**5, lambda x, r, c: RandomForestClassifier(20).fit(x, c)),
-    ("gradient boosting (20 depth-3 trees)", 10**6,
+    ("linear-regression", "linear regression", 10**6, lambda x, r, c: LinearRegression().fit(x, r)),
+    ("logistic-regression", "logistic regression (lbfgs)", 10**6, lambda x, r, c: LogisticRegression().fit(x, c)),
+    ("lasso", "lasso (alpha = 0.01)", 10**6, lambda x, r, c: Lasso(alpha=0.01).fit(x, r)),
+    ("k-means", "k-means (k = 8, one start)", 10**6, lambda x, r, c: KMeans(8, n_init=1).fit(x)),
+    ("pca", "PCA (5 of 10 components)", 10**6, lambda x, r, c: PCA(5).fit(x)),
+    ("naive-bayes", "Gaussian naive Bayes", 10**6, lambda x, r, c: GaussianNB().fit(x, c)),
+    ("decision-tree", "decision tree (CART)", 10**6, lambda x, r, c: DecisionTreeClassifier().fit(x, c)),
+    ("random-forest", "random forest (20 trees)", 10**5, lambda x, r, c: RandomForestClassifier(20).fit(x, c)),
+    ("gradient-boosting", "gradient boosting (20 depth-3 trees)", 10**6,
      lambda x, r, c: GradientBoostingRegressor(n_estimators=20, max_depth=3).fit(x, r)),
-    ("5-NN, fit + 1000 queries (k-d tree)", 10**6, lambda x, r, c: knn(x, c)),
-    ("RBF SVM", 10**4, lambda x, r, c: SVC().fit(x, c)),
-    ("linear SVM (SGD hinge, 100 epochs)", 10**5,
+    ("knn", "5-NN, fit + 1000 queries (k-d tree)", 10**6, lambda x, r, c: knn(x, c)),
+    ("rbf-svm", "RBF SVM", 10**4, lambda x, r, c: SVC().fit(x, c)),
+    ("linear-svm", "linear SVM (SGD hinge, 100 epochs)", 10**5,
      lambda x, r, c: SGDClassifier(loss="hinge", max_iter=100, tol=None).fit(x, c)),
-    ("agglomerative (average linkage)", 10**4,
+    ("agglomerative", "agglomerative (average linkage)", 10**4,
      lambda x, r, c: AgglomerativeClustering(linkage="average").fit(x)),
 ]
 
@@ -77,7 +92,8 @@ def main():
     data = {n: synthetic(n) for n in SIZES}
     print(f"{'family (fit, 10 features)':<38} " + " ".join(f"{f'1e{len(str(n)) - 1} s':>10}" for n in SIZES)
           + f"  {'exponent':>8}  {'peak MiB':>10}")
-    for name, max_n, fit in FAMILIES:
+    record = []
+    for key, name, max_n, fit in FAMILIES:
         points, cells = [], []
         for n in SIZES:
             if n > max_n:
@@ -86,6 +102,7 @@ def main():
             x, r, c = data[n]
             t = seconds(lambda: fit(x, r, c))
             points.append((n, t))
+            record.append(f"{key},{n},{t:.6e}")
             cells.append(f"{t:.4f}")
         x, r, c = data[max(n for n, _ in points)]
         tracemalloc.start()
@@ -95,6 +112,11 @@ def main():
         b = exponent(points)
         print(f"{name:<38} " + " ".join(f"{cell:>10}" for cell in cells)
               + f"  {'-' if b is None else f'{b:.2f}':>8}  {peak / 2**20:10.1f}")
+    path = pathlib.Path(__file__).parent / "measured" / "scaling-scikit-learn.csv"
+    header = (f"# scikit-learn {sklearn.__version__}: python3 benches/sklearn_scaling.py "
+              f"({cpu()})\nfamily,rows,seconds\n")
+    path.write_text(header + "\n".join(record) + "\n")
+    print(f"recorded {path}")
 
 
 if __name__ == "__main__":

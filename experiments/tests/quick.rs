@@ -839,6 +839,14 @@ fn summary_and_gallery_list_every_claim() {
         .map(|s| s.split('"').next().unwrap())
         .collect();
     assert!(sources.len() > 50, "{} figures", sources.len());
+    // Cost growth from the benchmarks' recorded runs: the classical families' fit times and
+    // the MLP's throughput.
+    for figure in [
+        "cost-growth/scaling-k-means.svg",
+        "cost-growth/mlp-throughput-width.svg",
+    ] {
+        assert!(sources.contains(&figure), "{figure}");
+    }
     for src in sources {
         assert!(out.join(src).is_file(), "{src}");
     }

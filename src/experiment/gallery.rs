@@ -60,10 +60,12 @@ fn experiment(name: &str, r: &Report, out: &mut String) {
             ""
         }
     );
-    out.push_str(
-        "<table class=\"claims\"><tr><th>verdict</th><th>claim</th><th>rule</th><th>n</th>\
+    if !r.claims.is_empty() {
+        out.push_str(
+            "<table class=\"claims\"><tr><th>verdict</th><th>claim</th><th>rule</th><th>n</th>\
 <th>effect ± SE</th><th>threshold</th><th>evidence</th></tr>",
-    );
+        );
+    }
     for c in &r.claims {
         let _ = write!(
             out,
@@ -80,7 +82,9 @@ fn experiment(name: &str, r: &Report, out: &mut String) {
             id = escape(&c.id),
         );
     }
-    out.push_str("</table>\n");
+    if !r.claims.is_empty() {
+        out.push_str("</table>\n");
+    }
     r.tables.iter().for_each(|t| table(t, out));
     let figures = r.plots.iter().map(|p| (&p.title, &p.file));
     for (title, file) in figures.chain(r.images.iter().map(|g| (&g.title, &g.file))) {
@@ -100,8 +104,18 @@ fn experiment(name: &str, r: &Report, out: &mut String) {
 
 /// Writes `<out>/index.html`: a contents table (claims held / not held per experiment, failures
 /// with their error), then each experiment's claims, tables and figures (the SVGs its report
-/// wrote under `<out>/<name>/`).
+/// wrote under `<out>/<name>/`), then how cost grows with size, from the benchmarks' recorded
+/// runs (its figures written under `<out>/cost-growth/`).
 pub fn write_gallery(out: &Path, results: &[(&str, Result<Report>)]) -> Result<PathBuf> {
+    // A recorded run that cannot be read is shown as this section's failure, not the gallery's.
+    let growth = super::cost_growth::report();
+    if let Ok(growth) = &growth {
+        let dir = out.join(&growth.name);
+        std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+        for p in &growth.plots {
+            p.render_svg(&dir.join(&p.file))?;
+        }
+    }
     let mut html = String::from(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mlnotes results</title><style>\
 body{font-family:sans-serif;margin:0}nav{position:fixed;top:0;left:0;bottom:0;width:15em;\
@@ -135,6 +149,13 @@ only NOT HELD</label>\n",
             }
         }
     }
+    let _ = match &growth {
+        Ok(g) => writeln!(html, "<a href=\"#{0}\">{0} (recorded)</a>", escape(&g.name)),
+        Err(_) => writeln!(
+            html,
+            "<a class=\"bad\" href=\"#cost-growth\">cost-growth (failed)</a>"
+        ),
+    };
     let total: usize = results
         .iter()
         .filter_map(|(_, r)| r.as_ref().ok())
@@ -180,6 +201,17 @@ the rule that decided it, and whether it held: {held} of {total} claims held.</p
             experiment(name, rep, &mut html);
         }
     }
+    match &growth {
+        Ok(g) => experiment(&g.name, g, &mut html),
+        Err(e) => {
+            let _ = writeln!(
+                html,
+                "<section id=\"cost-growth\"><h2>cost-growth</h2><p class=\"not-held\">\
+the recorded benchmark runs could not be read: {}</p></section>",
+                escape(&e.to_string())
+            );
+        }
+    }
     // After loading, the page records how many of its figures decoded (read by a headless
     // browser in the tests).
     html.push_str(
@@ -201,18 +233,7 @@ mod tests {
 
     #[test]
     fn the_gallery_lists_claims_tables_figures_and_failures() {
-        let mut r = Report {
-            name: "demo".into(),
-            section: "A <section>".into(),
-            engine: crate::engine::Engine::Native,
-            claims: vec![],
-            metrics: Default::default(),
-            timings: Default::default(),
-            tables: vec![],
-            plots: vec![],
-            images: vec![],
-            notes: vec![],
-        };
+        let mut r = Report::named("demo", "A <section>");
         r.claim("x-below-y", "x < y", Verdict::at_least("y − x", 1.0, 0.0));
         r.claim(
             "y-and-z",

@@ -17,6 +17,7 @@
 
 mod claim;
 pub mod cli;
+mod cost_growth;
 mod gallery;
 mod json;
 mod plot;

@@ -109,9 +109,15 @@ pub struct Report {
 impl Report {
     /// An empty report for `experiment`.
     pub fn new(experiment: &(impl Experiment + ?Sized)) -> Self {
+        Self::named(experiment.name(), experiment.section())
+    }
+
+    /// An empty report under `name` for the notes' `section` (the gallery's sections that are
+    /// not experiments, and tests).
+    pub fn named(name: &str, section: &str) -> Self {
         Report {
-            name: experiment.name().into(),
-            section: experiment.section().into(),
+            name: name.into(),
+            section: section.into(),
             engine: crate::engine::Engine::Native,
             claims: vec![],
             metrics: BTreeMap::new(),
@@ -243,18 +249,7 @@ mod tests {
     use crate::experiment::{Series, Verdict};
 
     fn demo() -> Report {
-        Report {
-            name: "demo".into(),
-            section: "Demo".into(),
-            engine: crate::engine::Engine::Native,
-            claims: vec![],
-            metrics: BTreeMap::new(),
-            timings: BTreeMap::new(),
-            tables: vec![],
-            plots: vec![],
-            images: vec![],
-            notes: vec![],
-        }
+        Report::named("demo", "Demo")
     }
 
     /// The documented claim schema of `report.json`: every claim object carries `id`,

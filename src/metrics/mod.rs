@@ -14,4 +14,4 @@ pub use classification::{
 };
 pub use clustering::{adjusted_rand_index, silhouette_samples, silhouette_score};
 pub use regression::{adjusted_r2, mae, mape, mse, r2, rmse};
-pub use summary::{log_log_slope, mean_std};
+pub use summary::{cost_exponent, log_log_slope, mean_std};

@@ -34,3 +34,23 @@ pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
     let sxx: f64 = pts.iter().map(|p| (p.0 - mx).powi(2)).sum();
     sxy / sxx
 }
+
+/// The exponent `b` of `time ≈ a·nᵇ` from `(size, seconds)` measurements: the log-log slope
+/// ([`log_log_slope`]) over those that took at least `floor` seconds (below it, fixed costs
+/// dominate); `None` with fewer than two of them.
+///
+/// ```
+/// // Quadratic above 1 ms; the first size, under it, is left out.
+/// let timed = [(100, 0.0001), (1000, 0.002), (10_000, 0.2), (100_000, 20.0)];
+/// let b = mlnotes::metrics::cost_exponent(&timed, 0.001).unwrap();
+/// assert!((b - 2.0).abs() < 1e-12);
+/// assert_eq!(mlnotes::metrics::cost_exponent(&timed[..2], 0.001), None);
+/// ```
+pub fn cost_exponent(points: &[(usize, f64)], floor: f64) -> Option<f64> {
+    let timed: Vec<(f64, f64)> = points
+        .iter()
+        .filter(|(_, t)| *t >= floor)
+        .map(|&(n, t)| (n as f64, t))
+        .collect();
+    (timed.len() >= 2).then(|| log_log_slope(&timed))
+}
