@@ -60,29 +60,28 @@ fn experiment(name: &str, r: &Report, out: &mut String) {
             ""
         }
     );
+    // A section without claims (the recorded cost growth) has no claims table.
     if !r.claims.is_empty() {
         out.push_str(
             "<table class=\"claims\"><tr><th>verdict</th><th>claim</th><th>rule</th><th>n</th>\
 <th>effect ± SE</th><th>threshold</th><th>evidence</th></tr>",
         );
-    }
-    for c in &r.claims {
-        let _ = write!(
-            out,
-            "<tr class=\"{0}\" id=\"{name}-{id}\"><td>{0}</td><td>{1}<br><code>{id}</code></td>\
+        for c in &r.claims {
+            let _ = write!(
+                out,
+                "<tr class=\"{0}\" id=\"{name}-{id}\"><td>{0}</td><td>{1}<br><code>{id}</code></td>\
 <td>{2}</td><td>{3}</td><td>{4}</td><td>{5}</td><td>{6}</td></tr>",
-            if c.held { "held" } else { "not-held" },
-            escape(&c.statement),
-            escape(&c.rule),
-            c.n,
-            escape(&effect(c)),
-            num(c.threshold),
-            escape(&c.evidence),
-            name = escape(name),
-            id = escape(&c.id),
-        );
-    }
-    if !r.claims.is_empty() {
+                if c.held { "held" } else { "not-held" },
+                escape(&c.statement),
+                escape(&c.rule),
+                c.n,
+                escape(&effect(c)),
+                num(c.threshold),
+                escape(&c.evidence),
+                name = escape(name),
+                id = escape(&c.id),
+            );
+        }
         out.push_str("</table>\n");
     }
     r.tables.iter().for_each(|t| table(t, out));
@@ -275,6 +274,13 @@ mod tests {
         assert!(html.contains("src=\"demo/loss.svg\"") && html.contains("src=\"demo/grid.svg\""));
         assert!(html.contains("a note"));
         assert!(html.contains("failed: ") && html.contains("broken"));
+        // The recorded cost growth follows, with its figures and tables and no claims table.
+        let growth = &html[html
+            .find("<section id=\"cost-growth\"")
+            .expect("cost growth")..];
+        assert!(growth.contains("src=\"cost-growth/mlp-throughput-batch-size.svg\""));
+        assert!(growth.contains("<caption>") && !growth.contains("class=\"claims\""));
+        assert!(dir.join("cost-growth/scaling-lasso.svg").is_file());
         std::fs::remove_dir_all(dir).ok();
     }
 }

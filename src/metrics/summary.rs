@@ -37,7 +37,8 @@ pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
 
 /// The exponent `b` of `time ≈ a·nᵇ` from `(size, seconds)` measurements: the log-log slope
 /// ([`log_log_slope`]) over those that took at least `floor` seconds (below it, fixed costs
-/// dominate); `None` with fewer than two of them.
+/// dominate; a time that is not positive and finite never counts); `None` unless that leaves two
+/// distinct sizes.
 ///
 /// ```
 /// // Quadratic above 1 ms; the first size, under it, is left out.
@@ -45,12 +46,16 @@ pub fn log_log_slope(points: &[(f64, f64)]) -> f64 {
 /// let b = mlnotes::metrics::cost_exponent(&timed, 0.001).unwrap();
 /// assert!((b - 2.0).abs() < 1e-12);
 /// assert_eq!(mlnotes::metrics::cost_exponent(&timed[..2], 0.001), None);
+/// // One size twice, or times of zero and NaN, give no exponent rather than NaN.
+/// assert_eq!(mlnotes::metrics::cost_exponent(&[(10, 1.0), (10, 2.0)], 0.0), None);
+/// assert_eq!(mlnotes::metrics::cost_exponent(&[(10, 0.0), (100, f64::NAN), (1000, 1.0)], 0.0), None);
 /// ```
 pub fn cost_exponent(points: &[(usize, f64)], floor: f64) -> Option<f64> {
     let timed: Vec<(f64, f64)> = points
         .iter()
-        .filter(|(_, t)| *t >= floor)
+        .filter(|&&(n, t)| n > 0 && t.is_finite() && t > 0.0 && t >= floor)
         .map(|&(n, t)| (n as f64, t))
         .collect();
-    (timed.len() >= 2).then(|| log_log_slope(&timed))
+    let distinct = timed.iter().any(|p| p.0 != timed[0].0);
+    distinct.then(|| log_log_slope(&timed))
 }
