@@ -7,7 +7,10 @@
 //! The MLP's throughput is also swept over batch sizes and widths (flex's recorded in
 //! `benches/measured/mlp-sweep-flex.csv`, which the gallery draws beside PyTorch's).
 //! Run: `cargo bench --bench backends --all-features`; names after `--` (`matmul`, `mlp`, `cnn`,
-//! `rnn`, `lstm`, `transformer`, `sweep`) run only those (the others print as `-`).
+//! `rnn`, `lstm`, `transformer`, `sweep`) run only those (the others print as `-`), and
+//! `--backend=NAME` (repeatable) only that backend. Each backend's line names the hardware it
+//! runs on; a real GPU times the CPU backends' step counts after longer warm-ups, lavapipe (the
+//! CPU Vulkan driver) a few steps. Every timing ends by reading a result back from the device.
 
 mod recorded;
 
@@ -16,28 +19,51 @@ use std::time::Instant;
 use burn::nn::loss::CrossEntropyLossConfig;
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Int, Tensor};
-use mlnotes::backend::Backend;
+use mlnotes::backend::{Backend, Hardware};
 use mlnotes::deep::Classifier;
 use mlnotes::sequence::{SequenceTrainer, Task};
 use mlnotes_models::{Architecture, CnnConfig, MlpConfig, SequenceModelConfig, TransformerConfig};
 
-fn sync(t: Tensor<2>) {
-    let _ = t.into_data();
+/// Waits until the device has computed `t`, by reading back its sum. (`into_data` alone does
+/// not wait: Burn 0.22 returns a GPU tensor's data as lazy storage, read on first access.)
+fn wait<const D: usize>(t: Tensor<D>) {
+    mlnotes::backend::scalar(t.sum()).expect("the device reads back a computed tensor");
 }
 
-fn matmul_gflops(device: &Device, n: usize, iters: usize) -> f64 {
-    let a = Tensor::<2>::random([n, n], Distribution::Default, device);
-    let b = Tensor::<2>::random([n, n], Distribution::Default, device);
-    sync(a.clone().matmul(b.clone()));
+/// GFLOP/s of `iters` products of fresh `n × n` pairs, queued one after another and waited for
+/// once, through the sum of their sums.
+fn matmul_gflops(device: &Device, n: usize, steps: Timed) -> f64 {
+    let Timed {
+        warmup,
+        timed: iters,
+    } = steps;
+    let pair = || {
+        let a = Tensor::<2>::random([n, n], Distribution::Default, device);
+        let b = Tensor::<2>::random([n, n], Distribution::Default, device);
+        (a, b)
+    };
+    let pairs: Vec<_> = (0..iters).map(|_| pair()).collect();
+    for (a, b) in &pairs {
+        wait(a.clone() + b.clone());
+    }
+    for _ in 0..warmup {
+        let (a, b) = pair();
+        wait(a.matmul(b));
+    }
     let start = Instant::now();
-    for _ in 0..iters {
-        sync(a.clone().matmul(b.clone()));
+    let total = pairs
+        .into_iter()
+        .map(|(a, b)| a.matmul(b).sum())
+        .reduce(|x, y| x + y);
+    if let Some(total) = total {
+        wait(total);
     }
     2.0 * (n * n * n * iters) as f64 / start.elapsed().as_secs_f64() / 1e9
 }
 
-/// Training samples per second of `model` (Adam, batches of `batch`) over `steps` steps.
-fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: usize) -> f64 {
+/// Training samples per second of `model` (Adam, batches of `batch`) over `steps` steps, after
+/// `warmup` steps.
+fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: Timed) -> f64 {
     let mut model = model.train();
     let device = model.devices()[0].clone().autodiff();
     let mut optim = AdamConfig::new().init();
@@ -56,19 +82,19 @@ fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: usize) ->
             let grads = GradientsParams::from_grads(loss.backward(), &m);
             m = optim.step(1e-3, m, grads);
         }
-        // Wait for the device: read one output back.
-        let _ = m.logits(x.clone()).into_data();
+        device
+            .sync()
+            .expect("the device finishes the queued training steps");
         m
     };
-    model = run(2, model);
+    model = run(steps.warmup, model);
     let start = Instant::now();
-    let _ = run(steps, model);
-    (batch * steps) as f64 / start.elapsed().as_secs_f64()
+    let _ = run(steps.timed, model);
+    (batch * steps.timed) as f64 / start.elapsed().as_secs_f64()
 }
 
-/// The MLP's training throughput against batch size and against width (50 steps each).
-fn sweep(backend: Backend, device: &Device) {
-    let steps = if backend == Backend::Wgpu { 5 } else { 50 };
+/// The MLP's training throughput against batch size and against width.
+fn sweep(backend: Backend, device: &Device, steps: Timed) {
     let mlp = |width: usize| MlpConfig::new(64, vec![width, width], 10).init(device);
     let shapes = SWEEP_BATCHES
         .map(|batch| (batch, 256))
@@ -100,7 +126,7 @@ const SEQUENCE_WIDTHS: [usize; 2] = [32, 128];
 fn sequences_per_sec(
     config: &SequenceModelConfig,
     device: &Device,
-    steps: usize,
+    steps: Timed,
     length: usize,
 ) -> f64 {
     let task = Task::Adding { length };
@@ -108,18 +134,19 @@ fn sequences_per_sec(
         eval_every: usize::MAX,
         ..SequenceTrainer::new(steps)
     };
-    let warm = trainer(1)
+    let warm = trainer(steps.warmup)
         .fit(config.init(device), &task, |_| {})
         .expect("valid task and model")
         .model;
+    // Training without evaluation reads nothing back: the warm-up may still be running.
+    wait(warm.head.weight.val());
     let start = Instant::now();
-    let trained = trainer(steps)
+    let trained = trainer(steps.timed)
         .fit(warm, &task, |_| {})
         .expect("valid task and model")
         .model;
-    // Wait for the device.
-    let _ = trained.head.weight.val().into_data();
-    (64 * steps) as f64 / start.elapsed().as_secs_f64()
+    wait(trained.head.weight.val());
+    (64 * steps.timed) as f64 / start.elapsed().as_secs_f64()
 }
 
 /// The models this benchmark measures, as they are named after `--`.
@@ -139,6 +166,69 @@ const SWEEP_BATCHES: [usize; 4] = [16, 64, 256, 1024];
 /// Hidden widths `w` of the MLP 64-w-w-10 (batch 64) in the throughput sweep (besides 256, run
 /// in the batch sweep).
 const SWEEP_WIDTHS: [usize; 2] = [64, 1024];
+
+/// Untimed steps (kernels compiled and tuned, buffers allocated), then timed ones.
+#[derive(Clone, Copy)]
+struct Timed {
+    warmup: usize,
+    timed: usize,
+}
+
+/// How long each measurement runs on one backend.
+struct Steps {
+    /// 512×512 products.
+    matmul: Timed,
+    /// Training steps of the MLP and the CNN.
+    train: Timed,
+    /// Training steps of each point of the MLP sweep.
+    sweep: Timed,
+    /// Training steps of each sequence model.
+    sequence: Timed,
+}
+
+impl Steps {
+    /// The CPU backends' counts; on a real GPU the same timed steps after longer warm-ups (its
+    /// kernels are compiled and tuned during the first calls); a few steps on a CPU Vulkan
+    /// driver (lavapipe), where one step of a sequence model takes seconds.
+    fn on(backend: Backend, hardware: &Hardware) -> Steps {
+        let t = |warmup, timed| Timed { warmup, timed };
+        match (backend, hardware.is_gpu) {
+            (Backend::Wgpu, false) => Steps {
+                matmul: t(1, 3),
+                train: t(2, 5),
+                sweep: t(2, 5),
+                sequence: t(1, 2),
+            },
+            (_, true) => Steps {
+                matmul: t(10, 20),
+                train: t(20, 200),
+                sweep: t(20, 50),
+                sequence: t(10, 30),
+            },
+            (_, false) => Steps {
+                matmul: t(1, 20),
+                train: t(2, 200),
+                sweep: t(2, 50),
+                sequence: t(1, 30),
+            },
+        }
+    }
+}
+
+/// The backends named by `--backend=NAME` (repeatable), every compiled one when none is.
+fn backends() -> Result<Vec<Backend>, String> {
+    let asked: Vec<String> = std::env::args()
+        .filter_map(|a| a.strip_prefix("--backend=").map(str::to_owned))
+        .collect();
+    if asked.is_empty() {
+        return Ok(Backend::compiled());
+    }
+    asked
+        .iter()
+        // Parsing rejects a backend that is not compiled in.
+        .map(|name| name.parse().map_err(|e| format!("--backend={name}: {e}")))
+        .collect()
+}
 
 /// The model names given after `--`.
 fn names() -> Vec<String> {
@@ -173,36 +263,47 @@ fn main() {
         eprintln!("unknown model {unknown:?}: the models are {MODELS:?}");
         std::process::exit(2);
     }
+    let backends = backends().unwrap_or_else(|e| {
+        eprintln!("{e}");
+        std::process::exit(2);
+    });
+    let asked = std::env::args().any(|a| a.starts_with("--backend="));
+    let mut started = vec![];
+    for backend in backends {
+        match backend.device().and_then(|d| Ok((d, backend.hardware()?))) {
+            Ok((device, hardware)) => {
+                println!("{backend:<8} runs on {}", hardware.name);
+                started.push((backend, device, Steps::on(backend, &hardware)));
+            }
+            // A backend named on the command line must run; among all compiled ones, those
+            // without a device are skipped.
+            Err(e) if asked => {
+                eprintln!("{backend}: {e}");
+                std::process::exit(1);
+            }
+            Err(e) => println!("{backend:<8} unavailable: {e}"),
+        }
+    }
     println!(
-        "{:<8} {:>18} {:>28} {:>24}",
+        "\n{:<8} {:>18} {:>28} {:>24}",
         "backend", "matmul 512 GFLOP/s", "MLP 64-256-256-10 samples/s", "digits CNN samples/s"
     );
-    let mut sequences = vec![];
-    for backend in Backend::compiled() {
-        let device = match backend.device() {
-            Ok(d) => d,
-            Err(e) => {
-                println!("{backend:<8} unavailable: {e}");
-                continue;
-            }
-        };
-        let iters = if backend == Backend::Wgpu { 3 } else { 20 };
-        let steps = if backend == Backend::Wgpu { 5 } else { 200 };
-        let gflops = measured("matmul", || matmul_gflops(&device, 512, iters), 1);
+    for (backend, device, steps) in &started {
+        let gflops = measured("matmul", || matmul_gflops(device, 512, steps.matmul), 1);
         let mlp = measured(
             "mlp",
             || {
                 train_samples_per_sec(
-                    MlpConfig::new(64, vec![256, 256], 10).init(&device),
+                    MlpConfig::new(64, vec![256, 256], 10).init(device),
                     64,
-                    steps,
+                    steps.train,
                 )
             },
             0,
         );
         let cnn = measured(
             "cnn",
-            || train_samples_per_sec(CnnConfig::digits().init(&device), 64, steps),
+            || train_samples_per_sec(CnnConfig::digits().init(device), 64, steps.train),
             0,
         );
         println!(
@@ -212,21 +313,19 @@ fn main() {
             mlp,
             cnn
         );
-        sequences.push((backend, device.clone()));
         if wanted("sweep") {
-            sweep(backend, &device);
+            sweep(*backend, device, steps.sweep);
         }
     }
     println!(
         "\nAdding problem, T = 100 (the Transformer also at T = 200), batches of 64, training sequences/s\n{:<8} {:>6} {:>10} {:>10} {:>12} {:>18}",
         "backend", "width", "RNN", "LSTM", "Transformer", "Transformer T=200"
     );
-    for (backend, device) in sequences {
-        let steps = if backend == Backend::Wgpu { 2 } else { 30 };
+    for (backend, device, steps) in &started {
         for width in SEQUENCE_WIDTHS {
             let rate = |arch, length| {
                 let config = SequenceModelConfig::new(2, width, 1, arch);
-                sequences_per_sec(&config, &device, steps, length)
+                sequences_per_sec(&config, device, steps.sequence, length)
             };
             let transformer = |length| {
                 if width == SEQUENCE_WIDTHS[0] {

@@ -1,10 +1,14 @@
-"""PyTorch CPU reference for `cargo bench --bench backends`: training samples/s (Adam,
-batches of 64) of the same models, MLP 64-256-256-10, the digits CNN, the RNN, LSTM and
-Transformer on the adding problem, and the MLP's throughput against batch size and width
+"""PyTorch reference for `cargo bench --bench backends` (on the CPU, or a GPU with --device):
+training samples/s (Adam, batches of 64) of the same models, MLP 64-256-256-10, the digits CNN,
+the RNN, LSTM and Transformer on the adding problem, and the MLP's throughput against batch size
+and width
 (recorded in benches/measured/mlp-sweep-pytorch.csv, which the gallery draws beside flex's).
 
 Run: python3 benches/pytorch_reference.py   (needs `pip install torch`)
+     python3 benches/pytorch_reference.py --device cuda   (on a GPU; records nothing, since the
+     recorded sweep is the CPU's)
 """
+import argparse
 import pathlib
 import time
 
@@ -51,9 +55,21 @@ class Sequence(nn.Module):
         return self.head(h[:, -1, :]).squeeze(1)
 
 
+DEVICE = torch.device("cpu")
+
+
+def wait():
+    """Block until the device has finished the work queued so far (a no-op on the CPU)."""
+    if DEVICE.type == "cuda":
+        torch.cuda.synchronize(DEVICE)
+    elif DEVICE.type == "mps":
+        torch.mps.synchronize()
+
+
 def samples_per_sec(model, batch=64, steps=200, x=None, y=None, loss_fn=None):
-    x = torch.rand(batch, 64) if x is None else x
-    y = torch.arange(batch) % 10 if y is None else y
+    model = model.to(DEVICE)
+    x = (torch.rand(batch, 64) if x is None else x).to(DEVICE)
+    y = (torch.arange(batch) % 10 if y is None else y).to(DEVICE)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = loss_fn or nn.CrossEntropyLoss()
 
@@ -64,13 +80,21 @@ def samples_per_sec(model, batch=64, steps=200, x=None, y=None, loss_fn=None):
             opt.step()
 
     run(5)
+    wait()
     start = time.perf_counter()
     run(steps)
+    wait()
     return batch * steps / (time.perf_counter() - start)
 
 
 if __name__ == "__main__":
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
+    parser = argparse.ArgumentParser(description="PyTorch reference for cargo bench --bench backends")
+    parser.add_argument("--device", default="cpu", help="torch device to train on (cpu, cuda)")
+    DEVICE = torch.device(parser.parse_args().device)
+    if DEVICE.type == "cuda":
+        print(f"torch {torch.__version__} on {torch.cuda.get_device_name(DEVICE)}")
+    else:
+        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads")
     print(f"MLP 64-256-256-10 samples/s: {samples_per_sec(mlp()):.0f}")
     print(f"digits CNN samples/s: {samples_per_sec(Cnn()):.0f}")
     x, y = torch.rand(64, 100, 2), torch.rand(64)
@@ -86,6 +110,8 @@ if __name__ == "__main__":
         rate = samples_per_sec(mlp(width), batch=batch, steps=50)
         print(f"MLP 64-{width}-{width}-10, batch {batch} samples/s: {rate:.0f}")
         record.append(f"{batch},{width},{rate:.0f}")
+    if DEVICE.type != "cpu":
+        raise SystemExit(0)
     path = pathlib.Path(__file__).parent / "measured" / "mlp-sweep-pytorch.csv"
     header = (f"# PyTorch {torch.__version__}: python3 benches/pytorch_reference.py (on the CPU, "
               f"{torch.get_num_threads()} threads)\nbatch,width,samples_per_s\n")

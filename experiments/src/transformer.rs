@@ -88,11 +88,21 @@ fn step_times(
         seed,
         ..SequenceTrainer::new(steps)
     };
+    // `fit` reads nothing back when it does not evaluate, so a GPU may still be working when it
+    // returns: the clock stops only once the device has finished.
+    let finished = || {
+        device.sync().map_err(|e| mlnotes::Error::Backend {
+            name: format!("{device:?}"),
+            reason: format!("waiting for the timed training steps to finish: {e:?}"),
+        })
+    };
     let mut model = trainer(1).fit(config.init(device), task, |_| {})?.model;
+    finished()?;
     let mut times = Vec::with_capacity(TIMING_REPEATS);
     for _ in 0..TIMING_REPEATS {
         let start = Instant::now();
         model = trainer(steps).fit(model, task, |_| {})?.model;
+        finished()?;
         times.push(start.elapsed().as_secs_f64() / steps as f64);
     }
     Ok(times)
