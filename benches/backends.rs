@@ -21,6 +21,7 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Int, Tensor};
 use mlnotes::backend::{Backend, Hardware};
 use mlnotes::deep::Classifier;
+use mlnotes::experiment::median;
 use mlnotes::sequence::{SequenceTrainer, Task};
 use mlnotes_models::{Architecture, CnnConfig, MlpConfig, SequenceModelConfig, TransformerConfig};
 
@@ -30,8 +31,8 @@ fn wait<const D: usize>(t: Tensor<D>) {
     mlnotes::backend::scalar(t.sum()).expect("the device reads back a computed tensor");
 }
 
-/// GFLOP/s of `iters` products of fresh `n × n` pairs, queued one after another and waited for
-/// once, through the sum of their sums.
+/// GFLOP/s of `iters` products of distinct `n × n` pairs, queued one after another and waited
+/// for once, through the sum of their sums (median of [`ROUNDS`] rounds).
 fn matmul_gflops(device: &Device, n: usize, steps: Timed) -> f64 {
     let Timed {
         warmup,
@@ -50,19 +51,29 @@ fn matmul_gflops(device: &Device, n: usize, steps: Timed) -> f64 {
         let (a, b) = pair();
         wait(a.matmul(b));
     }
-    let start = Instant::now();
-    let total = pairs
-        .into_iter()
-        .map(|(a, b)| a.matmul(b).sum())
-        .reduce(|x, y| x + y);
-    if let Some(total) = total {
-        wait(total);
-    }
-    2.0 * (n * n * n * iters) as f64 / start.elapsed().as_secs_f64() / 1e9
+    let rates: Vec<f64> = (0..ROUNDS)
+        .map(|_| {
+            let start = Instant::now();
+            let total = pairs
+                .iter()
+                .map(|(a, b)| a.clone().matmul(b.clone()).sum())
+                .reduce(|x, y| x + y);
+            if let Some(total) = total {
+                wait(total);
+            }
+            2.0 * (n * n * n * iters) as f64 / start.elapsed().as_secs_f64() / 1e9
+        })
+        .collect();
+    median(&rates)
 }
 
-/// Training samples per second of `model` (Adam, batches of `batch`) over `steps` steps, after
-/// `warmup` steps.
+/// Timed rounds of every measurement, of which the median is reported: one round of a sequence
+/// model at width 32 takes a fraction of a second, and single runs of one binary on a shared
+/// machine spread by ±20%.
+const ROUNDS: usize = 3;
+
+/// Training samples per second of `model` (Adam, batches of `batch`): the median of
+/// [`ROUNDS`] rounds of `steps.timed` steps, after `steps.warmup` steps.
 fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: Timed) -> f64 {
     let mut model = model.train();
     let device = model.devices()[0].clone().autodiff();
@@ -88,9 +99,13 @@ fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: Timed) ->
         m
     };
     model = run(steps.warmup, model);
-    let start = Instant::now();
-    let _ = run(steps.timed, model);
-    (batch * steps.timed) as f64 / start.elapsed().as_secs_f64()
+    let mut rates = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        model = run(steps.timed, model);
+        rates.push((batch * steps.timed) as f64 / start.elapsed().as_secs_f64());
+    }
+    median(&rates)
 }
 
 /// The MLP's training throughput against batch size and against width.
@@ -112,7 +127,10 @@ fn sweep(backend: Backend, device: &Device, steps: Timed) {
     if backend == Backend::Flex {
         recorded::record(
             "mlp-sweep-flex.csv",
-            &recorded::provenance("flex", "cargo bench --bench backends -- sweep"),
+            &recorded::provenance(
+                "flex",
+                "cargo bench --bench backends -- sweep (medians of 3 rounds)",
+            ),
             "batch,width,samples_per_s",
             &record,
         );
@@ -122,7 +140,8 @@ fn sweep(backend: Backend, device: &Device, steps: Timed) {
 /// Hidden widths of the recurrent models (the Transformer runs at the first).
 const SEQUENCE_WIDTHS: [usize; 2] = [32, 128];
 
-/// Training sequences per second on the adding problem of `length` steps (batches of 64).
+/// Training sequences per second on the adding problem of `length` steps (batches of 64), the
+/// median of [`ROUNDS`] rounds.
 fn sequences_per_sec(
     config: &SequenceModelConfig,
     device: &Device,
@@ -140,13 +159,18 @@ fn sequences_per_sec(
         .model;
     // Training without evaluation reads nothing back: the warm-up may still be running.
     wait(warm.head.weight.val());
-    let start = Instant::now();
-    let trained = trainer(steps.timed)
-        .fit(warm, &task, |_| {})
-        .expect("valid task and model")
-        .model;
-    wait(trained.head.weight.val());
-    (64 * steps.timed) as f64 / start.elapsed().as_secs_f64()
+    let mut model = warm;
+    let mut rates = Vec::with_capacity(ROUNDS);
+    for _ in 0..ROUNDS {
+        let start = Instant::now();
+        model = trainer(steps.timed)
+            .fit(model, &task, |_| {})
+            .expect("valid task and model")
+            .model;
+        wait(model.head.weight.val());
+        rates.push((64 * steps.timed) as f64 / start.elapsed().as_secs_f64());
+    }
+    median(&rates)
 }
 
 /// The models this benchmark measures, as they are named after `--`.

@@ -10,6 +10,7 @@ Run: python3 benches/pytorch_reference.py   (needs `pip install torch`)
 """
 import argparse
 import pathlib
+import statistics
 import time
 
 import torch
@@ -57,6 +58,9 @@ class Sequence(nn.Module):
 
 DEVICE = torch.device("cpu")
 
+# Timed rounds of every measurement, of which the median is reported (as in the Rust benchmark).
+ROUNDS = 3
+
 
 def wait():
     """Block until the device has finished the work queued so far (a no-op on the CPU)."""
@@ -81,10 +85,13 @@ def samples_per_sec(model, batch=64, steps=200, x=None, y=None, loss_fn=None):
 
     run(5)
     wait()
-    start = time.perf_counter()
-    run(steps)
-    wait()
-    return batch * steps / (time.perf_counter() - start)
+    rates = []
+    for _ in range(ROUNDS):
+        start = time.perf_counter()
+        run(steps)
+        wait()
+        rates.append(batch * steps / (time.perf_counter() - start))
+    return statistics.median(rates)
 
 
 if __name__ == "__main__":
@@ -114,6 +121,7 @@ if __name__ == "__main__":
         raise SystemExit(0)
     path = pathlib.Path(__file__).parent / "measured" / "mlp-sweep-pytorch.csv"
     header = (f"# PyTorch {torch.__version__}: python3 benches/pytorch_reference.py (on the CPU, "
-              f"{torch.get_num_threads()} threads)\nbatch,width,samples_per_s\n")
+              f"{torch.get_num_threads()} threads; medians of {ROUNDS} rounds)\n"
+              "batch,width,samples_per_s\n")
     path.write_text(header + "\n".join(record) + "\n")
     print(f"recorded {path}")
