@@ -129,7 +129,7 @@ fn sweep(backend: Backend, device: &Device, steps: Timed) {
             "mlp-sweep-flex.csv",
             &recorded::provenance(
                 "flex",
-                "cargo bench --bench backends -- sweep (medians of 3 rounds)",
+                &format!("cargo bench --bench backends -- sweep (medians of {ROUNDS} rounds)"),
             ),
             "batch,width,samples_per_s",
             &record,
