@@ -25,43 +25,40 @@ use mlnotes::experiment::median;
 use mlnotes::sequence::{SequenceTrainer, Task};
 use mlnotes_models::{Architecture, CnnConfig, MlpConfig, SequenceModelConfig, TransformerConfig};
 
-/// Waits until the device has computed `t`, by reading back its sum. (`into_data` alone does
-/// not wait: Burn 0.22 returns a GPU tensor's data as lazy storage, read on first access.)
-fn wait<const D: usize>(t: Tensor<D>) {
-    mlnotes::backend::scalar(t.sum()).expect("the device reads back a computed tensor");
+/// Waits until `device` has finished the work queued on it. (Reading a tensor with `into_data`
+/// does not wait: Burn 0.22 returns a GPU tensor's data as lazy storage, read on first access.)
+fn finish(device: &Device) {
+    device.sync().expect("the device finishes its queued work");
 }
 
 /// GFLOP/s of `iters` products of distinct `n × n` pairs, queued one after another and waited
-/// for once, through the sum of their sums (median of [`ROUNDS`] rounds).
+/// for once (median of [`ROUNDS`] rounds).
 fn matmul_gflops(device: &Device, n: usize, steps: Timed) -> f64 {
-    let Timed {
-        warmup,
-        timed: iters,
-    } = steps;
     let pair = || {
         let a = Tensor::<2>::random([n, n], Distribution::Default, device);
         let b = Tensor::<2>::random([n, n], Distribution::Default, device);
         (a, b)
     };
-    let pairs: Vec<_> = (0..iters).map(|_| pair()).collect();
-    for (a, b) in &pairs {
-        wait(a.clone() + b.clone());
-    }
-    for _ in 0..warmup {
-        let (a, b) = pair();
-        wait(a.matmul(b));
-    }
+    let pairs: Vec<_> = (0..steps.timed).map(|_| pair()).collect();
+    let warm: Vec<_> = (0..steps.warmup)
+        .map(|_| {
+            let (a, b) = pair();
+            a.matmul(b)
+        })
+        .collect();
+    finish(device);
+    drop(warm);
     let rates: Vec<f64> = (0..ROUNDS)
         .map(|_| {
             let start = Instant::now();
-            let total = pairs
+            // Kept until the device has finished, so that no product goes uncomputed.
+            let products: Vec<_> = pairs
                 .iter()
-                .map(|(a, b)| a.clone().matmul(b.clone()).sum())
-                .reduce(|x, y| x + y);
-            if let Some(total) = total {
-                wait(total);
-            }
-            2.0 * (n * n * n * iters) as f64 / start.elapsed().as_secs_f64() / 1e9
+                .map(|(a, b)| a.clone().matmul(b.clone()))
+                .collect();
+            finish(device);
+            drop(products);
+            2.0 * (n * n * n * steps.timed) as f64 / start.elapsed().as_secs_f64() / 1e9
         })
         .collect();
     median(&rates)
@@ -93,9 +90,7 @@ fn train_samples_per_sec<M: Classifier>(model: M, batch: usize, steps: Timed) ->
             let grads = GradientsParams::from_grads(loss.backward(), &m);
             m = optim.step(1e-3, m, grads);
         }
-        device
-            .sync()
-            .expect("the device finishes the queued training steps");
+        finish(&device);
         m
     };
     model = run(steps.warmup, model);
@@ -158,7 +153,7 @@ fn sequences_per_sec(
         .expect("valid task and model")
         .model;
     // Training without evaluation reads nothing back: the warm-up may still be running.
-    wait(warm.head.weight.val());
+    finish(device);
     let mut model = warm;
     let mut rates = Vec::with_capacity(ROUNDS);
     for _ in 0..ROUNDS {
@@ -167,7 +162,7 @@ fn sequences_per_sec(
             .fit(model, &task, |_| {})
             .expect("valid task and model")
             .model;
-        wait(model.head.weight.val());
+        finish(device);
         rates.push((64 * steps.timed) as f64 / start.elapsed().as_secs_f64());
     }
     median(&rates)
