@@ -152,8 +152,22 @@ pub struct ConvBlock {
 }
 
 impl ConvBlock {
-    /// `[batch, c_in, h, w] -> [batch, c_out, h/2, w/2]`.
+    /// `[batch, c_in, h, w] -> [batch, c_out, h/2, w/2]`. On flex in `f32`, a block without
+    /// batch norm runs as one operation (`crate::fused_conv`, checked against
+    /// [`ConvBlock::forward_reference`]) with a hand-written backward pass when training;
+    /// elsewhere as `forward_reference`.
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        #[cfg(feature = "flex")]
+        if self.norm.is_none()
+            && let Some(y) = crate::fused_conv::conv_relu_pool(&x, &self.conv, &self.pool)
+        {
+            return y;
+        }
+        self.forward_reference(x)
+    }
+
+    /// The block as Burn's layers compute it: convolution, (batch norm), ReLU, pooling.
+    pub fn forward_reference(&self, x: Tensor<4>) -> Tensor<4> {
         let mut z = self.conv.forward(x);
         if let Some(norm) = &self.norm {
             z = norm.forward(z);
@@ -207,8 +221,168 @@ impl Cnn {
 #[cfg(all(test, feature = "flex"))]
 mod tests {
     use super::*;
+    use crate::testing::{largest_difference, on_threads, values};
     use burn::module::Param;
-    use burn::tensor::TensorData;
+    use burn::tensor::{Distribution, TensorData};
+
+    /// A block of `channels` kernels of `kernel` (height, width) with `padding`, on flex with
+    /// autodiff, its kernels and bias drawn from the device's seeded generator.
+    fn block(
+        device: &Device,
+        channels: [usize; 2],
+        kernel: [usize; 2],
+        padding: PaddingConfig2d,
+    ) -> ConvBlock {
+        ConvBlock {
+            conv: Conv2dConfig::new(channels, kernel)
+                .with_padding(padding)
+                .init(device),
+            norm: None,
+            pool: MaxPool2dConfig::new([2, 2]).init(),
+        }
+    }
+
+    /// Outputs of `forward` (fused) and `forward_reference` and, through a loss with weights of
+    /// both signs, the gradients of the input, the kernels and the bias.
+    fn fused_against_reference(block: &ConvBlock, input: [usize; 4]) {
+        let device = Device::flex().autodiff();
+        let x =
+            Tensor::<4>::random(input, Distribution::Uniform(-1.0, 1.0), &device).require_grad();
+        assert!(crate::fused_conv::conv_relu_pool(&x, &block.conv, &block.pool).is_some());
+        let readout = Tensor::<4>::random(
+            block.forward_reference(x.clone()).dims(),
+            Distribution::Uniform(-1.0, 1.0),
+            &device,
+        );
+        let run = |out: Tensor<4>| {
+            let grads = (out.clone() * readout.clone()).sum().backward();
+            let mut all = values(x.grad(&grads).expect("input gradient"));
+            all.extend(values(
+                block.conv.weight.val().grad(&grads).expect("kernels"),
+            ));
+            if let Some(bias) = &block.conv.bias {
+                all.extend(values(bias.val().grad(&grads).expect("bias")));
+            }
+            (values(out), all)
+        };
+        let (fused, fused_grads) = run(block.forward(x.clone()));
+        let (reference, reference_grads) = run(block.forward_reference(x.clone()));
+        let shape = format!("input {input:?}, kernels {:?}", block.conv.weight.dims());
+        let d = largest_difference(&fused, &reference);
+        assert!(d < 1e-5, "outputs, {shape}: {d}");
+        let d = largest_difference(&fused_grads, &reference_grads);
+        assert!(d < 1e-4, "gradients, {shape}: {d}");
+    }
+
+    #[test]
+    fn fused_block_equals_the_reference_forward_and_backward() {
+        let device = Device::flex().autodiff();
+        device.seed(21);
+        let same = PaddingConfig2d::Same;
+        // The digits network's two blocks; more samples than one block of the fused operation
+        // holds, odd sizes whose last row and column no window pools; 5×5 kernels without
+        // padding and with two rows and columns of it; an even kernel (padded one more after
+        // than before); padding of four sizes; no bias.
+        let cases = [
+            (block(&device, [1, 16], [3, 3], same.clone()), [3, 1, 8, 8]),
+            (
+                block(&device, [16, 32], [3, 3], same.clone()),
+                [5, 16, 4, 4],
+            ),
+            (block(&device, [2, 3], [3, 3], same.clone()), [37, 2, 5, 7]),
+            (
+                block(&device, [3, 4], [5, 5], PaddingConfig2d::Valid),
+                [2, 3, 9, 6],
+            ),
+            (block(&device, [3, 2], [5, 5], same.clone()), [2, 3, 6, 7]),
+            (block(&device, [2, 2], [2, 4], same.clone()), [3, 2, 4, 9]),
+            (
+                block(
+                    &device,
+                    [1, 3],
+                    [3, 3],
+                    PaddingConfig2d::Explicit(1, 0, 2, 3),
+                ),
+                [2, 1, 5, 4],
+            ),
+            (
+                block(
+                    &device,
+                    [1, 2],
+                    [3, 3],
+                    PaddingConfig2d::Explicit(0, 2, 1, 1),
+                ),
+                [2, 1, 5, 4],
+            ),
+        ];
+        for (block, input) in &cases {
+            fused_against_reference(block, *input);
+        }
+        let mut no_bias = block(&device, [2, 3], [3, 3], same);
+        no_bias.conv.bias = None;
+        fused_against_reference(&no_bias, [4, 2, 6, 6]);
+    }
+
+    #[test]
+    fn fused_block_gives_the_same_numbers_on_any_thread_count() {
+        let device = Device::flex().autodiff();
+        device.seed(22);
+        let block = block(&device, [2, 4], [3, 3], PaddingConfig2d::Same);
+        let x = Tensor::<4>::random([50, 2, 6, 6], Distribution::Default, &device).require_grad();
+        let run = |threads: usize| {
+            on_threads(threads, || {
+                let out = block.forward(x.clone());
+                let grads = (out.clone() * out.clone()).sum().backward();
+                let weight = block.conv.weight.val().grad(&grads).expect("kernels");
+                (
+                    values(out),
+                    values(x.grad(&grads).expect("input")),
+                    values(weight),
+                )
+            })
+        };
+        assert_eq!(run(1), run(3));
+    }
+
+    #[test]
+    fn fused_block_runs_only_where_it_can() {
+        let device = Device::flex().autodiff();
+        device.seed(23);
+        let x = Tensor::<4>::random([2, 1, 6, 6], Distribution::Default, &device);
+        let fused = |block: &ConvBlock| {
+            crate::fused_conv::conv_relu_pool(&x, &block.conv, &block.pool).is_some()
+        };
+        let plain = block(&device, [1, 2], [3, 3], PaddingConfig2d::Same);
+        assert!(fused(&plain));
+        // Strides, dilations, groups and pools it does not compute: the reference.
+        let mut strided = plain.clone();
+        strided.conv.stride = [2, 2];
+        let mut dilated = plain.clone();
+        dilated.conv.dilation = [1, 2];
+        let mut pooled = plain.clone();
+        pooled.pool = MaxPool2dConfig::new([3, 3]).init();
+        assert!(!fused(&strided) && !fused(&dilated) && !fused(&pooled));
+        // A kernel larger than the unpadded image, channels that do not match: the reference.
+        let big = block(&device, [1, 2], [7, 7], PaddingConfig2d::Valid);
+        let wrong = block(&device, [3, 2], [3, 3], PaddingConfig2d::Same);
+        assert!(!fused(&big) && !fused(&wrong));
+        // With batch norm the block runs the reference (and its shape).
+        let cnn = CnnConfig::new(6, 6, vec![2], vec![], 3)
+            .with_batch_norm(true)
+            .init(&device);
+        assert_eq!(cnn.blocks[0].forward(x.clone()).dims(), [2, 2, 3, 3]);
+        // Inference without autodiff: fused, the reference's numbers.
+        let inference = Device::flex();
+        inference.seed(24);
+        let block = block(&inference, [2, 3], [3, 3], PaddingConfig2d::Same);
+        let x = Tensor::<4>::random([3, 2, 7, 6], Distribution::Default, &inference);
+        assert!(crate::fused_conv::conv_relu_pool(&x, &block.conv, &block.pool).is_some());
+        let d = largest_difference(
+            &values(block.forward(x.clone())),
+            &values(block.forward_reference(x)),
+        );
+        assert!(d < 1e-5, "inference: {d}");
+    }
 
     #[test]
     fn shapes_and_parameter_sharing() {

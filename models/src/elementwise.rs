@@ -8,12 +8,23 @@
 //! [−ln 2 / 2, ln 2 / 2]`, `e^x = 2^n · e^r`, and `e^r − 1` is summed from its Taylor series to
 //! degree 7 (the first term left out, `r⁸/8!`, is below `6·10⁻⁹` relative). `tanh` uses
 //! `e^{2x} − 1` directly, so that it keeps its relative precision near 0. NaN stays NaN;
-//! arguments beyond the `f32` range saturate to the functions' limits.
+//! arguments beyond the `f32` range saturate to the functions' limits. Each loop is compiled
+//! for AVX2 and FMA too, and chosen at run time where the processor has them
+//! (`crate::processor`).
+
+use crate::processor::for_the_processor;
+
+/// `a·b + c`: one fused multiply-add where `FMA` (compiled for processors that have it), else a
+/// product and a sum.
+#[inline(always)]
+fn madd<const FMA: bool>(a: f32, b: f32, c: f32) -> f32 {
+    if FMA { a.mul_add(b, c) } else { a * b + c }
+}
 
 /// `(2^n, e^r − 1)` with `e^x = 2^n (1 + (e^r − 1))` as above, `x` first clamped to
 /// `[−87, 88]` (where `2^n` is a normal `f32`; NaN passes the clamp unchanged).
 #[inline(always)]
-fn exp_parts(x: f32) -> (f32, f32) {
+fn exp_parts<const FMA: bool>(x: f32) -> (f32, f32) {
     // Adding 1.5 · 2^23 rounds to an integer, which then sits in the low mantissa bits.
     const ROUND: f32 = 12_582_912.0;
     const ROUND_BITS: u32 = 0x4B40_0000;
@@ -28,52 +39,76 @@ fn exp_parts(x: f32) -> (f32, f32) {
     } else {
         x
     };
-    let shifted = x * std::f32::consts::LOG2_E + ROUND;
+    let shifted = madd::<FMA>(x, std::f32::consts::LOG2_E, ROUND);
     let n = shifted - ROUND;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let em1 = r
-        * (1.0
-            + r * (1.0 / 2.0
-                + r * (1.0 / 6.0
-                    + r * (1.0 / 24.0
-                        + r * (1.0 / 120.0 + r * (1.0 / 720.0 + r * (1.0 / 5040.0)))))));
+    let r = madd::<FMA>(-n, LN2_LO, madd::<FMA>(-n, LN2_HI, x));
+    // Horner's scheme for r (1 + r/2 + r²/6 + … + r⁶/7!).
+    let mut poly = 1.0 / 5040.0;
+    for c in [
+        1.0 / 720.0,
+        1.0 / 120.0,
+        1.0 / 24.0,
+        1.0 / 6.0,
+        1.0 / 2.0,
+        1.0,
+    ] {
+        poly = madd::<FMA>(poly, r, c);
+    }
     let exponent = shifted.to_bits().wrapping_sub(ROUND_BITS).wrapping_add(127);
-    (f32::from_bits(exponent << 23), em1)
+    (f32::from_bits(exponent << 23), r * poly)
 }
 
 /// `e^x`.
 #[inline(always)]
-fn exp(x: f32) -> f32 {
-    let (scale, em1) = exp_parts(x);
-    scale + scale * em1
+fn exp<const FMA: bool>(x: f32) -> f32 {
+    let (scale, em1) = exp_parts::<FMA>(x);
+    madd::<FMA>(scale, em1, scale)
 }
 
 /// `σ(x) = 1 / (1 + e^{−x})`.
 #[inline(always)]
-pub(crate) fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + exp(-x))
+fn sigmoid<const FMA: bool>(x: f32) -> f32 {
+    1.0 / (1.0 + exp::<FMA>(-x))
 }
 
 /// `tanh x = (e^{2x} − 1) / ((e^{2x} − 1) + 2)`.
 #[inline(always)]
-pub(crate) fn tanh(x: f32) -> f32 {
-    let (scale, em1) = exp_parts(2.0 * x);
-    let e2m1 = scale * em1 + (scale - 1.0);
+fn tanh<const FMA: bool>(x: f32) -> f32 {
+    let (scale, em1) = exp_parts::<FMA>(2.0 * x);
+    let e2m1 = madd::<FMA>(scale, em1, scale - 1.0);
     e2m1 / (e2m1 + 2.0)
 }
 
-/// `σ` of every element, in place.
-pub(crate) fn sigmoid_in_place(xs: &mut [f32]) {
-    for x in xs {
-        *x = sigmoid(*x);
-    }
+for_the_processor! {
+    /// `σ` of every element, in place.
+    pub(crate) fn sigmoid_in_place(xs: &mut [f32]) => sigmoid_each::<true>, sigmoid_each::<false>
 }
 
-/// `tanh` of every element, in place.
-pub(crate) fn tanh_in_place(xs: &mut [f32]) {
-    for x in xs {
-        *x = tanh(*x);
-    }
+for_the_processor! {
+    /// `tanh` of every element, in place.
+    pub(crate) fn tanh_in_place(xs: &mut [f32]) => tanh_each::<true>, tanh_each::<false>
+}
+
+for_the_processor! {
+    /// `softmax(x)_j = e^{x_j − max x} / Σ_k e^{x_k − max x}` of a row, in place (NaN anywhere
+    /// makes the row NaN).
+    pub(crate) fn softmax_in_place(xs: &mut [f32]) => softmax::<true>, softmax::<false>
+}
+
+for_the_processor! {
+    /// The softmax's backward pass over a row: from `∂L/∂p` (in `grad`, overwritten) and the
+    /// softmax's output `p`, `∂L/∂x_j = p_j (∂L/∂p_j − Σ_k ∂L/∂p_k p_k)`.
+    pub(crate) fn softmax_backward_in_place(grad: &mut [f32], p: &[f32]) => softmax_backward::<true>, softmax_backward::<false>
+}
+
+#[inline(always)]
+fn sigmoid_each<const FMA: bool>(xs: &mut [f32]) {
+    xs.iter_mut().for_each(|x| *x = sigmoid::<FMA>(*x));
+}
+
+#[inline(always)]
+fn tanh_each<const FMA: bool>(xs: &mut [f32]) {
+    xs.iter_mut().for_each(|x| *x = tanh::<FMA>(*x));
 }
 
 /// Partial results kept side by side in a reduction, so that it vectorizes (a single running
@@ -81,7 +116,8 @@ pub(crate) fn tanh_in_place(xs: &mut [f32]) {
 const LANES: usize = 8;
 
 /// `Σ_j a_j b_j`, summed in [`LANES`] interleaved partial sums.
-pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
+#[inline(always)]
+fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];
     let (ca, cb) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let tail: f32 = ca
@@ -99,6 +135,7 @@ pub(crate) fn dot(a: &[f32], b: &[f32]) -> f32 {
 }
 
 /// `Σ_j x_j`, summed in [`LANES`] interleaved partial sums.
+#[inline(always)]
 fn sum(xs: &[f32]) -> f32 {
     let mut acc = [0.0f32; LANES];
     let chunks = xs.chunks_exact(LANES);
@@ -112,6 +149,7 @@ fn sum(xs: &[f32]) -> f32 {
 }
 
 /// The largest element (`−∞` for none), NaN ignored.
+#[inline(always)]
 fn max(xs: &[f32]) -> f32 {
     let mut acc = [f32::NEG_INFINITY; LANES];
     let chunks = xs.chunks_exact(LANES);
@@ -128,12 +166,11 @@ fn max(xs: &[f32]) -> f32 {
     acc.into_iter().fold(tail, f32::max)
 }
 
-/// `softmax(x)_j = e^{x_j − max x} / Σ_k e^{x_k − max x}` of a row, in place (NaN anywhere
-/// makes the row NaN).
-pub(crate) fn softmax_in_place(xs: &mut [f32]) {
+#[inline(always)]
+fn softmax<const FMA: bool>(xs: &mut [f32]) {
     let max = max(xs);
     for x in xs.iter_mut() {
-        *x = exp(*x - max);
+        *x = exp::<FMA>(*x - max);
     }
     let inv = 1.0 / sum(xs);
     for x in xs.iter_mut() {
@@ -141,9 +178,8 @@ pub(crate) fn softmax_in_place(xs: &mut [f32]) {
     }
 }
 
-/// The softmax's backward pass over a row: from `∂L/∂p` (in `grad`, overwritten) and the
-/// softmax's output `p`, `∂L/∂x_j = p_j (∂L/∂p_j − Σ_k ∂L/∂p_k p_k)`.
-pub(crate) fn softmax_backward_in_place(grad: &mut [f32], p: &[f32]) {
+#[inline(always)]
+fn softmax_backward<const FMA: bool>(grad: &mut [f32], p: &[f32]) {
     let weighted = dot(grad, p);
     for (g, pj) in grad.iter_mut().zip(p) {
         *g = pj * (*g - weighted);
@@ -180,18 +216,33 @@ mod tests {
 
     #[test]
     fn exp_within_a_few_ulps_where_it_is_normal() {
-        for x in arguments()
-            .into_iter()
-            .filter(|x| (-87.0..=88.0).contains(x))
-        {
-            let err = relative(exp(x), (x as f64).exp());
-            assert!(err < 4e-7, "exp({x}): relative error {err:e}");
+        for (exp, variant) in [
+            (exp::<false> as fn(f32) -> f32, "plain"),
+            (exp::<true>, "FMA"),
+        ] {
+            for x in arguments()
+                .into_iter()
+                .filter(|x| (-87.0..=88.0).contains(x))
+            {
+                let err = relative(exp(x), (x as f64).exp());
+                assert!(err < 4e-7, "exp({x}), {variant}: relative error {err:e}");
+            }
         }
     }
 
     #[test]
     fn sigmoid_and_tanh_match_their_definitions() {
-        for x in arguments() {
+        let variants = [
+            (
+                sigmoid::<false> as fn(f32) -> f32,
+                tanh::<false> as fn(f32) -> f32,
+            ),
+            (sigmoid::<true>, tanh::<true>),
+        ];
+        for ((sigmoid, tanh), x) in variants
+            .into_iter()
+            .flat_map(|v| arguments().into_iter().map(move |x| (v, x)))
+        {
             let exact_sigmoid = 1.0 / (1.0 + (-(x as f64)).exp());
             let s = sigmoid(x);
             assert!(
@@ -277,6 +328,17 @@ mod tests {
 
     #[test]
     fn limits_and_nan() {
+        limits_and_nan_of::<false>();
+        limits_and_nan_of::<true>();
+        let mut xs = [f32::NAN, 0.0, 1.0];
+        sigmoid_in_place(&mut xs);
+        assert!(xs[0].is_nan() && xs[1] == 0.5);
+        tanh_in_place(&mut xs);
+        assert!(xs[0].is_nan() && (xs[1] - 0.5f32.tanh()).abs() < 1e-7);
+    }
+
+    fn limits_and_nan_of<const FMA: bool>() {
+        let (exp, sigmoid, tanh) = (exp::<FMA>, sigmoid::<FMA>, tanh::<FMA>);
         assert_eq!(sigmoid(f32::INFINITY), 1.0);
         assert!(sigmoid(f32::NEG_INFINITY) < 1e-37);
         assert_eq!(tanh(f32::INFINITY), 1.0);
@@ -284,10 +346,5 @@ mod tests {
         assert_eq!(tanh(0.0), 0.0);
         assert_eq!(sigmoid(0.0), 0.5);
         assert!(sigmoid(f32::NAN).is_nan() && tanh(f32::NAN).is_nan() && exp(f32::NAN).is_nan());
-        let mut xs = [f32::NAN, 0.0, 1.0];
-        sigmoid_in_place(&mut xs);
-        assert!(xs[0].is_nan() && xs[1] == 0.5);
-        tanh_in_place(&mut xs);
-        assert!(xs[0].is_nan() && (xs[1] - 0.5f32.tanh()).abs() < 1e-7);
     }
 }

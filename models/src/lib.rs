@@ -15,7 +15,11 @@ mod elementwise;
 mod flex_buffers;
 #[cfg(feature = "flex")]
 mod fused_attention;
+#[cfg(feature = "flex")]
+mod fused_conv;
 pub mod mlp;
+#[cfg(feature = "flex")]
+mod processor;
 #[cfg(feature = "flex")]
 mod products;
 pub mod rnn;

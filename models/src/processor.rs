@@ -1,0 +1,35 @@
+//! Loops compiled twice, for the baseline x86-64 processor (4 lanes of `f32`) and for processors
+//! with AVX2 and FMA (8 lanes, fused multiply-adds), the second chosen at run time where the
+//! processor has both, as `crate::products` chooses its tiles. The crate is built for the
+//! baseline, so that its binaries run on any x86-64 processor.
+
+/// `$vis fn $name(args) -> ret` that runs `$fast(args)` compiled for AVX2 and FMA where the
+/// processor has both (detected at run time; the detection is cached), else `$plain(args)`.
+/// `$fast` and `$plain` are `#[inline(always)]` functions, usually one generic function with
+/// and without fused multiply-adds, so that each is compiled into its caller.
+macro_rules! for_the_processor {
+    (
+        $(#[$attr:meta])*
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? => $fast:path, $plain:path
+    ) => {
+        $(#[$attr])*
+        $vis fn $name($($arg: $ty),*) $(-> $ret)? {
+            #[cfg(target_arch = "x86_64")]
+            {
+                #[target_feature(enable = "avx2,fma")]
+                fn fast($($arg: $ty),*) $(-> $ret)? {
+                    $fast($($arg),*)
+                }
+                if std::arch::is_x86_feature_detected!("avx2")
+                    && std::arch::is_x86_feature_detected!("fma")
+                {
+                    // SAFETY: the processor has both features, just checked.
+                    return unsafe { fast($($arg),*) };
+                }
+            }
+            $plain($($arg),*)
+        }
+    };
+}
+
+pub(crate) use for_the_processor;
