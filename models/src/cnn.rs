@@ -242,36 +242,93 @@ mod tests {
         }
     }
 
+    /// The same block with `side × side` pooling windows (stride `side`).
+    fn pooled_by(block: ConvBlock, side: usize) -> ConvBlock {
+        ConvBlock {
+            pool: MaxPool2dConfig::new([side, side])
+                .with_strides([side, side])
+                .init(),
+            ..block
+        }
+    }
+
     /// Outputs of `forward` (fused) and `forward_reference` and, through a loss with weights of
     /// both signs, the gradients of the input, the kernels and the bias.
     fn fused_against_reference(block: &ConvBlock, input: [usize; 4]) {
         let device = Device::flex().autodiff();
         let x =
             Tensor::<4>::random(input, Distribution::Uniform(-1.0, 1.0), &device).require_grad();
-        assert!(crate::fused_conv::conv_relu_pool(&x, &block.conv, &block.pool).is_some());
+        compare_with_reference(block, &x);
+    }
+
+    /// As [`fused_against_reference`] for the input `x`: the gradients of whichever of `x`, the
+    /// kernels and the bias require one, and none for the others, on both paths.
+    fn compare_with_reference(block: &ConvBlock, x: &Tensor<4>) {
+        assert!(crate::fused_conv::conv_relu_pool(x, &block.conv, &block.pool).is_some());
         let readout = Tensor::<4>::random(
             block.forward_reference(x.clone()).dims(),
             Distribution::Uniform(-1.0, 1.0),
-            &device,
+            &x.device(),
         );
         let run = |out: Tensor<4>| {
             let grads = (out.clone() * readout.clone()).sum().backward();
-            let mut all = values(x.grad(&grads).expect("input gradient"));
-            all.extend(values(
-                block.conv.weight.val().grad(&grads).expect("kernels"),
-            ));
-            if let Some(bias) = &block.conv.bias {
-                all.extend(values(bias.val().grad(&grads).expect("bias")));
-            }
-            (values(out), all)
+            let bias = block.conv.bias.as_ref().map(|b| b.val().unsqueeze::<4>());
+            let tensors = [Some(x.clone()), Some(block.conv.weight.val()), bias];
+            let gradients: Vec<Option<Vec<f32>>> = tensors
+                .into_iter()
+                .flatten()
+                .map(|t| t.grad(&grads).map(values))
+                .collect();
+            (values(out), gradients)
         };
         let (fused, fused_grads) = run(block.forward(x.clone()));
         let (reference, reference_grads) = run(block.forward_reference(x.clone()));
-        let shape = format!("input {input:?}, kernels {:?}", block.conv.weight.dims());
+        let shape = format!(
+            "input {:?}, kernels {:?}",
+            x.dims(),
+            block.conv.weight.dims()
+        );
         let d = largest_difference(&fused, &reference);
         assert!(d < 1e-5, "outputs, {shape}: {d}");
-        let d = largest_difference(&fused_grads, &reference_grads);
-        assert!(d < 1e-4, "gradients, {shape}: {d}");
+        for (k, (fused, reference)) in fused_grads.iter().zip(&reference_grads).enumerate() {
+            match (fused, reference) {
+                (Some(fused), Some(reference)) => {
+                    let d = largest_difference(fused, reference);
+                    assert!(d < 1e-4, "gradient {k}, {shape}: {d}");
+                }
+                (None, None) => {}
+                _ => panic!("gradient {k}, {shape}: only one path has it"),
+            }
+        }
+    }
+
+    #[test]
+    fn fused_block_trains_frozen_parts_and_untracked_inputs_as_the_reference() {
+        let device = Device::flex().autodiff();
+        device.seed(25);
+        let trainable = block(&device, [2, 3], [3, 3], PaddingConfig2d::Same);
+        let x = Tensor::<4>::random([20, 2, 6, 5], Distribution::Default, &device);
+        // Images that require no gradient (the first block of every training step).
+        compare_with_reference(&trainable, &x);
+        // Frozen kernels and bias (`Cnn::freeze_features`), the input tracked or not.
+        let frozen = trainable.clone().no_grad();
+        compare_with_reference(&frozen, &x.clone().require_grad());
+        let with_grads = |block: &ConvBlock, x: &Tensor<4>| {
+            let grads = block.forward(x.clone()).sum().backward();
+            let kernels = block.conv.weight.val().grad(&grads);
+            (x.grad(&grads).is_some(), kernels.is_some())
+        };
+        assert_eq!(
+            with_grads(&frozen, &x.clone().require_grad()),
+            (true, false)
+        );
+        assert_eq!(with_grads(&trainable, &x), (false, true));
+        // Nothing tracked at all: the reference's numbers, no gradients anywhere.
+        let d = largest_difference(
+            &values(frozen.forward(x.clone())),
+            &values(frozen.forward_reference(x.clone())),
+        );
+        assert!(d < 1e-5, "untracked: {d}");
     }
 
     #[test]
@@ -318,6 +375,16 @@ mod tests {
         for (block, input) in &cases {
             fused_against_reference(block, *input);
         }
+        // No pooling (1×1 windows, as the `cnn` experiment's network without pooling), and 3×3
+        // windows over a 7×8 output (its last row and two columns unpooled).
+        fused_against_reference(
+            &pooled_by(block(&device, [16, 32], [3, 3], same.clone()), 1),
+            [5, 16, 4, 4],
+        );
+        fused_against_reference(
+            &pooled_by(block(&device, [2, 3], [3, 3], same.clone()), 3),
+            [4, 2, 7, 8],
+        );
         let mut no_bias = block(&device, [2, 3], [3, 3], same);
         no_bias.conv.bias = None;
         fused_against_reference(&no_bias, [4, 2, 6, 6]);
@@ -354,23 +421,36 @@ mod tests {
         };
         let plain = block(&device, [1, 2], [3, 3], PaddingConfig2d::Same);
         assert!(fused(&plain));
-        // Strides, dilations, groups and pools it does not compute: the reference.
+        // Strides, dilations and pools it does not compute, a kernel that disagrees with the
+        // layer's kernel size, a bias of the wrong length: the reference.
         let mut strided = plain.clone();
         strided.conv.stride = [2, 2];
         let mut dilated = plain.clone();
         dilated.conv.dilation = [1, 2];
         let mut pooled = plain.clone();
-        pooled.pool = MaxPool2dConfig::new([3, 3]).init();
+        // Overlapping windows (stride 1).
+        pooled.pool = MaxPool2dConfig::new([3, 3]).with_strides([1, 1]).init();
+        let mut resized = plain.clone();
+        resized.conv.kernel_size = [5, 5];
+        let mut long_bias = plain.clone();
+        long_bias.conv.bias = Some(Param::from_tensor(Tensor::zeros([3], &device)));
         assert!(!fused(&strided) && !fused(&dilated) && !fused(&pooled));
+        assert!(!fused(&resized) && !fused(&long_bias));
         // A kernel larger than the unpadded image, channels that do not match: the reference.
         let big = block(&device, [1, 2], [7, 7], PaddingConfig2d::Valid);
         let wrong = block(&device, [3, 2], [3, 3], PaddingConfig2d::Same);
         assert!(!fused(&big) && !fused(&wrong));
-        // With batch norm the block runs the reference (and its shape).
+        // With batch norm the block runs the reference: its numbers exactly, and not those of
+        // the fused operation, which has no batch norm.
         let cnn = CnnConfig::new(6, 6, vec![2], vec![], 3)
             .with_batch_norm(true)
             .init(&device);
-        assert_eq!(cnn.blocks[0].forward(x.clone()).dims(), [2, 2, 3, 3]);
+        let normed = &cnn.blocks[0];
+        let out = values(normed.forward(x.clone()));
+        assert_eq!(out, values(normed.forward_reference(x.clone())));
+        let without_norm = crate::fused_conv::conv_relu_pool(&x, &normed.conv, &normed.pool);
+        let without_norm = values(without_norm.expect("fused without the norm"));
+        assert!(largest_difference(&out, &without_norm) > 1e-3);
         // Inference without autodiff: fused, the reference's numbers.
         let inference = Device::flex();
         inference.seed(24);

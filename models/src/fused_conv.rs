@@ -1,16 +1,17 @@
-//! A convolution block without batch norm, convolution → ReLU → 2×2 max-pooling
-//! (`crate::ConvBlock`), as one autodiff operation on Burn's flex backend with its backward pass
+//! A convolution block without batch norm, convolution → ReLU → max-pooling over `p × p`
+//! windows with stride `p` (`crate::ConvBlock`: 2×2 in the digits CNN, 1×1 — no pooling — in
+//! the `cnn` experiment's network without pooling), as one autodiff operation on Burn's flex backend with its backward pass
 //! written from the chain rule, instead of Burn's convolution, its transposed convolution for
 //! the input's gradient, a second convolution for the kernels' gradient, and the pooling's
 //! indices. `crate::ConvBlock::forward_reference` stays the readable reference; tests check
 //! that both give the same outputs and gradients.
 //!
-//! The samples run in blocks of [`BLOCK`], in parallel. In a block, the image patches become the
-//! columns of one matrix (im2col): row `(c, u, v)`, column `(s, i, j)` holds `x[s, c, i + u −
-//! top, j + v − left]`, 0 outside the image. The convolution of the whole block is then one
+//! The samples run in blocks (of [`Geometry::block`] samples), in parallel. In a block, the
+//! image patches become the columns of one matrix (im2col): row `(c, u, v)`, column `(s, i, j)`
+//! holds `x[s, c, i + u − top, j + v − left]`, 0 outside the image. The convolution of the whole block is then one
 //! product, `Z = W X + b` with `W` the kernels as `[c_out, c·k_h·k_w]`, that is `z[o, i, j] =
 //! b[o] + Σ_{c,u,v} K[o, c, u, v] · x[c, i + u − top, j + v − left]`. Each output is
-//! `y = max(0, max_{2×2 window} z)` (ReLU and the maximum commute), and the position of the
+//! `y = max(0, max_{window} z)` (ReLU and the maximum commute), and the position of the
 //! window's maximum is kept where it is positive.
 //!
 //! Backward, from `G = ∂L/∂y`: `∂L/∂Z` is `G` at the kept positions and 0 elsewhere;
@@ -35,9 +36,13 @@ use rayon::prelude::*;
 
 use crate::flex_buffers::{Trained, f32s, flex, matrix, matrix_mut, plain_f32, trained_f32};
 
-/// Samples per block: the patches of 16 digit images (3×3 kernels over 16 channels) take
-/// 147 KiB.
+/// Most samples per block: the patches of 16 digit images (3×3 kernels over 16 channels) take
+/// 144 KiB.
 const BLOCK: usize = 16;
+
+/// Bytes of one block's patch matrix above which a block holds fewer samples (at least one), so
+/// that large images do not take a large buffer per thread.
+const BLOCK_BYTES: usize = 4 << 20;
 
 /// A pooled output whose window has no positive value (or a NaN): no gradient flows back.
 const NONE: u32 = u32::MAX;
@@ -60,6 +65,8 @@ struct Geometry {
     /// Height and width of the convolution's output.
     ho: usize,
     wo: usize,
+    /// Side of the pooling's square windows, which do not overlap (its stride).
+    pool: usize,
 }
 
 impl Geometry {
@@ -80,21 +87,31 @@ impl Geometry {
 
     /// Height and width after pooling.
     fn pooled(self) -> [usize; 2] {
-        [self.ho / 2, self.wo / 2]
+        [self.ho / self.pool, self.wo / self.pool]
     }
 
-    /// Values of one output sample, `[o, ho/2, wo/2]`.
+    /// Samples per block: [`BLOCK`], or fewer where their patches would pass [`BLOCK_BYTES`].
+    /// It depends only on the sizes, not on the thread count, so neither do the results.
+    fn block(self) -> usize {
+        let bytes = (self.patch())
+            .saturating_mul(self.positions())
+            .saturating_mul(std::mem::size_of::<f32>());
+        (BLOCK_BYTES / bytes.max(1)).clamp(1, BLOCK)
+    }
+
+    /// Values of one output sample, `[o, ho/p, wo/p]` for windows of `p × p`.
     fn output(self) -> usize {
         let [hp, wp] = self.pooled();
         self.o * hp * wp
     }
 }
 
-/// Convolution → ReLU → 2×2 max-pooling of `x: [batch, c_in, h, w]` by `conv` and `pool`, as one
+/// Convolution → ReLU → max-pooling of `x: [batch, c_in, h, w]` by `conv` and `pool`, as one
 /// autodiff operation when training, or computed directly for inference. `None` (the caller
 /// runs the reference) unless `x` and the kernels are `f32` on flex (with autodiff without
 /// gradient checkpointing, or without autodiff), the convolution has stride 1, dilation 1 and
-/// one group, the pooling is 2×2 with stride 2 and no padding, and no size is zero.
+/// one group, the pooling has square windows with their side as stride, no padding and no
+/// dilation, and no size is zero.
 pub(crate) fn conv_relu_pool(x: &Tensor<4>, conv: &Conv2d, pool: &MaxPool2d) -> Option<Tensor<4>> {
     let geometry = geometry(x, conv, pool)?;
     let [hp, wp] = geometry.pooled();
@@ -137,15 +154,20 @@ pub(crate) fn conv_relu_pool(x: &Tensor<4>, conv: &Conv2d, pool: &MaxPool2d) -> 
 fn geometry(x: &Tensor<4>, conv: &Conv2d, pool: &MaxPool2d) -> Option<Geometry> {
     let [n, c, h, w] = x.dims();
     let [o, c_w, kh, kw] = conv.weight.dims();
-    let plain_conv = conv.stride == [1, 1] && conv.dilation == [1, 1] && conv.groups == 1;
+    let plain_conv = conv.stride == [1, 1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && conv.kernel_size == [kh, kw]
+        && conv.bias.as_ref().is_none_or(|b| b.dims() == [o]);
     let valid = |p: &PaddingConfig2d| {
         matches!(
             p,
             PaddingConfig2d::Valid | PaddingConfig2d::Explicit(0, 0, 0, 0)
         )
     };
-    let plain_pool = pool.kernel_size == [2, 2]
-        && pool.stride == [2, 2]
+    let [p, p_w] = pool.kernel_size;
+    let plain_pool = p == p_w
+        && pool.stride == [p, p]
         && pool.dilation == [1, 1]
         && !pool.ceil_mode
         && valid(&pool.padding);
@@ -160,9 +182,15 @@ fn geometry(x: &Tensor<4>, conv: &Conv2d, pool: &MaxPool2d) -> Option<Geometry> 
         PaddingConfig2d::Same => (same(kh), same(kw)),
         PaddingConfig2d::Explicit(top, left, bottom, right) => ((top, bottom), (left, right)),
     };
-    let ho = (h + top + bottom).checked_sub(kh)? + 1;
-    let wo = (w + left + right).checked_sub(kw)? + 1;
-    (ho >= 2 && wo >= 2).then_some(Geometry {
+    let padded = |side: usize, before: usize, after: usize, k: usize| {
+        side.checked_add(before)?
+            .checked_add(after)?
+            .checked_sub(k)?
+            .checked_add(1)
+    };
+    let ho = padded(h, top, bottom, kh)?;
+    let wo = padded(w, left, right, kw)?;
+    (p > 0 && ho >= p && wo >= p).then_some(Geometry {
         n,
         c,
         h,
@@ -174,6 +202,7 @@ fn geometry(x: &Tensor<4>, conv: &Conv2d, pool: &MaxPool2d) -> Option<Geometry> 
         left,
         ho,
         wo,
+        pool: p,
     })
 }
 
@@ -232,7 +261,7 @@ fn col2im(g: Geometry, cols: &[f32], samples: usize, dx: &mut [f32]) {
 /// The pooled outputs of every sample (`[n, o, ho/2, wo/2]`) and, for each, the position
 /// `i·wo + j` of its window's maximum in the convolution's output, or [`NONE`].
 fn forward(g: Geometry, x: &[f32], weight: &[f32], bias: &[f32]) -> (Vec<f32>, Vec<u32>) {
-    let per_block = BLOCK * g.output();
+    let per_block = g.block() * g.output();
     let mut y = vec![0.0; g.n * g.output()];
     let mut argmax = vec![NONE; g.n * g.output()];
     y.par_chunks_mut(per_block)
@@ -240,7 +269,7 @@ fn forward(g: Geometry, x: &[f32], weight: &[f32], bias: &[f32]) -> (Vec<f32>, V
         .enumerate()
         .for_each(|(block, (y, argmax))| {
             let samples = y.len() / g.output();
-            let images = &x[block * BLOCK * g.image()..][..samples * g.image()];
+            let images = &x[block * g.block() * g.image()..][..samples * g.image()];
             let z = convolution(g, images, samples, weight, bias);
             pool(g, &z, samples, y, argmax);
         });
@@ -271,9 +300,10 @@ fn convolution(
     z
 }
 
-/// `y = max(0, max of each 2×2 window of z)` into `y` (`[samples, o, ho/2, wo/2]`), and the
+/// `y = max(0, max of each p × p window of z)` into `y` (`[samples, o, ho/p, wo/p]`), and the
 /// window's position of the maximum into `argmax` where it is positive. A window with a NaN
-/// gives NaN (as the reference's maximum and ReLU do) and no position.
+/// gives NaN, as the reference's maximum and ReLU do, but no position: no gradient flows back
+/// through it, where the reference's would reach the NaN's position (the loss is NaN then).
 fn pool(g: Geometry, z: &[f32], samples: usize, y: &mut [f32], argmax: &mut [u32]) {
     let [hp, wp] = g.pooled();
     let columns = samples * g.positions();
@@ -283,8 +313,10 @@ fn pool(g: Geometry, z: &[f32], samples: usize, y: &mut [f32], argmax: &mut [u32
             let plane = &z[o * columns + s * g.positions()..][..g.positions()];
             for pi in 0..hp {
                 for pj in 0..wp {
-                    let corner = 2 * pi * g.wo + 2 * pj;
-                    let window = [corner, corner + 1, corner + g.wo, corner + g.wo + 1];
+                    // The window's positions row by row, as the reference scans them.
+                    let corner = g.pool * (pi * g.wo + pj);
+                    let rows = (0..g.pool).map(|di| corner + di * g.wo);
+                    let window = rows.flat_map(|row| row..row + g.pool);
                     let (mut best, mut at) = (0.0, NONE);
                     let mut nan = false;
                     for p in window {
@@ -328,12 +360,12 @@ impl Saved {
     fn backward(&self, grad: &[f32], with_dx: bool, with_dw: bool) -> [Vec<f32>; 3] {
         let g = self.geometry;
         let x = f32s(&self.x);
-        let blocks = g.n.div_ceil(BLOCK);
+        let blocks = g.n.div_ceil(g.block());
         let parts: Vec<BlockGradients> = (0..blocks)
             .into_par_iter()
             .map(|block| {
-                let first = block * BLOCK;
-                let samples = BLOCK.min(g.n - first);
+                let first = block * g.block();
+                let samples = g.block().min(g.n - first);
                 let outputs = first * g.output()..(first + samples) * g.output();
                 let images = &x[first * g.image()..][..samples * g.image()];
                 let dz = self.spread(&grad[outputs.clone()], &self.argmax[outputs], samples);
