@@ -5,9 +5,10 @@
 //! A general routine (matrixmultiply, under ndarray) copies both operands into its own packed
 //! layout at every call, which for operands this small is a large part of the work. Here the
 //! operands are read as they lie (row-major, rows any distance apart: a step's rows of `[b, t,
-//! ·]`, the weights as kept or transposed once per pass), and each `4 × 16` tile of `C` (`8 × 8`
-//! where 8 columns are left, then single rows and single columns) is summed in registers over
-//! `p`: per `p`, one row of 16 of `B` and one value of each of 4 rows of `A`. On x86-64
+//! ·]`, the weights as kept or transposed once per pass), and each `6 × 16` tile of `C` (`4 × 16`
+//! for the last 4 or 5 rows of a band, `8 × 8` where 8 columns are left, then single rows and
+//! single columns) is summed in registers over `p`: per `p`, one row of 16 of `B` and one value
+//! of each of 6 rows of `A`, 12 multiply-adds of 8 lanes for 2 loads of `B` and 6 broadcasts. On x86-64
 //! processors with AVX2 and FMA (detected at run time) the tiles are written with their
 //! intrinsics; elsewhere they are plain Rust. Each `C_ij`'s sum runs over `p` in order, and how
 //! it is computed depends only on its column, so a result does not depend on how the rows are
@@ -16,12 +17,14 @@
 //! Measured against matrixmultiply (`cargo bench --bench backends -- rnn lstm`, three runs of
 //! each binary, alternating, medians): LSTM 9 933 → 11 515 sequences/s at width 32 and 1 259
 //! → 1 464 at width 128, RNN 35 378 → 45 339 and 5 964 → 7 614, on a machine whose runs of one
-//! binary spread by ±20%. In attention's heads (`d_k = 8`) it was no faster, so attention
-//! keeps matrixmultiply.
+//! binary spread by ±20%. Tiles of 6 rows instead of 4 (a block's 16 rows as 6 + 6 + 4, so that
+//! `B` is read 3 times instead of 4), in the same way: LSTM 1 649 → 1 731 at width 128 (14 000
+//! at width 32 both), RNN 46 909 → 57 658 and 8 369 → 8 668. In attention's heads (`d_k = 8`)
+//! the tiles were no faster, so attention keeps matrixmultiply.
 
-/// Values summed in registers per tile: `C` is cut into tiles of `R × C` with `R·C = TILE`
-/// (4 rows of 16, or 8 rows of 8), then single rows, and the last columns one at a time.
-const TILE: usize = 64;
+/// Most values summed in registers per tile: `C` is cut into tiles of `R × C` with `R·C ≤ TILE`
+/// (6 or 4 rows of 16, or 8 rows of 8), then single rows, and the last columns one at a time.
+const TILE: usize = 96;
 
 /// `C += A·B` with `A` `m × k`, `B` `k × n` and `C` `m × n`, each row-major with its rows `lda`,
 /// `ldb`, `ldc` apart from its first value.
@@ -122,6 +125,7 @@ fn product<const FMA: bool, const ADD: bool>(
             let a = (&a[i * lda..], lda);
             let c = (&mut c[i * ldc + j..], ldc);
             let rows = match (cols, m - i) {
+                (16, left) if left >= 6 => tile::<FMA, ADD, 6, 16, 2>(a, b, c, k),
                 (16, left) if left >= 4 => tile::<FMA, ADD, 4, 16, 2>(a, b, c, k),
                 (16, _) => tile::<FMA, ADD, 1, 16, 2>(a, b, c, k),
                 (8, left) if left >= 8 => tile::<FMA, ADD, 8, 8, 1>(a, b, c, k),
@@ -303,8 +307,8 @@ mod tests {
 
     #[test]
     fn a_row_gets_the_same_bits_alone_or_in_a_tile() {
-        // 17 rows at once (4 tiles of 4, then one) against each row on its own (single-row
-        // tiles), over 16-, 8- and single-column bands.
+        // 17 rows at once (tiles of 6, 6 and 4 rows, then one) against each row on its own
+        // (single-row tiles), over 16-, 8- and single-column bands.
         let [m, k, n] = [17, 33, 27];
         let (a, b) = (values(m * k, 6), values(k * n, 7));
         let mut together = vec![0.0; m * n];
