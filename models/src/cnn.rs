@@ -140,19 +140,20 @@ impl CnnConfig {
     }
 }
 
-/// Convolution → (batch norm) → ReLU → 2×2 max-pool.
+/// Convolution → (batch norm) → ReLU → max-pool (2×2 windows in [`CnnConfig`]'s networks).
 #[derive(Module, Debug)]
 pub struct ConvBlock {
     /// The convolution ("same" padding).
     pub conv: Conv2d,
     /// Batch norm over channels, if any.
     pub norm: Option<BatchNorm>,
-    /// 2×2 max-pooling with stride 2.
+    /// Max-pooling (2×2 windows with stride 2 in [`CnnConfig`]'s networks).
     pub pool: MaxPool2d,
 }
 
 impl ConvBlock {
-    /// `[batch, c_in, h, w] -> [batch, c_out, h/2, w/2]`. On flex in `f32`, a block without
+    /// `[batch, c_in, h, w] -> [batch, c_out, h/2, w/2]` with 2×2 pooling (`h/p, w/p` with
+    /// `p × p` windows of stride `p`). On flex in `f32`, a block without
     /// batch norm runs as one operation (`crate::fused_conv`, checked against
     /// [`ConvBlock::forward_reference`]) with a hand-written backward pass when training;
     /// elsewhere as `forward_reference`.
@@ -272,13 +273,12 @@ mod tests {
         );
         let run = |out: Tensor<4>| {
             let grads = (out.clone() * readout.clone()).sum().backward();
-            let bias = block.conv.bias.as_ref().map(|b| b.val().unsqueeze::<4>());
-            let tensors = [Some(x.clone()), Some(block.conv.weight.val()), bias];
-            let gradients: Vec<Option<Vec<f32>>> = tensors
-                .into_iter()
-                .flatten()
-                .map(|t| t.grad(&grads).map(values))
-                .collect();
+            let bias = block.conv.bias.as_ref();
+            let gradients: [Option<Vec<f32>>; 3] = [
+                x.grad(&grads).map(values),
+                block.conv.weight.val().grad(&grads).map(values),
+                bias.and_then(|b| b.val().grad(&grads)).map(values),
+            ];
             (values(out), gradients)
         };
         let (fused, fused_grads) = run(block.forward(x.clone()));
@@ -385,6 +385,12 @@ mod tests {
             &pooled_by(block(&device, [2, 3], [3, 3], same.clone()), 3),
             [4, 2, 7, 8],
         );
+        // Images whose patches fill blocks of fewer samples (16 channels of 24×24: 12 per
+        // block, so 14 samples make a block of 12 and one of 2).
+        fused_against_reference(
+            &block(&device, [16, 2], [3, 3], same.clone()),
+            [14, 16, 24, 24],
+        );
         let mut no_bias = block(&device, [2, 3], [3, 3], same);
         no_bias.conv.bias = None;
         fused_against_reference(&no_bias, [4, 2, 6, 6]);
@@ -401,10 +407,12 @@ mod tests {
                 let out = block.forward(x.clone());
                 let grads = (out.clone() * out.clone()).sum().backward();
                 let weight = block.conv.weight.val().grad(&grads).expect("kernels");
+                let bias = block.conv.bias.as_ref().expect("a bias").val();
                 (
                     values(out),
                     values(x.grad(&grads).expect("input")),
                     values(weight),
+                    values(bias.grad(&grads).expect("bias")),
                 )
             })
         };

@@ -258,7 +258,7 @@ fn col2im(g: Geometry, cols: &[f32], samples: usize, dx: &mut [f32]) {
     }
 }
 
-/// The pooled outputs of every sample (`[n, o, ho/2, wo/2]`) and, for each, the position
+/// The pooled outputs of every sample (`[n, o, ho/p, wo/p]`) and, for each, the position
 /// `i·wo + j` of its window's maximum in the convolution's output, or [`NONE`].
 fn forward(g: Geometry, x: &[f32], weight: &[f32], bias: &[f32]) -> (Vec<f32>, Vec<u32>) {
     let per_block = g.block() * g.output();
@@ -464,5 +464,32 @@ impl Backward<Flex, 3> for Fused {
         if let Some(node) = b_node {
             grads.register::<Flex>(node.id, flex(db, [g.o]));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::nn::conv::Conv2dConfig;
+    use burn::nn::pool::MaxPool2dConfig;
+    use burn::tensor::Device;
+
+    #[test]
+    fn blocks_hold_fewer_samples_when_their_patches_are_large() {
+        let device = Device::flex();
+        let pool = MaxPool2dConfig::new([2, 2]).init();
+        let samples_per_block = |c: usize, side: usize| {
+            let conv = Conv2dConfig::new([c, 2], [3, 3])
+                .with_padding(PaddingConfig2d::Same)
+                .init(&device);
+            let x = Tensor::<4>::zeros([1, c, side, side], &device);
+            geometry(&x, &conv, &pool).map(Geometry::block)
+        };
+        // The digits CNN's second block: 144 × 16 patch values, 9 KiB per sample.
+        assert_eq!(samples_per_block(16, 4), Some(16));
+        // 16 channels of 24×24: 144 × 576 values, 324 KiB per sample, 12 in 4 MiB.
+        assert_eq!(samples_per_block(16, 24), Some(12));
+        // A single sample over the budget still makes a block of one.
+        assert_eq!(samples_per_block(64, 64), Some(1));
     }
 }

@@ -18,8 +18,8 @@
 //! each binary, alternating, medians): LSTM 9 933 → 11 515 sequences/s at width 32 and 1 259
 //! → 1 464 at width 128, RNN 35 378 → 45 339 and 5 964 → 7 614, on a machine whose runs of one
 //! binary spread by ±20%. Tiles of 6 rows instead of 4 (a block's 16 rows as 6 + 6 + 4, so that
-//! `B` is read 3 times instead of 4), in the same way: LSTM 1 649 → 1 731 at width 128 (14 000
-//! at width 32 both), RNN 46 909 → 57 658 and 8 369 → 8 668. In attention's heads (`d_k = 8`)
+//! `B` is read 3 times instead of 4), in the same way: RNN 46 909 → 57 658 at width 32; at width
+//! 128 LSTM 1 649 → 1 731 and RNN 8 369 → 8 668, within the noise; LSTM at width 32 unchanged. In attention's heads (`d_k = 8`)
 //! the tiles were no faster, so attention keeps matrixmultiply.
 
 /// Most values summed in registers per tile: `C` is cut into tiles of `R × C` with `R·C ≤ TILE`
@@ -103,7 +103,7 @@ fn product_avx2_fma<const ADD: bool>(
 }
 
 /// `C += A·B` (`ADD`) or `C = A·B` tile by tile: for each band of columns (16, then 8, then one
-/// at a time), its rows in tiles (4 or 8), then one at a time. `FMA`: each step of a sum is one
+/// at a time), its rows in tiles (6 or 4 rows of 16 columns, 8 of 8), then one at a time. `FMA`: each step of a sum is one
 /// fused multiply-add.
 #[inline(always)]
 fn product<const FMA: bool, const ADD: bool>(
@@ -125,7 +125,9 @@ fn product<const FMA: bool, const ADD: bool>(
             let a = (&a[i * lda..], lda);
             let c = (&mut c[i * ldc + j..], ldc);
             let rows = match (cols, m - i) {
-                (16, left) if left >= 6 => tile::<FMA, ADD, 6, 16, 2>(a, b, c, k),
+                // 6 rows where the rest still fills a tile of 4 (16 rows: 6 + 6 + 4; 8 rows:
+                // 4 + 4, not 6 + 1 + 1).
+                (16, left) if left == 6 || left >= 10 => tile::<FMA, ADD, 6, 16, 2>(a, b, c, k),
                 (16, left) if left >= 4 => tile::<FMA, ADD, 4, 16, 2>(a, b, c, k),
                 (16, _) => tile::<FMA, ADD, 1, 16, 2>(a, b, c, k),
                 (8, left) if left >= 8 => tile::<FMA, ADD, 8, 8, 1>(a, b, c, k),
