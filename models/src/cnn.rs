@@ -336,6 +336,8 @@ mod tests {
         let device = Device::flex().autodiff();
         device.seed(21);
         let same = PaddingConfig2d::Same;
+        // Padding (top, left, bottom, right).
+        let explicit = PaddingConfig2d::Explicit;
         // The digits network's two blocks; more samples than one block of the fused operation
         // holds, odd sizes whose last row and column no window pools; 5×5 kernels without
         // padding and with two rows and columns of it; an even kernel (padded one more after
@@ -354,21 +356,11 @@ mod tests {
             (block(&device, [3, 2], [5, 5], same.clone()), [2, 3, 6, 7]),
             (block(&device, [2, 2], [2, 4], same.clone()), [3, 2, 4, 9]),
             (
-                block(
-                    &device,
-                    [1, 3],
-                    [3, 3],
-                    PaddingConfig2d::Explicit(1, 0, 2, 3),
-                ),
+                block(&device, [1, 3], [3, 3], explicit(1, 0, 2, 3)),
                 [2, 1, 5, 4],
             ),
             (
-                block(
-                    &device,
-                    [1, 2],
-                    [3, 3],
-                    PaddingConfig2d::Explicit(0, 2, 1, 1),
-                ),
+                block(&device, [1, 2], [3, 3], explicit(0, 2, 1, 1)),
                 [2, 1, 5, 4],
             ),
         ];

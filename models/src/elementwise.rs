@@ -81,24 +81,24 @@ fn tanh<const FMA: bool>(x: f32) -> f32 {
 
 for_the_processor! {
     /// `σ` of every element, in place.
-    pub(crate) fn sigmoid_in_place(xs: &mut [f32]) => sigmoid_each::<true>, sigmoid_each::<false>
+    pub(crate) fn sigmoid_in_place(xs: &mut [f32]) => sigmoid_each
 }
 
 for_the_processor! {
     /// `tanh` of every element, in place.
-    pub(crate) fn tanh_in_place(xs: &mut [f32]) => tanh_each::<true>, tanh_each::<false>
+    pub(crate) fn tanh_in_place(xs: &mut [f32]) => tanh_each
 }
 
 for_the_processor! {
     /// `softmax(x)_j = e^{x_j − max x} / Σ_k e^{x_k − max x}` of a row, in place (NaN anywhere
     /// makes the row NaN).
-    pub(crate) fn softmax_in_place(xs: &mut [f32]) => softmax::<true>, softmax::<false>
+    pub(crate) fn softmax_in_place(xs: &mut [f32]) => softmax
 }
 
 for_the_processor! {
     /// The softmax's backward pass over a row: from `∂L/∂p` (in `grad`, overwritten) and the
     /// softmax's output `p`, `∂L/∂x_j = p_j (∂L/∂p_j − Σ_k ∂L/∂p_k p_k)`.
-    pub(crate) fn softmax_backward_in_place(grad: &mut [f32], p: &[f32]) => softmax_backward::<true>, softmax_backward::<false>
+    pub(crate) fn softmax_backward_in_place(grad: &mut [f32], p: &[f32]) => softmax_backward
 }
 
 #[inline(always)]

@@ -226,7 +226,7 @@ fn stretches(
     })
 }
 
-/// The patch rows `(c, u, v)` in order, each with its index.
+/// The patch rows `(c, u, v)` in order (the kernels' layout `[o, c, k_h, k_w]`).
 fn patch_rows(g: Geometry) -> impl Iterator<Item = [usize; 3]> {
     (0..g.c).flat_map(move |c| (0..g.kh).flat_map(move |u| (0..g.kw).map(move |v| [c, u, v])))
 }

@@ -3,14 +3,15 @@
 //! processor has both, as `crate::products` chooses its tiles. The crate is built for the
 //! baseline, so that its binaries run on any x86-64 processor.
 
-/// `$vis fn $name(args) -> ret` that runs `$fast(args)` compiled for AVX2 and FMA where the
-/// processor has both (detected at run time; the detection is cached), else `$plain(args)`.
-/// `$fast` and `$plain` are `#[inline(always)]` functions, usually one generic function with
-/// and without fused multiply-adds, so that each is compiled into its caller.
+/// `$vis fn $name(args) -> ret` that runs `$imp::<true>(args)` compiled for AVX2 and FMA where
+/// the processor has both (detected at run time; the detection is cached), else
+/// `$imp::<false>(args)`. `$imp` is an `#[inline(always)]` function generic over `const FMA:
+/// bool` (fused multiply-adds or a product and a sum), so that each version is compiled into
+/// its caller.
 macro_rules! for_the_processor {
     (
         $(#[$attr:meta])*
-        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? => $fast:path, $plain:path
+        $vis:vis fn $name:ident($($arg:ident: $ty:ty),* $(,)?) $(-> $ret:ty)? => $imp:ident
     ) => {
         $(#[$attr])*
         $vis fn $name($($arg: $ty),*) $(-> $ret)? {
@@ -18,7 +19,7 @@ macro_rules! for_the_processor {
             {
                 #[target_feature(enable = "avx2,fma")]
                 fn fast($($arg: $ty),*) $(-> $ret)? {
-                    $fast($($arg),*)
+                    $imp::<true>($($arg),*)
                 }
                 if std::arch::is_x86_feature_detected!("avx2")
                     && std::arch::is_x86_feature_detected!("fma")
@@ -27,7 +28,7 @@ macro_rules! for_the_processor {
                     return unsafe { fast($($arg),*) };
                 }
             }
-            $plain($($arg),*)
+            $imp::<false>($($arg),*)
         }
     };
 }
