@@ -2,8 +2,12 @@
 //! with hand-written backward passes (`crate::bptt`, `crate::fused_attention`).
 
 use std::borrow::Cow;
+use std::marker::PhantomData;
 
-use burn::backend::autodiff::ops::NodeGuard;
+use burn::backend::autodiff::checkpoint::base::Checkpointer;
+use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
+use burn::backend::autodiff::grads::Gradients;
+use burn::backend::autodiff::ops::{Backward, NodeGuard, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::backend::{Autodiff, Flex};
 use burn::tensor::{DType, Tensor, TensorData};
@@ -74,4 +78,53 @@ pub(crate) fn matrix_mut(
 ) -> ArrayViewMut2<'_, f32> {
     ArrayViewMut2::from_shape((rows, cols).strides((stride, 1)), v)
         .unwrap_or_else(|_| unreachable!("a buffer sized for its matrix"))
+}
+
+/// What a fused operation of an input `x`, weights `W` and a bias `b` keeps for its backward
+/// pass (`crate::fused_conv`, `crate::fused_dense`).
+pub(crate) trait Affine: Clone + Send + std::fmt::Debug + 'static {
+    /// `∂L/∂x`, `∂L/∂W` and `∂L/∂b` from `G = ∂L/∂y`; the first two empty unless asked for.
+    fn gradients(&self, grad: &[f32], with_dx: bool, with_dw: bool) -> [Vec<f32>; 3];
+    /// The shapes of `x`, `W` and `b`.
+    fn shapes(&self) -> [Vec<usize>; 3];
+}
+
+/// The backward step of an [`Affine`] operation: each tracked parent of `[x, W, b]` gets its
+/// gradient.
+#[derive(Debug)]
+pub(crate) struct AffineBackward<S>(PhantomData<S>);
+
+/// `output`, computed from the parents `[x, W, b]` of `nodes`, as a tensor of the autodiff graph:
+/// with the state `saved()` for the backward pass where any parent is tracked.
+pub(crate) fn affine_output<S: Affine, const D: usize>(
+    nodes: [NodeGuard; 3],
+    output: FlexTensor,
+    saved: impl FnOnce(&FlexTensor) -> S,
+) -> Tensor<D> {
+    let out = match AffineBackward::<S>(PhantomData)
+        .prepare::<NoCheckpointing>(nodes)
+        .compute_bound()
+        .stateful()
+    {
+        OpsKind::Tracked(prep) => prep.finish(saved(&output), output),
+        OpsKind::UnTracked(prep) => prep.finish(output),
+    };
+    Tensor::from_primitive::<Trained>(out)
+}
+
+impl<S: Affine> Backward<Flex, 3> for AffineBackward<S> {
+    type State = S;
+
+    fn backward(self, ops: Ops<S, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
+        let grad = grads.consume::<Flex>(&ops.node);
+        let [x, w, _] = &ops.parents;
+        let gradients = ops.state.gradients(&f32s(&grad), x.is_some(), w.is_some());
+        let parents = ops.parents.into_iter().zip(ops.state.shapes());
+        for ((node, shape), values) in parents.zip(gradients) {
+            if let Some(node) = node {
+                let gradient = FlexTensor::from_data(TensorData::new(values, shape));
+                grads.register::<Flex>(node.id, gradient);
+            }
+        }
+    }
 }

@@ -22,10 +22,6 @@
 //! depend on the number of threads.
 
 use burn::backend::Flex;
-use burn::backend::autodiff::checkpoint::base::Checkpointer;
-use burn::backend::autodiff::checkpoint::strategy::NoCheckpointing;
-use burn::backend::autodiff::grads::Gradients;
-use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
@@ -34,7 +30,9 @@ use burn::tensor::Tensor;
 use ndarray::linalg::general_mat_mul;
 use rayon::prelude::*;
 
-use crate::flex_buffers::{Trained, f32s, flex, matrix, matrix_mut, plain_f32, trained_f32};
+use crate::flex_buffers::{
+    Affine, affine_output, f32s, flex, matrix, matrix_mut, plain_f32, trained_f32,
+};
 
 /// Most samples per block: the patches of 16 digit images (3×3 kernels over 16 channels) take
 /// 144 KiB.
@@ -127,23 +125,12 @@ pub(crate) fn conv_relu_pool(x: &Tensor<4>, conv: &Conv2d, pool: &MaxPool2d) -> 
         let weight = f32s(&weight).into_owned();
         let (y, argmax) = forward(geometry, &f32s(&x), &weight, &f32s(&bias));
         let output = flex(y, shape);
-        let out = match Fused
-            .prepare::<NoCheckpointing>([x_node, w_node, b_node])
-            .compute_bound()
-            .stateful()
-        {
-            OpsKind::Tracked(prep) => prep.finish(
-                Saved {
-                    geometry,
-                    x,
-                    weight,
-                    argmax,
-                },
-                output,
-            ),
-            OpsKind::UnTracked(prep) => prep.finish(output),
-        };
-        return Some(Tensor::from_primitive::<Trained>(out));
+        return Some(affine_output([x_node, w_node, b_node], output, |_| Saved {
+            geometry,
+            x,
+            weight,
+            argmax,
+        }));
     }
     let (x, weight, bias) = (plain_f32(x)?, plain_f32(&weight)?, plain_f32(&bias)?);
     let (y, _) = forward(geometry, &f32s(&x), &f32s(&weight), &f32s(&bias));
@@ -355,9 +342,8 @@ struct BlockGradients {
     db: Vec<f32>,
 }
 
-impl Saved {
-    /// `∂L/∂x`, `∂L/∂W` and `∂L/∂b` from `G = ∂L/∂y`; the first two empty unless asked for.
-    fn backward(&self, grad: &[f32], with_dx: bool, with_dw: bool) -> [Vec<f32>; 3] {
+impl Affine for Saved {
+    fn gradients(&self, grad: &[f32], with_dx: bool, with_dw: bool) -> [Vec<f32>; 3] {
         let g = self.geometry;
         let x = f32s(&self.x);
         let blocks = g.n.div_ceil(g.block());
@@ -382,6 +368,17 @@ impl Saved {
         [dx, dw, db]
     }
 
+    fn shapes(&self) -> [Vec<usize>; 3] {
+        let g = self.geometry;
+        [
+            vec![g.n, g.c, g.h, g.w],
+            vec![g.o, g.c, g.kh, g.kw],
+            vec![g.o],
+        ]
+    }
+}
+
+impl Saved {
     /// `∂L/∂Z` of a block, `[o, samples·ho·wo]`: each pooled gradient at the position its
     /// output came from.
     fn spread(&self, grad: &[f32], argmax: &[u32], samples: usize) -> Vec<f32> {
@@ -438,32 +435,6 @@ impl Saved {
             col2im(g, &dcols, samples, &mut dx);
         }
         BlockGradients { dx, dw, db }
-    }
-}
-
-/// The fused block's backward step.
-#[derive(Debug)]
-struct Fused;
-
-impl Backward<Flex, 3> for Fused {
-    type State = Saved;
-
-    fn backward(self, ops: Ops<Saved, 3>, grads: &mut Gradients, _: &mut Checkpointer) {
-        let [x_node, w_node, b_node] = ops.parents;
-        let g = ops.state.geometry;
-        let grad = grads.consume::<Flex>(&ops.node);
-        let [dx, dw, db] = ops
-            .state
-            .backward(&f32s(&grad), x_node.is_some(), w_node.is_some());
-        if let Some(node) = x_node {
-            grads.register::<Flex>(node.id, flex(dx, [g.n, g.c, g.h, g.w]));
-        }
-        if let Some(node) = w_node {
-            grads.register::<Flex>(node.id, flex(dw, [g.o, g.c, g.kh, g.kw]));
-        }
-        if let Some(node) = b_node {
-            grads.register::<Flex>(node.id, flex(db, [g.o]));
-        }
     }
 }
 

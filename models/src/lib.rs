@@ -17,6 +17,8 @@ mod flex_buffers;
 mod fused_attention;
 #[cfg(feature = "flex")]
 mod fused_conv;
+#[cfg(feature = "flex")]
+mod fused_dense;
 pub mod mlp;
 #[cfg(feature = "flex")]
 mod processor;

@@ -178,14 +178,30 @@ impl MlpConfig {
     }
 }
 
+/// `g(x W + b)` by `layer` and `g` (without `g`: the affine map alone). On flex in `f32`, one
+/// operation with its own backward pass (`crate::fused_dense`, checked against the rest of this
+/// function); elsewhere Burn's `Linear::forward` then [`Activation::apply`].
+fn dense(layer: &Linear, x: Tensor<2>, g: Option<Activation>) -> Tensor<2> {
+    #[cfg(feature = "flex")]
+    if let Some(y) = crate::fused_dense::dense(&x, layer, g) {
+        return y;
+    }
+    let z = layer.forward(x);
+    match g {
+        Some(g) => g.apply(z),
+        None => z,
+    }
+}
+
 impl Mlp {
     /// Hidden layer `l`: `a ↦ dropout(g(BN(a W + b)))`.
     fn hidden(&self, l: usize, a: Tensor<2>) -> Tensor<2> {
-        let mut z = self.layers[l].forward(a);
-        if let Some(norm) = self.norms.get(l) {
-            z = norm.forward(z);
-        }
-        let a = self.activation.apply(z);
+        let a = match self.norms.get(l) {
+            Some(norm) => self
+                .activation
+                .apply(norm.forward(dense(&self.layers[l], a, None))),
+            None => dense(&self.layers[l], a, Some(self.activation)),
+        };
         match &self.dropout {
             Some(dropout) => dropout.forward(a),
             None => a,
@@ -196,7 +212,7 @@ impl Mlp {
     pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
         let last = self.layers.len() - 1;
         let a = (0..last).fold(x, |a, l| self.hidden(l, a));
-        self.layers[last].forward(a)
+        dense(&self.layers[last], a, None)
     }
 
     /// The activations `a⁽ˡ⁾` after every hidden layer, then the output logits.
@@ -208,7 +224,7 @@ impl Mlp {
             a = self.hidden(l, a);
             out.push(a.clone());
         }
-        out.push(self.layers[last].forward(a));
+        out.push(dense(&self.layers[last], a, None));
         out
     }
 
