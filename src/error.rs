@@ -102,6 +102,14 @@ pub enum Error {
         /// What went wrong (missing file, other architecture, ...).
         reason: String,
     },
+    /// An experiment run in a process of its own (`all --jobs`) ended without its report.
+    #[error("experiment `{name}` failed in its own process: {reason}")]
+    Experiment {
+        /// The experiment.
+        name: String,
+        /// How the process ended, and its last words.
+        reason: String,
+    },
     /// A plot could not be drawn.
     #[error("plot error: {0}")]
     Plot(String),

@@ -118,6 +118,9 @@ impl Experiment for BatchNormDropout {
     fn section(&self) -> &'static str {
         "Practical Training Techniques: Batch Normalization, Dropout"
     }
+    fn expected_seconds(&self) -> u32 {
+        10
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

@@ -165,6 +165,9 @@ impl Experiment for CnnExperiment {
     fn section(&self) -> &'static str {
         "Convolutional Neural Network (CNN)"
     }
+    fn expected_seconds(&self) -> u32 {
+        12
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

@@ -131,6 +131,9 @@ impl Experiment for DqnExperiment {
     fn section(&self) -> &'static str {
         "Reinforcement Learning: Deep Q-Learning (DQN)"
     }
+    fn expected_seconds(&self) -> u32 {
+        56
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

@@ -391,6 +391,9 @@ impl Experiment for Engines {
     fn section(&self) -> &'static str {
         "The Rust ML ecosystem side by side (native, linfa, smartcore, scikit-learn)"
     }
+    fn expected_seconds(&self) -> u32 {
+        150
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

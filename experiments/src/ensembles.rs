@@ -582,6 +582,9 @@ impl Experiment for Ensembles {
     fn section(&self) -> &'static str {
         "Trees & Ensemble Learning: Ensemble Learning"
     }
+    fn expected_seconds(&self) -> u32 {
+        34
+    }
 
     fn engines(&self) -> &'static [Engine] {
         &[Engine::Native, Engine::Linfa]

@@ -417,6 +417,9 @@ impl Experiment for GanExperiment {
     fn section(&self) -> &'static str {
         "Generative Adversarial Network (GAN)"
     }
+    fn expected_seconds(&self) -> u32 {
+        110
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

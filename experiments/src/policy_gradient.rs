@@ -301,6 +301,9 @@ impl Experiment for PolicyGradientExperiment {
     fn section(&self) -> &'static str {
         "Reinforcement Learning: Policy Gradient, Variance Reduction"
     }
+    fn expected_seconds(&self) -> u32 {
+        12
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

@@ -211,6 +211,9 @@ impl Experiment for RnnVsLstm {
     fn section(&self) -> &'static str {
         "Recurrent Neural Network (RNN), LSTM"
     }
+    fn expected_seconds(&self) -> u32 {
+        52
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

@@ -140,6 +140,9 @@ impl Experiment for TransferLearning {
     fn section(&self) -> &'static str {
         "Transfer Learning"
     }
+    fn expected_seconds(&self) -> u32 {
+        55
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

@@ -520,6 +520,9 @@ impl Experiment for TransformerExperiment {
     fn section(&self) -> &'static str {
         "Transformer (Attention Mechanism)"
     }
+    fn expected_seconds(&self) -> u32 {
+        270
+    }
 
     fn run(&self, ctx: &mut Context) -> Result<Report> {
         let mut report = Report::new(self);

@@ -559,6 +559,8 @@ fn bad_requests_are_one_line_errors() {
     // usage errors are clap's, with a non-zero code
     let o = mlnotes(&["cv", csv]);
     assert!(!o.status.success() && stderr(&o).contains("--target"));
+    let o = mlnotes(&["experiments", "metrics", "--jobs", "0"]);
+    assert!(!o.status.success() && stderr(&o).contains("--jobs"));
 }
 
 #[test]
@@ -574,4 +576,85 @@ fn experiments_run_like_the_all_binary() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(d.join("value-iteration/report.json").is_file());
     assert!(d.join("README.md").is_file());
+}
+
+/// `--jobs 2`: each experiment runs in a process of its own, two at once. One that fails (its
+/// report's folder is taken by a file) is reported by name with its process's last line, and
+/// the others' reports are read back into the summary; each process's output comes out whole.
+#[test]
+fn experiments_run_side_by_side_and_a_failing_one_is_named() {
+    let d = dir("jobs");
+    std::fs::write(d.join("metrics"), "a file where the report's folder goes").unwrap();
+    let o = mlnotes(&[
+        "experiments",
+        "metrics",
+        "naive-bayes",
+        "value-iteration",
+        "--quick",
+        "--jobs",
+        "2",
+        "--out",
+        d.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert!(!o.status.success(), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert!(
+        err.contains("error in metrics: experiment `metrics` failed in its own process: exit status: 1; its last line: error: I/O error on"),
+        "{err}"
+    );
+    let summary = std::fs::read_to_string(d.join("README.md")).unwrap();
+    assert!(summary.contains("| metrics | failed: "), "{summary}");
+    for name in ["naive-bayes", "value-iteration"] {
+        assert!(
+            summary.contains(&format!("| [{name}]({name}/report.md) |")),
+            "{summary}"
+        );
+        // its header, then its own lines up to its report's path, before any other header
+        let start = err
+            .find(&format!("== {name} "))
+            .unwrap_or_else(|| panic!("{err}"));
+        let own = &err[start..];
+        let end = own.find(&format!(
+            "report: {}",
+            d.join(name).join("report.md").display()
+        ));
+        let next = own[1..].find("== ").map(|i| i + 1);
+        assert!(
+            matches!((end, next), (Some(e), n) if n.is_none_or(|n| e < n)),
+            "{name}'s output is not whole: {err}"
+        );
+    }
+}
+
+/// Names after `--`, one of them twice: each experiment runs once, in its own process (its
+/// `--worker` flag goes before the `--`), and the summary lists it once.
+#[test]
+fn experiments_after_a_double_dash_and_named_twice_run_once() {
+    let d = dir("jobs-names");
+    let o = mlnotes(&[
+        "experiments",
+        "--quick",
+        "--jobs",
+        "2",
+        "--out",
+        d.to_str().unwrap(),
+        "--",
+        "value-iteration",
+        "naive-bayes",
+        "value-iteration",
+    ]);
+    let err = stderr(&o);
+    assert!(o.status.success(), "{err}");
+    assert_eq!(err.matches("== value-iteration ").count(), 1, "{err}");
+    let summary = std::fs::read_to_string(d.join("README.md")).unwrap();
+    assert_eq!(
+        summary.matches("| [value-iteration](").count(),
+        1,
+        "{summary}"
+    );
+    assert!(
+        summary.contains("| [naive-bayes](naive-bayes/report.md) |"),
+        "{summary}"
+    );
 }

@@ -14,7 +14,7 @@ fn out_dir(name: &str) -> PathBuf {
     dir
 }
 
-/// The quick run that the tests share: `all --quick --seed 0`, saving checkpoints (the
+/// The quick run that the tests share: `all --quick --seed 0 --jobs 2`, saving checkpoints (the
 /// determinism test resumes from them).
 struct QuickRun {
     out: PathBuf,
@@ -53,7 +53,7 @@ fn quick_run() -> &'static QuickRun {
             .to_str()
             .ok_or("temp dir is not UTF-8")?
             .to_string();
-        let child = run_all(&out, &["--checkpoint-dir", &cp], None);
+        let child = run_all(&out, &["--checkpoint-dir", &cp, "--jobs", "2"], None);
         let result = child.wait_with_output().map_err(|e| e.to_string())?;
         if !result.status.success() {
             return Err(String::from_utf8_lossy(&result.stderr).into_owned());
@@ -863,23 +863,28 @@ fn summary_and_gallery_list_every_claim() {
 }
 
 /// Same seed, same numbers: `all --quick` writes the same `report.json` for every experiment,
-/// apart from wall-clock timings (the `timings` and what is marked `timed`), when run (a) on
-/// the default thread count, saving checkpoints (the shared run), (b) on 3 threads (more than
-/// this machine's cores) resuming every training loop from (a)'s checkpoints, and (c) on one
-/// thread from scratch. (b) and (c) run side by side, as separate processes.
+/// apart from wall-clock timings (the `timings` and what is marked `timed`), when run (a) two
+/// experiments at once, each in a process of its own with the cores shared out (one thread
+/// each on 2 cores), saving checkpoints (the shared run), (b) on 3 threads (more than this
+/// machine's cores) resuming every training loop from (a)'s checkpoints, and (c) from scratch,
+/// one experiment after another in one process on the default thread count (`--jobs 1`).
+/// (b) and (c) run side by side.
 #[test]
 fn all_quick_reports_are_identical_across_runs_thread_counts_and_resumes() {
     let shared = quick_run();
-    let (resumed_dir, one_dir) = (out_dir("determinism-resumed"), out_dir("determinism-one"));
+    let (resumed_dir, serial_dir) = (
+        out_dir("determinism-resumed"),
+        out_dir("determinism-serial"),
+    );
     let checkpoints = shared.checkpoints.to_str().unwrap();
     let resumed = run_all(
         &resumed_dir,
         &["--checkpoint-dir", checkpoints, "--resume"],
         Some("3"),
     );
-    let one = run_all(&one_dir, &[], Some("1"));
+    let serial = run_all(&serial_dir, &["--jobs", "1"], None);
     finished(resumed, "the resumed run");
-    finished(one, "the one-thread run");
+    finished(serial, "the run in one process");
     // The shared run left one checkpoint per training loop: two agents on each DQN seed.
     let saved = std::fs::read_dir(shared.checkpoints.join("dqn"))
         .unwrap()
@@ -895,7 +900,7 @@ fn all_quick_reports_are_identical_across_runs_thread_counts_and_resumes() {
         let reference = read(&shared.out, name);
         for (dir, how) in [
             (&resumed_dir, "3 threads, resumed"),
-            (&one_dir, "one thread"),
+            (&serial_dir, "one process, default threads"),
         ] {
             if read(dir, name) != reference {
                 differing.push(format!("{name} ({how})"));
@@ -903,7 +908,7 @@ fn all_quick_reports_are_identical_across_runs_thread_counts_and_resumes() {
         }
     }
     std::fs::remove_dir_all(&resumed_dir).ok();
-    std::fs::remove_dir_all(&one_dir).ok();
+    std::fs::remove_dir_all(&serial_dir).ok();
     assert!(differing.is_empty(), "reports differ: {differing:?}");
 }
 

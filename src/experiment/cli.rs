@@ -1,14 +1,15 @@
 //! The command line shared by every experiment binary: `--backend`, `--seed`, `--out`,
-//! `--quick`. [`main`] runs one experiment; [`main_all`] runs many and writes a summary.
+//! `--quick`. [`main`] runs one experiment; [`main_all`] runs many (`--jobs` of them at once,
+//! each in a process of its own) and writes a summary.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
-use clap::{CommandFactory, FromArgMatches, Parser};
+use clap::Parser;
 
-use super::{Checkpoints, Context, Experiment, Report};
+use super::{Checkpoints, Context, Experiment, Report, workers};
 use crate::backend::Backend;
 use crate::engine::Engine;
 use crate::{Error, Result};
@@ -49,16 +50,54 @@ fn parse_backend(s: &str) -> Result<Backend, String> {
     s.parse().map_err(|e: Error| e.to_string())
 }
 
-impl Cli {
-    /// Parse the process arguments, with `name` and `about` in `--help`.
-    pub fn parse_for(name: &'static str, about: String) -> Self {
-        let matches = Cli::command().name(name).about(about).get_matches();
-        match Cli::from_arg_matches(&matches) {
-            Ok(cli) => cli,
-            Err(e) => e.exit(),
+/// Options of the binaries that run many experiments (`all`, `mlnotes experiments`): every
+/// experiment binary's, and how many experiments run at once.
+#[derive(Debug, Clone, Parser)]
+pub struct AllCli {
+    /// The settings every experiment runs with.
+    #[command(flatten)]
+    pub settings: Cli,
+    /// Experiments run at once, each in a process of its own, longest first [default: the
+    /// machine's cores, at most 4]; 1 runs them one after another in this process. The numbers
+    /// do not depend on it; timings do (neighbours share the cores, caches and memory)
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs: Option<u32>,
+    /// Run only the experiment of this name and write its report, without the summary (how
+    /// `--jobs` starts each experiment's process)
+    #[arg(long, hide = true)]
+    pub worker: Option<String>,
+}
+
+impl AllCli {
+    /// The number of experiments to run at once: `--jobs`, else the cores available, at most
+    /// [`DEFAULT_JOBS_LIMIT`].
+    pub fn jobs(&self) -> usize {
+        match self.jobs {
+            Some(n) => n as usize,
+            None => cores().min(DEFAULT_JOBS_LIMIT),
         }
     }
+}
 
+/// The default `--jobs` stops at 4 experiments at once: beyond that the longest experiment
+/// alone bounds the run, and more processes only add memory.
+pub const DEFAULT_JOBS_LIMIT: usize = 4;
+
+/// The cores this process may use (1 where unknown).
+pub(super) fn cores() -> usize {
+    std::thread::available_parallelism().map_or(1, usize::from)
+}
+
+/// Parse the process arguments, with `name` and `about` in `--help`.
+fn parse_for<P: Parser>(name: &'static str, about: String) -> P {
+    let matches = P::command().name(name).about(about).get_matches();
+    match P::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    }
+}
+
+impl Cli {
     /// The context for one experiment.
     pub fn context(&self) -> Result<Context> {
         let backend = match self.backend {
@@ -113,7 +152,7 @@ pub fn run_one(experiment: &dyn Experiment, ctx: &mut Context) -> Result<Report>
 /// `main` of a one-experiment binary.
 pub fn main(experiment: &dyn Experiment) -> ExitCode {
     crate::memory::keep_freed_memory();
-    let cli = Cli::parse_for(
+    let cli: Cli = parse_for(
         experiment.name(),
         format!(
             "Reproduces the notes' section \"{}\" with measured numbers, tables and plots.",
@@ -131,10 +170,16 @@ pub fn main(experiment: &dyn Experiment) -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let result = cli
+    run_alone(&cli, experiment)
+}
+
+/// Run `experiment` alone with `settings` and write its report: the exit status, and the error
+/// on one line (a one-experiment binary, and each process of `--jobs`).
+pub(super) fn run_alone(settings: &Cli, experiment: &dyn Experiment) -> ExitCode {
+    match settings
         .context()
-        .and_then(|mut ctx| run_one(experiment, &mut ctx));
-    match result {
+        .and_then(|mut ctx| run_one(experiment, &mut ctx))
+    {
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
@@ -147,7 +192,7 @@ pub fn main(experiment: &dyn Experiment) -> ExitCode {
 /// claim's verdict and the HTML gallery `<out>/index.html`. A failing experiment is reported and the others still run.
 pub fn main_all(experiments: &[&dyn Experiment]) -> ExitCode {
     crate::memory::keep_freed_memory();
-    let cli = Cli::parse_for(
+    let cli: AllCli = parse_for(
         "all",
         "Runs every experiment of mlnotes and writes a summary of every claim (held / not held)."
             .into(),
@@ -155,24 +200,44 @@ pub fn main_all(experiments: &[&dyn Experiment]) -> ExitCode {
     run_all(&cli, experiments)
 }
 
-/// Run `experiments` with the settings of `cli`, then write the summary and the gallery (the
-/// `all` binary, and `mlnotes experiments`).
-pub fn run_all(cli: &Cli, experiments: &[&dyn Experiment]) -> ExitCode {
-    let mut ctx = match cli.context() {
+/// Run `experiments` with the settings of `cli`, `cli.jobs()` at once, then write the summary
+/// and the gallery (the `all` binary, and `mlnotes experiments`). With `--worker NAME`, run
+/// only that experiment and write only its report.
+pub fn run_all(cli: &AllCli, experiments: &[&dyn Experiment]) -> ExitCode {
+    let settings = &cli.settings;
+    if let Some(name) = &cli.worker {
+        return workers::work(settings, name, experiments);
+    }
+    let mut ctx = match settings.context() {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
-    let mut results = Vec::new();
-    for exp in experiments {
-        let r = run_one(*exp, &mut ctx);
-        if let Err(e) = &r {
-            eprintln!("error in {}: {e}", exp.name());
-        }
-        results.push((exp.name(), r));
-    }
+    // each experiment once (two runs of one would write the same folder)
+    let mut seen = std::collections::BTreeSet::new();
+    let experiments: Vec<&dyn Experiment> = experiments
+        .iter()
+        .copied()
+        .filter(|e| seen.insert(e.name()))
+        .collect();
+    let experiments = experiments.as_slice();
+    let jobs = cli.jobs().min(experiments.len());
+    let results = if jobs > 1 {
+        workers::run(&ctx, experiments, jobs)
+    } else {
+        experiments
+            .iter()
+            .map(|exp| {
+                let r = run_one(*exp, &mut ctx);
+                if let Err(e) = &r {
+                    eprintln!("error in {}: {e}", exp.name());
+                }
+                (exp.name(), r)
+            })
+            .collect()
+    };
     match write_summary(&ctx.out_dir, &results) {
         Ok(path) => eprintln!("summary: {}", path.display()),
         Err(e) => eprintln!("error writing summary: {e}"),
@@ -233,4 +298,22 @@ pub fn write_summary(out: &Path, results: &[(&str, Result<Report>)]) -> Result<P
     let path = out.join("README.md");
     std::fs::write(&path, md).map_err(|e| Error::io(&path, e))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_take_the_flag_else_the_cores_at_most_four() {
+        let parse = |args: &[&str]| {
+            AllCli::try_parse_from(std::iter::once("all").chain(args.iter().copied()))
+        };
+        assert_eq!(parse(&["--jobs", "3"]).unwrap().jobs(), 3);
+        let default = parse(&[]).unwrap().jobs();
+        assert!((1..=DEFAULT_JOBS_LIMIT).contains(&default) && default <= cores());
+        for bad in ["0", "65", "two"] {
+            assert!(parse(&["--jobs", bad]).is_err(), "--jobs {bad}");
+        }
+    }
 }

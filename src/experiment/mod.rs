@@ -22,6 +22,7 @@ mod gallery;
 mod json;
 mod plot;
 mod report;
+mod workers;
 
 pub use claim::{
     Claim, MIN_SIZES, MIN_TIMING_REPEATS, Verdict, half_iqr, is_slug, mean_se, median, num,
@@ -52,6 +53,11 @@ pub trait Experiment {
     /// experiment says otherwise. Its models take [`Context::engine`].
     fn engines(&self) -> &'static [Engine] {
         &[Engine::Native]
+    }
+    /// About how many seconds its full run takes on the README's 2-core machine. Runs of many
+    /// experiments at once start the longest first; nothing else depends on it.
+    fn expected_seconds(&self) -> u32 {
+        5
     }
 }
 

@@ -9,7 +9,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 use mlnotes::data::csv::{ColumnKind, Unknown};
-use mlnotes::experiment::cli::{Cli as ExperimentCli, run_all};
+use mlnotes::experiment::cli::{AllCli, run_all};
 use mlnotes::persist::Persist;
 use mlnotes::workflow::{
     self, Classifier, CvOptions, CvReport, Model, OwnData, Reading, Regressor, SavedModel,
@@ -92,7 +92,7 @@ enum Action {
         /// Experiment names (default: every experiment)
         names: Vec<String>,
         #[command(flatten)]
-        settings: ExperimentCli,
+        settings: AllCli,
     },
 }
 
