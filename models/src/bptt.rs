@@ -8,11 +8,13 @@
 //! anything else (other backends, other precisions) takes the reference loop.
 //!
 //! The buffers stay batch-major `[B, T, ·]` as Burn holds them: the input projections are
-//! overwritten in place by the activated gates, the output is built once and shared with the
-//! saved state, and each step's rows are read in place, `t·width` apart, by the per-step products
-//! (`crate::products`, which reads the recurrent weights as they lie instead of repacking them
-//! at every step; the once-per-pass `∂L/∂W` goes through ndarray over matrixmultiply). The
-//! activations are vectorized (`crate::elementwise`). With `a_t` the step's pre-activation and
+//! overwritten in place by the activated gates (and the LSTM's gates by `∂L/∂z` in the backward
+//! pass), the output is built once and shared with the saved state, and each step's rows are
+//! read in place, `t·width` apart, by the per-step products (`crate::products`, which reads the
+//! recurrent weights as they lie instead of repacking them at every step; the once-per-pass
+//! `∂L/∂W` goes through ndarray over matrixmultiply). The activations are vectorized
+//! (`crate::elementwise`), and each step's elementwise work on one sequence is one loop whose
+//! written slices are separate parameters, so that the compiler vectorizes it too. With `a_t` the step's pre-activation and
 //! `G_t = ∂L/∂(output t)`:
 //!
 //! - RNN, `h_t = tanh(a_t)`, `a_t = xw_t + h_{t-1} W`: with `δh` carried from step `t + 1`,
@@ -33,10 +35,11 @@ use burn::tensor::Tensor;
 use ndarray::linalg::general_mat_mul;
 use rayon::prelude::*;
 
-use crate::elementwise::{sigmoid_in_place, tanh_in_place};
+use crate::elementwise::{sigmoid, tanh, tanh_in_place};
 use crate::flex_buffers::{
     Trained, f32s, f32s_mut, flex, matrix, matrix_mut, plain_f32, trained_f32,
 };
+use crate::processor::for_the_processor;
 use crate::products::{add_product, set_product};
 
 /// Which recurrence.
@@ -193,34 +196,70 @@ fn forward_block(cell: Cell, d: Dims, z: &mut [f32], out: &mut [f32], w: &[f32])
                     now.copy_from_slice(zr);
                 }
                 Cell::Lstm => {
-                    sigmoid_in_place(&mut zr[..2 * h]);
-                    tanh_in_place(&mut zr[2 * h..3 * h]);
-                    sigmoid_in_place(&mut zr[3 * h..]);
-                    let (f, rest) = zr.split_at(h);
-                    let (i, rest) = rest.split_at(h);
-                    let (cand, o) = rest.split_at(h);
+                    let (f, rest) = zr.split_at_mut(h);
+                    let (i, rest) = rest.split_at_mut(h);
+                    let (cand, o) = rest.split_at_mut(h);
                     let (h_now, c_now) = now.split_at_mut(h);
-                    match s {
-                        0 => {
-                            for j in 0..h {
-                                c_now[j] = i[j] * cand[j];
-                            }
-                        }
-                        _ => {
-                            let c_prev = &prev[prev.len() - h..];
-                            for j in 0..h {
-                                c_now[j] = f[j] * c_prev[j] + i[j] * cand[j];
-                            }
-                        }
-                    }
-                    h_now.copy_from_slice(c_now);
-                    tanh_in_place(h_now);
-                    for (hj, oj) in h_now.iter_mut().zip(o) {
-                        *hj *= oj;
-                    }
+                    // c_{t-1}: none before the first step.
+                    let c_prev = match s {
+                        0 => &[][..],
+                        _ => &prev[prev.len() - h..],
+                    };
+                    lstm_step(f, i, cand, o, c_prev, h_now, c_now);
                 }
             }
         }
+    }
+}
+
+for_the_processor! {
+    /// One LSTM step of one sequence: its gates activated in place (`f, i, o` by `σ`, `c̃` by
+    /// `tanh`), then `c_t = f ⊙ c_{t-1} + i ⊙ c̃` (`i ⊙ c̃` at the first step, where `c_prev` is
+    /// empty) and `h_t = o ⊙ tanh c_t`. Every slice written is a parameter of its own, so that
+    /// the compiler knows they do not overlap and vectorizes the loop.
+    fn lstm_step(
+        f: &mut [f32],
+        i: &mut [f32],
+        cand: &mut [f32],
+        o: &mut [f32],
+        c_prev: &[f32],
+        h_now: &mut [f32],
+        c_now: &mut [f32],
+    ) => lstm_step_each
+}
+
+#[inline(always)]
+fn lstm_step_each<const FMA: bool>(
+    f: &mut [f32],
+    i: &mut [f32],
+    cand: &mut [f32],
+    o: &mut [f32],
+    c_prev: &[f32],
+    h_now: &mut [f32],
+    c_now: &mut [f32],
+) {
+    // Every slice cut to length h, so that the loops run without bounds checks.
+    let h = h_now.len();
+    let (f, i, cand, o) = (&mut f[..h], &mut i[..h], &mut cand[..h], &mut o[..h]);
+    let c_now = &mut c_now[..h];
+    for j in 0..h {
+        f[j] = sigmoid::<FMA>(f[j]);
+        i[j] = sigmoid::<FMA>(i[j]);
+        cand[j] = tanh::<FMA>(cand[j]);
+        o[j] = sigmoid::<FMA>(o[j]);
+    }
+    if c_prev.is_empty() {
+        for j in 0..h {
+            c_now[j] = i[j] * cand[j];
+        }
+    } else {
+        let c_prev = &c_prev[..h];
+        for j in 0..h {
+            c_now[j] = f[j] * c_prev[j] + i[j] * cand[j];
+        }
+    }
+    for j in 0..h {
+        h_now[j] = tanh::<FMA>(c_now[j]) * o[j];
     }
 }
 
@@ -242,17 +281,21 @@ impl Saved {
     /// Gradients of the loss with respect to `xw` and `w` (batch-major as the inputs), from the
     /// gradient `grad` with respect to the output; the batch's blocks in parallel, their `∂L/∂W`
     /// summed in order (left at zero, not computed, unless `with_dw`: a frozen `W`).
-    fn backward(&self, grad: &[f32], with_dw: bool) -> (Vec<f32>, Vec<f32>) {
+    fn backward(mut self, grad: &[f32], with_dw: bool) -> (FlexTensor, Vec<f32>) {
         let d = self.dims;
         let Dims { t, b, h } = d;
         let (g, ow) = (self.cell.gates() * h, self.cell.outputs() * h);
         let out = f32s(&self.output);
-        let gates = self.gates.as_ref().map(f32s);
-        let mut dz = vec![0.0; b * t * g];
+        // ∂L/∂z: the LSTM's overwrites its gates, each row read just before it is written (no
+        // buffer to clear and no copy into a tensor); the RNN's is a buffer of its own.
+        let mut dz = match self.gates.take() {
+            Some(gates) => gates,
+            None => flex(vec![0.0; b * t * g], [b, t, g]),
+        };
         // Wᵀ, for δh = ∂L/∂z_t Wᵀ, once per pass.
         let w_t = transposed(&self.w, h, g);
         let rows = BLOCK_ROWS;
-        let dw = dz
+        let dw = f32s_mut(&mut dz)
             .par_chunks_mut(rows * t * g)
             .enumerate()
             .map(|(k, dz)| {
@@ -262,9 +305,8 @@ impl Saved {
                 };
                 let first = k * rows * t;
                 let span = |width: usize| first * width..(first + block.b * t) * width;
-                let gates = gates.as_ref().map_or(&[][..], |v| &v[span(g)]);
                 let (grad, out) = (&grad[span(ow)], &out[span(ow)]);
-                self.backward_block(block, [grad, out, gates], &w_t, dz, with_dw)
+                self.backward_block(block, [grad, out], &w_t, dz, with_dw)
             })
             .collect::<Vec<_>>()
             .into_iter()
@@ -277,12 +319,13 @@ impl Saved {
     }
 
     /// [`Saved::backward`] over one block of `d.b` sequences, from its rows of the output's
-    /// gradient, of the output and of the gates, and `Wᵀ` (`[gates·h, h]`): writes `∂L/∂xw` into
-    /// `dz` and returns the block's `∂L/∂W` (zero unless `with_dw`).
+    /// gradient and of the output, and `Wᵀ` (`[gates·h, h]`): writes `∂L/∂xw` into `dz` (which
+    /// holds the LSTM's activated gates on entry) and returns the block's `∂L/∂W` (zero unless
+    /// `with_dw`).
     fn backward_block(
         &self,
         d: Dims,
-        [grad, out, gates]: [&[f32]; 3],
+        [grad, out]: [&[f32]; 2],
         w_t: &[f32],
         dz: &mut [f32],
         with_dw: bool,
@@ -291,47 +334,30 @@ impl Saved {
         let (g, ow) = (self.cell.gates() * h, self.cell.outputs() * h);
         let mut dw = vec![0.0; h * g];
         let (mut dh, mut dc) = (vec![0.0; b * h], vec![0.0; b * h]);
-        let (mut tanh_c, zeros) = (vec![0.0; h], vec![0.0; h]);
+        let zeros = vec![0.0; h];
         for s in (0..t).rev() {
             for r in 0..b {
                 let at = (r * t + s) * ow;
                 let (gr, now) = (&grad[at..at + ow], &out[at..at + ow]);
                 let dzr = &mut dz[(r * t + s) * g..][..g];
-                // Every slice cut to length h, so that the loops run without bounds checks
-                // and vectorize.
-                let (dhr, dcr) = (&mut dh[r * h..][..h], &mut dc[r * h..][..h]);
+                let (dhr, dcr) = (&dh[r * h..][..h], &mut dc[r * h..][..h]);
                 match self.cell {
-                    Cell::Rnn => {
-                        let (gr, now, dzr) = (&gr[..h], &now[..h], &mut dzr[..h]);
-                        for j in 0..h {
-                            dzr[j] = (gr[j] + dhr[j]) * (1.0 - now[j] * now[j]);
-                        }
-                    }
+                    Cell::Rnn => rnn_step_back(dzr, &gr[..h], dhr, &now[..h]),
                     Cell::Lstm => {
-                        let gates = &gates[(r * t + s) * g..][..g];
-                        let (f, i) = (&gates[..h], &gates[h..2 * h]);
-                        let (cand, o) = (&gates[2 * h..3 * h], &gates[3 * h..4 * h]);
-                        tanh_c.copy_from_slice(&now[h..2 * h]);
-                        tanh_in_place(&mut tanh_c);
-                        let tc = &tanh_c[..h];
                         let c_prev = match s {
-                            0 => &zeros[..h],
+                            0 => &zeros[..],
                             _ => &out[at - ow + h..at - ow + 2 * h],
                         };
-                        let (gh, gc) = (&gr[..h], &gr[h..2 * h]);
-                        let (dzf, rest) = dzr.split_at_mut(h);
-                        let (dzi, rest) = rest.split_at_mut(h);
-                        let (dzc, dzo) = rest.split_at_mut(h);
-                        let (dzi, dzc, dzo) = (&mut dzi[..h], &mut dzc[..h], &mut dzo[..h]);
-                        for j in 0..h {
-                            let dh_total = gh[j] + dhr[j];
-                            let dct = gc[j] + dcr[j] + dh_total * o[j] * (1.0 - tc[j] * tc[j]);
-                            dcr[j] = dct * f[j];
-                            dzf[j] = dct * c_prev[j] * f[j] * (1.0 - f[j]);
-                            dzi[j] = dct * cand[j] * i[j] * (1.0 - i[j]);
-                            dzc[j] = dct * i[j] * (1.0 - cand[j] * cand[j]);
-                            dzo[j] = dh_total * tc[j] * o[j] * (1.0 - o[j]);
-                        }
+                        let row = LstmStepRow {
+                            grad: gr,
+                            out: now,
+                            c_prev,
+                            dh: dhr,
+                        };
+                        let (zf, rest) = dzr.split_at_mut(h);
+                        let (zi, rest) = rest.split_at_mut(h);
+                        let (zc, zo) = rest.split_at_mut(h);
+                        lstm_step_back(&row, zf, zi, zc, zo, dcr);
                     }
                 }
             }
@@ -352,6 +378,73 @@ impl Saved {
     }
 }
 
+/// What one step of one LSTM sequence's backward pass reads besides its gates: the rows of the
+/// output's gradient `[G^h_t, G^c_t]` and of the output `[h_t, c_t]`, then `c_{t-1}` (zeros at
+/// the first step) and `δh` from step `t + 1`.
+struct LstmStepRow<'a> {
+    grad: &'a [f32],
+    out: &'a [f32],
+    c_prev: &'a [f32],
+    dh: &'a [f32],
+}
+
+for_the_processor! {
+    /// One step of one LSTM sequence backward (the module's equations): the activated gates
+    /// `f, i, c̃, o` in `zf, zi, zc, zo` replaced by `∂L/∂z_t`, gate by gate, and `δc` from step
+    /// `t + 1` in `dc` by `δc` for step `t − 1`. Every slice written is a parameter of its own,
+    /// so that the compiler knows that nothing else overlaps them and vectorizes the loop.
+    fn lstm_step_back(
+        row: &LstmStepRow<'_>,
+        zf: &mut [f32],
+        zi: &mut [f32],
+        zc: &mut [f32],
+        zo: &mut [f32],
+        dc: &mut [f32],
+    ) => lstm_step_back_each
+}
+
+#[inline(always)]
+fn lstm_step_back_each<const FMA: bool>(
+    row: &LstmStepRow<'_>,
+    zf: &mut [f32],
+    zi: &mut [f32],
+    zc: &mut [f32],
+    zo: &mut [f32],
+    dc: &mut [f32],
+) {
+    // Every slice cut to length h, so that the loop runs without bounds checks.
+    let h = dc.len();
+    let (gh, gc) = (&row.grad[..h], &row.grad[h..2 * h]);
+    let c_now = &row.out[h..2 * h];
+    let (c_prev, dh) = (&row.c_prev[..h], &row.dh[..h]);
+    let (zf, zi, zc, zo) = (&mut zf[..h], &mut zi[..h], &mut zc[..h], &mut zo[..h]);
+    for j in 0..h {
+        let (f, i, cand, o) = (zf[j], zi[j], zc[j], zo[j]);
+        let tc = tanh::<FMA>(c_now[j]);
+        let dh_total = gh[j] + dh[j];
+        let dct = gc[j] + dc[j] + dh_total * o * (1.0 - tc * tc);
+        dc[j] = dct * f;
+        zf[j] = dct * c_prev[j] * f * (1.0 - f);
+        zi[j] = dct * cand * i * (1.0 - i);
+        zc[j] = dct * i * (1.0 - cand * cand);
+        zo[j] = dh_total * tc * o * (1.0 - o);
+    }
+}
+
+for_the_processor! {
+    /// One step of one RNN sequence backward: `∂L/∂a_t = (G_t + δh) ⊙ (1 − h_t²)` into `dz`.
+    fn rnn_step_back(dz: &mut [f32], grad: &[f32], dh: &[f32], out: &[f32]) => rnn_step_back_each
+}
+
+#[inline(always)]
+fn rnn_step_back_each<const FMA: bool>(dz: &mut [f32], grad: &[f32], dh: &[f32], out: &[f32]) {
+    let h = dz.len();
+    let (grad, dh, out) = (&grad[..h], &dh[..h], &out[..h]);
+    for j in 0..h {
+        dz[j] = (grad[j] + dh[j]) * (1.0 - out[j] * out[j]);
+    }
+}
+
 /// The fused recurrence's backward step.
 #[derive(Debug)]
 struct Fused;
@@ -362,12 +455,12 @@ impl Backward<Flex, 2> for Fused {
     fn backward(self, ops: Ops<Saved, 2>, grads: &mut Gradients, _: &mut Checkpointer) {
         let [xw_node, w_node] = ops.parents;
         let saved = ops.state;
-        let Dims { t, b, h } = saved.dims;
+        let Dims { h, .. } = saved.dims;
         let g = saved.cell.gates() * h;
         let grad = grads.consume::<Flex>(&ops.node);
         let (dz, dw) = saved.backward(&f32s(&grad), w_node.is_some());
         if let Some(node) = xw_node {
-            grads.register::<Flex>(node.id, flex(dz, [b, t, g]));
+            grads.register::<Flex>(node.id, dz);
         }
         if let Some(node) = w_node {
             grads.register::<Flex>(node.id, flex(dw, [h, g]));

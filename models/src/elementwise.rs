@@ -67,13 +67,13 @@ fn exp<const FMA: bool>(x: f32) -> f32 {
 
 /// `σ(x) = 1 / (1 + e^{−x})`.
 #[inline(always)]
-fn sigmoid<const FMA: bool>(x: f32) -> f32 {
+pub(crate) fn sigmoid<const FMA: bool>(x: f32) -> f32 {
     1.0 / (1.0 + exp::<FMA>(-x))
 }
 
 /// `tanh x = (e^{2x} − 1) / ((e^{2x} − 1) + 2)`.
 #[inline(always)]
-fn tanh<const FMA: bool>(x: f32) -> f32 {
+pub(crate) fn tanh<const FMA: bool>(x: f32) -> f32 {
     let (scale, em1) = exp_parts::<FMA>(2.0 * x);
     let e2m1 = madd::<FMA>(scale, em1, scale - 1.0);
     e2m1 / (e2m1 + 2.0)
