@@ -173,12 +173,11 @@ fn forward(
     bias: &[f32],
     activation: Option<Activation>,
 ) -> Vec<f32> {
-    let mut y: Vec<f32> = bias
-        .iter()
-        .copied()
-        .cycle()
-        .take(s.rows * s.d_out)
-        .collect();
+    // the bias in every row, copied a row at a time
+    let mut y: Vec<f32> = Vec::with_capacity(s.rows * s.d_out);
+    for _ in 0..s.rows {
+        y.extend_from_slice(&bias[..s.d_out]);
+    }
     product(
         &mut y,
         true,
@@ -187,11 +186,11 @@ fn forward(
         [s.rows, s.d_in, s.d_out],
     );
     match activation {
-        // NaN stays NaN, as in Burn's ReLU (a diverged input must not read as 0)
+        // NaN stays NaN, as in Burn's ReLU (a diverged input must not read as 0); a select in
+        // every element, so that the loop vectorizes.
         Some(Activation::Relu) => y
             .iter_mut()
-            .filter(|v| !(**v > 0.0 || v.is_nan()))
-            .for_each(|v| *v = 0.0),
+            .for_each(|v| *v = if *v > 0.0 || v.is_nan() { *v } else { 0.0 }),
         Some(Activation::Tanh) => tanh_in_place(&mut y),
         Some(Activation::Sigmoid) => sigmoid_in_place(&mut y),
         None => {}
