@@ -14,8 +14,8 @@
 //! recurrent weights as they lie instead of repacking them at every step; the once-per-pass
 //! `∂L/∂W` goes through ndarray over matrixmultiply). The activations are vectorized
 //! (`crate::elementwise`), and each step's elementwise work on one sequence is one loop whose
-//! written slices are separate parameters, so that the compiler vectorizes it too. With `a_t` the step's pre-activation and
-//! `G_t = ∂L/∂(output t)`:
+//! written slices are separate parameters, so that the compiler vectorizes it too. With `a_t`
+//! the step's pre-activation and `G_t = ∂L/∂(output t)`:
 //!
 //! - RNN, `h_t = tanh(a_t)`, `a_t = xw_t + h_{t-1} W`: with `δh` carried from step `t + 1`,
 //!   `∂L/∂a_t = (G_t + δh) ⊙ (1 − h_t²)`, `∂L/∂W += h_{t-1}ᵀ ∂L/∂a_t`,
@@ -174,6 +174,7 @@ fn forward(cell: Cell, d: Dims, mut z: FlexTensor, w: &[f32]) -> (Option<FlexTen
 fn forward_block(cell: Cell, d: Dims, z: &mut [f32], out: &mut [f32], w: &[f32]) {
     let Dims { t, b, h } = d;
     let (g, ow) = (cell.gates() * h, cell.outputs() * h);
+    let zeros = vec![0.0; h];
     for s in 0..t {
         if s > 0 {
             // z_t += h_{t-1} W, each step's rows `t·width` apart.
@@ -200,9 +201,9 @@ fn forward_block(cell: Cell, d: Dims, z: &mut [f32], out: &mut [f32], w: &[f32])
                     let (i, rest) = rest.split_at_mut(h);
                     let (cand, o) = rest.split_at_mut(h);
                     let (h_now, c_now) = now.split_at_mut(h);
-                    // c_{t-1}: none before the first step.
+                    // c_{t-1}: the zero state before the first step.
                     let c_prev = match s {
-                        0 => &[][..],
+                        0 => &zeros[..],
                         _ => &prev[prev.len() - h..],
                     };
                     lstm_step(f, i, cand, o, c_prev, h_now, c_now);
@@ -214,8 +215,9 @@ fn forward_block(cell: Cell, d: Dims, z: &mut [f32], out: &mut [f32], w: &[f32])
 
 for_the_processor! {
     /// One LSTM step of one sequence: its gates activated in place (`f, i, o` by `σ`, `c̃` by
-    /// `tanh`), then `c_t = f ⊙ c_{t-1} + i ⊙ c̃` (`i ⊙ c̃` at the first step, where `c_prev` is
-    /// empty) and `h_t = o ⊙ tanh c_t`. Every slice written is a parameter of its own, so that
+    /// `tanh`), then `c_t = f ⊙ c_{t-1} + i ⊙ c̃` (`c_{t-1}` zeros at the first step, as the
+    /// reference's zero state: a NaN forget gate makes `c_1` NaN there too) and
+    /// `h_t = o ⊙ tanh c_t`. Every slice written is a parameter of its own, so that
     /// the compiler knows they do not overlap and vectorizes the loop.
     fn lstm_step(
         f: &mut [f32],
@@ -241,22 +243,15 @@ fn lstm_step_each<const FMA: bool>(
     // Every slice cut to length h, so that the loops run without bounds checks.
     let h = h_now.len();
     let (f, i, cand, o) = (&mut f[..h], &mut i[..h], &mut cand[..h], &mut o[..h]);
-    let c_now = &mut c_now[..h];
+    let (c_prev, c_now) = (&c_prev[..h], &mut c_now[..h]);
     for j in 0..h {
         f[j] = sigmoid::<FMA>(f[j]);
         i[j] = sigmoid::<FMA>(i[j]);
         cand[j] = tanh::<FMA>(cand[j]);
         o[j] = sigmoid::<FMA>(o[j]);
     }
-    if c_prev.is_empty() {
-        for j in 0..h {
-            c_now[j] = i[j] * cand[j];
-        }
-    } else {
-        let c_prev = &c_prev[..h];
-        for j in 0..h {
-            c_now[j] = f[j] * c_prev[j] + i[j] * cand[j];
-        }
+    for j in 0..h {
+        c_now[j] = f[j] * c_prev[j] + i[j] * cand[j];
     }
     for j in 0..h {
         h_now[j] = tanh::<FMA>(c_now[j]) * o[j];

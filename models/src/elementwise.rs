@@ -1,6 +1,7 @@
-//! The activations of the fused operations (`crate::bptt`, `crate::fused_attention`),
-//! `σ(x) = 1 / (1 + e^{−x})`, `tanh x = (e^{2x} − 1) / (e^{2x} + 1)` and the softmax, over
-//! slices, written without library calls and with only selects for branches, so that the
+//! The activations of the fused operations (`crate::bptt`, `crate::fused_attention`,
+//! `crate::fused_dense`), `σ(x) = 1 / (1 + e^{−x})`, `tanh x = (e^{2x} − 1) / (e^{2x} + 1)`
+//! and the softmax, over slices (and `σ` and `tanh` of one number, for the recurrences' own
+//! loops), written without library calls and with only selects for branches, so that the
 //! compiler turns each loop into vector instructions. The C library's scalar `expf`/`tanhf`
 //! calls were most of the recurrences' forward time.
 //!

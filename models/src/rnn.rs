@@ -368,6 +368,38 @@ mod tests {
     }
 
     #[test]
+    fn a_nan_forget_gate_at_the_first_step_makes_the_cell_nan_on_both_paths() {
+        // c_1 = f ⊙ c_0 + i ⊙ c̃ from the zero state: a NaN forget gate gives NaN (NaN · 0) on
+        // the fused path as on the reference, and the other units stay finite and equal.
+        let device = Device::flex();
+        device.seed(5);
+        let mut lstm = RecurrentConfig::new(2, 3).init_lstm(&device);
+        let mut w = values(lstm.input.weight.val());
+        // `[d_in, 4h]` row-major, gates f, i, c̃, o side by side: column 0 is unit 0's forget gate.
+        w[0] = f32::NAN;
+        w[12] = f32::NAN;
+        lstm.input.weight =
+            Param::from_tensor(Tensor::from_data(TensorData::new(w, [2, 12]), &device));
+        let x = inputs(2, 1, 2, &device);
+        let xw = lstm.input.forward(x.clone());
+        assert!(
+            crate::bptt::recurrence(crate::bptt::Cell::Lstm, xw, &lstm.hidden.weight.val()).is_ok()
+        );
+        let (fused, reference) = (lstm.forward(x.clone()).1, lstm.forward_unrolled(x).1);
+        for (fused, reference) in [(fused.c, reference.c), (fused.h, reference.h)] {
+            let (fused, reference) = (values(fused), values(reference));
+            for (k, (a, b)) in fused.iter().zip(&reference).enumerate() {
+                // unit 0 of each of the 2 sequences (3 units each)
+                if k % 3 == 0 {
+                    assert!(a.is_nan() && b.is_nan(), "{k}: {a} and {b}");
+                } else {
+                    assert!((a - b).abs() < 1e-6, "{k}: {a} and {b}");
+                }
+            }
+        }
+    }
+
+    #[test]
     fn a_frozen_recurrent_weight_gets_no_gradient_and_the_rest_theirs() {
         let device = Device::flex().autodiff();
         device.seed(4);
