@@ -13,6 +13,7 @@
 //! CPU Vulkan driver) a few steps. Every timing ends by reading a result back from the device.
 
 mod recorded;
+mod usage;
 
 use std::time::Instant;
 
@@ -273,6 +274,14 @@ fn measured(model: &str, rate: impl FnOnce() -> f64, decimals: usize) -> String 
 }
 
 fn main() {
+    usage::help_if_asked(
+        "Training throughput of the neural models on each compiled Burn backend (matmul GFLOP/s; \
+         MLP, digits CNN, RNN, LSTM and Transformer samples or sequences per second), beside \
+         `python3 benches/pytorch_reference.py`; the MLP sweep is recorded in benches/measured/.",
+        "cargo bench --bench backends [--all-features] -- [--backend=NAME ...] [MODEL ...]\n\
+         \x20 MODEL: matmul, mlp, cnn, rnn, lstm, transformer, sweep (all when none is named)\n\
+         \x20 --backend=NAME: flex, ndarray or wgpu, repeatable (every compiled one by default)",
+    );
     mlnotes::memory::keep_freed_memory();
     let unknown: Vec<String> = names()
         .into_iter()

@@ -8,6 +8,7 @@
 //! workloads whose name contains `pca`.
 
 mod common;
+mod usage;
 
 use std::time::Instant;
 
@@ -60,6 +61,12 @@ fn bench(name: &str, unit: &str, scale: f64, min_secs: f64, f: impl FnMut()) {
 }
 
 fn main() {
+    usage::help_if_asked(
+        "Throughput of the classical models: fits (and predictions) per second of every family, \
+         and of each engine (native, linfa, smartcore) side by side.",
+        "cargo bench --bench classical [-- FILTER]\n\
+         \x20 FILTER: run only the workloads whose name contains it",
+    );
     mlnotes::memory::keep_freed_memory();
     println!("{:<56} {:>12}", "workload", "throughput");
     for (n, p) in [(10_000, 100), (100_000, 10)] {

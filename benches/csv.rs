@@ -4,6 +4,8 @@
 //! of the matrix. `python3 benches/csv_reference.py` times pandas' C parser on the same file.
 //! Run: `cargo bench --bench csv` (`-- 100000` for a smaller file).
 
+mod usage;
+
 use std::io::Write;
 use std::time::Instant;
 
@@ -43,6 +45,11 @@ fn write(path: &std::path::Path, rows: usize) -> std::io::Result<()> {
 }
 
 fn main() {
+    usage::help_if_asked(
+        "Loading a large numeric CSV (ROWS x 20, written once to the temporary folder) with \
+         CsvLoader: MB/s, rows/s and peak memory; `python3 benches/csv_reference.py` times pandas.",
+        "cargo bench --bench csv [-- ROWS]\n\x20 ROWS: rows of the file (default 1000000)",
+    );
     mlnotes::memory::keep_freed_memory();
     let rows: usize = std::env::args()
         .skip(1)

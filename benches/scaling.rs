@@ -10,6 +10,7 @@
 
 mod common;
 mod recorded;
+mod usage;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -217,6 +218,13 @@ fn families() -> Vec<Family> {
 }
 
 fn main() {
+    usage::help_if_asked(
+        "How cost grows with size: fit time, peak memory and the fitted log-log exponent of every \
+         classical family at 10^3 to 10^6 rows; a run over every family is recorded in \
+         benches/measured/scaling-mlnotes.csv.",
+        "cargo bench --bench scaling [-- FILTER]\n\
+         \x20 FILTER: run only the families whose name contains it (nothing is recorded then)",
+    );
     mlnotes::memory::keep_freed_memory();
     let filter = std::env::args().skip(1).find(|a| !a.starts_with("--"));
     let data: Vec<(usize, Dataset<f64>, Dataset<usize>)> = SIZES
