@@ -227,34 +227,23 @@ for_the_processor! {
         c_prev: &[f32],
         h_now: &mut [f32],
         c_now: &mut [f32],
-    ) => lstm_step_each
-}
-
-#[inline(always)]
-fn lstm_step_each<const FMA: bool>(
-    f: &mut [f32],
-    i: &mut [f32],
-    cand: &mut [f32],
-    o: &mut [f32],
-    c_prev: &[f32],
-    h_now: &mut [f32],
-    c_now: &mut [f32],
-) {
-    // Every slice cut to length h, so that the loops run without bounds checks.
-    let h = h_now.len();
-    let (f, i, cand, o) = (&mut f[..h], &mut i[..h], &mut cand[..h], &mut o[..h]);
-    let (c_prev, c_now) = (&c_prev[..h], &mut c_now[..h]);
-    for j in 0..h {
-        f[j] = sigmoid::<FMA>(f[j]);
-        i[j] = sigmoid::<FMA>(i[j]);
-        cand[j] = tanh::<FMA>(cand[j]);
-        o[j] = sigmoid::<FMA>(o[j]);
-    }
-    for j in 0..h {
-        c_now[j] = f[j] * c_prev[j] + i[j] * cand[j];
-    }
-    for j in 0..h {
-        h_now[j] = tanh::<FMA>(c_now[j]) * o[j];
+    ) {
+        // Every slice cut to length h, so that the loops run without bounds checks.
+        let h = h_now.len();
+        let (f, i, cand, o) = (&mut f[..h], &mut i[..h], &mut cand[..h], &mut o[..h]);
+        let (c_prev, c_now) = (&c_prev[..h], &mut c_now[..h]);
+        for j in 0..h {
+            f[j] = sigmoid::<FMA>(f[j]);
+            i[j] = sigmoid::<FMA>(i[j]);
+            cand[j] = tanh::<FMA>(cand[j]);
+            o[j] = sigmoid::<FMA>(o[j]);
+        }
+        for j in 0..h {
+            c_now[j] = f[j] * c_prev[j] + i[j] * cand[j];
+        }
+        for j in 0..h {
+            h_now[j] = tanh::<FMA>(c_now[j]) * o[j];
+        }
     }
 }
 
@@ -395,48 +384,35 @@ for_the_processor! {
         zc: &mut [f32],
         zo: &mut [f32],
         dc: &mut [f32],
-    ) => lstm_step_back_each
-}
-
-#[inline(always)]
-fn lstm_step_back_each<const FMA: bool>(
-    row: &LstmStepRow<'_>,
-    zf: &mut [f32],
-    zi: &mut [f32],
-    zc: &mut [f32],
-    zo: &mut [f32],
-    dc: &mut [f32],
-) {
-    // Every slice cut to length h, so that the loop runs without bounds checks.
-    let h = dc.len();
-    let (gh, gc) = (&row.grad[..h], &row.grad[h..2 * h]);
-    let c_now = &row.out[h..2 * h];
-    let (c_prev, dh) = (&row.c_prev[..h], &row.dh[..h]);
-    let (zf, zi, zc, zo) = (&mut zf[..h], &mut zi[..h], &mut zc[..h], &mut zo[..h]);
-    for j in 0..h {
-        let (f, i, cand, o) = (zf[j], zi[j], zc[j], zo[j]);
-        let tc = tanh::<FMA>(c_now[j]);
-        let dh_total = gh[j] + dh[j];
-        let dct = gc[j] + dc[j] + dh_total * o * (1.0 - tc * tc);
-        dc[j] = dct * f;
-        zf[j] = dct * c_prev[j] * f * (1.0 - f);
-        zi[j] = dct * cand * i * (1.0 - i);
-        zc[j] = dct * i * (1.0 - cand * cand);
-        zo[j] = dh_total * tc * o * (1.0 - o);
+    ) {
+        // Every slice cut to length h, so that the loop runs without bounds checks.
+        let h = dc.len();
+        let (gh, gc) = (&row.grad[..h], &row.grad[h..2 * h]);
+        let c_now = &row.out[h..2 * h];
+        let (c_prev, dh) = (&row.c_prev[..h], &row.dh[..h]);
+        let (zf, zi, zc, zo) = (&mut zf[..h], &mut zi[..h], &mut zc[..h], &mut zo[..h]);
+        for j in 0..h {
+            let (f, i, cand, o) = (zf[j], zi[j], zc[j], zo[j]);
+            let tc = tanh::<FMA>(c_now[j]);
+            let dh_total = gh[j] + dh[j];
+            let dct = gc[j] + dc[j] + dh_total * o * (1.0 - tc * tc);
+            dc[j] = dct * f;
+            zf[j] = dct * c_prev[j] * f * (1.0 - f);
+            zi[j] = dct * cand * i * (1.0 - i);
+            zc[j] = dct * i * (1.0 - cand * cand);
+            zo[j] = dh_total * tc * o * (1.0 - o);
+        }
     }
 }
 
 for_the_processor! {
     /// One step of one RNN sequence backward: `∂L/∂a_t = (G_t + δh) ⊙ (1 − h_t²)` into `dz`.
-    fn rnn_step_back(dz: &mut [f32], grad: &[f32], dh: &[f32], out: &[f32]) => rnn_step_back_each
-}
-
-#[inline(always)]
-fn rnn_step_back_each<const FMA: bool>(dz: &mut [f32], grad: &[f32], dh: &[f32], out: &[f32]) {
-    let h = dz.len();
-    let (grad, dh, out) = (&grad[..h], &dh[..h], &out[..h]);
-    for j in 0..h {
-        dz[j] = (grad[j] + dh[j]) * (1.0 - out[j] * out[j]);
+    fn rnn_step_back(dz: &mut [f32], grad: &[f32], dh: &[f32], out: &[f32]) {
+        let h = dz.len();
+        let (grad, dh, out) = (&grad[..h], &dh[..h], &out[..h]);
+        for j in 0..h {
+            dz[j] = (grad[j] + dh[j]) * (1.0 - out[j] * out[j]);
+        }
     }
 }
 

@@ -82,34 +82,42 @@ pub(crate) fn tanh<const FMA: bool>(x: f32) -> f32 {
 
 for_the_processor! {
     /// `σ` of every element, in place.
-    pub(crate) fn sigmoid_in_place(xs: &mut [f32]) => sigmoid_each
+    pub(crate) fn sigmoid_in_place(xs: &mut [f32]) {
+        xs.iter_mut().for_each(|x| *x = sigmoid::<FMA>(*x));
+    }
 }
 
 for_the_processor! {
     /// `tanh` of every element, in place.
-    pub(crate) fn tanh_in_place(xs: &mut [f32]) => tanh_each
+    pub(crate) fn tanh_in_place(xs: &mut [f32]) {
+        xs.iter_mut().for_each(|x| *x = tanh::<FMA>(*x));
+    }
 }
 
 for_the_processor! {
     /// `softmax(x)_j = e^{x_j − max x} / Σ_k e^{x_k − max x}` of a row, in place (NaN anywhere
     /// makes the row NaN).
-    pub(crate) fn softmax_in_place(xs: &mut [f32]) => softmax
+    pub(crate) fn softmax_in_place(xs: &mut [f32]) {
+        let max = max(xs);
+        for x in xs.iter_mut() {
+            *x = exp::<FMA>(*x - max);
+        }
+        let inv = 1.0 / sum(xs);
+        for x in xs.iter_mut() {
+            *x *= inv;
+        }
+    }
 }
 
 for_the_processor! {
     /// The softmax's backward pass over a row: from `∂L/∂p` (in `grad`, overwritten) and the
     /// softmax's output `p`, `∂L/∂x_j = p_j (∂L/∂p_j − Σ_k ∂L/∂p_k p_k)`.
-    pub(crate) fn softmax_backward_in_place(grad: &mut [f32], p: &[f32]) => softmax_backward
-}
-
-#[inline(always)]
-fn sigmoid_each<const FMA: bool>(xs: &mut [f32]) {
-    xs.iter_mut().for_each(|x| *x = sigmoid::<FMA>(*x));
-}
-
-#[inline(always)]
-fn tanh_each<const FMA: bool>(xs: &mut [f32]) {
-    xs.iter_mut().for_each(|x| *x = tanh::<FMA>(*x));
+    pub(crate) fn softmax_backward_in_place(grad: &mut [f32], p: &[f32]) {
+        let weighted = dot(grad, p);
+        for (g, pj) in grad.iter_mut().zip(p) {
+            *g = pj * (*g - weighted);
+        }
+    }
 }
 
 /// Partial results kept side by side in a reduction, so that it vectorizes (a single running
@@ -165,26 +173,6 @@ fn max(xs: &[f32]) -> f32 {
         }
     }
     acc.into_iter().fold(tail, f32::max)
-}
-
-#[inline(always)]
-fn softmax<const FMA: bool>(xs: &mut [f32]) {
-    let max = max(xs);
-    for x in xs.iter_mut() {
-        *x = exp::<FMA>(*x - max);
-    }
-    let inv = 1.0 / sum(xs);
-    for x in xs.iter_mut() {
-        *x *= inv;
-    }
-}
-
-#[inline(always)]
-fn softmax_backward<const FMA: bool>(grad: &mut [f32], p: &[f32]) {
-    let weighted = dot(grad, p);
-    for (g, pj) in grad.iter_mut().zip(p) {
-        *g = pj * (*g - weighted);
-    }
 }
 
 #[cfg(test)]
